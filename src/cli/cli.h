@@ -1,0 +1,45 @@
+/*
+ * cli.h - what the bgsub program's source files share: sub-command entry
+ * points, exit statuses and the one way errors are printed.
+ */
+#ifndef BGSUB_CLI_H
+#define BGSUB_CLI_H
+
+#include <stdio.h>
+
+/* Exit statuses, documented in --help, the README and the man page. */
+enum {
+    EXIT_OK_STATUS = 0,
+    EXIT_FAILURE_STATUS = 1,  /* internal failure (e.g. out of memory)      */
+    EXIT_USAGE = 2,           /* bad option or parameter value              */
+    EXIT_INPUT = 3,           /* input missing, unreadable or corrupt       */
+    EXIT_OUTPUT = 4,          /* output cannot be written                   */
+    EXIT_INTERRUPTED = 130,   /* stopped by SIGINT/SIGTERM after a clean flush */
+};
+
+/* Sub-commands: each parses its own argv (argv[0] is the sub-command name)
+ * and returns an exit status. */
+int cmd_run(int argc, char **argv);     /* bgsub [options] INPUT -o DIR      */
+int cmd_eval(int argc, char **argv);    /* bgsub eval SEQ_DIR MASK_DIR        */
+int cmd_segment(int argc, char **argv); /* bgsub segment IMAGE -o MASK.png    */
+
+/* Print "bgsub: <message>" as one line on stderr. */
+void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Parse a whole string as a number; 0 on success, -1 if it is not one. */
+int cli_parse_double(const char *text, double *value);
+int cli_parse_long(const char *text, long *value);
+
+/* True if pattern holds exactly one integer conversion (%d, %06d, ...) and
+ * no other conversion but %%: safe to give to snprintf with one int. */
+int cli_is_frame_pattern(const char *pattern);
+
+/* buf = "dir/" + pattern formatted with number (pattern already checked by
+ * cli_is_frame_pattern). 0, or -1 if the path does not fit in size. */
+int cli_frame_path(char *buf, size_t size, const char *dir,
+                   const char *pattern, long number);
+
+/* Create a directory and its parents (like mkdir -p); 0 or -1 with errno. */
+int cli_make_dirs(const char *path);
+
+#endif

@@ -1,0 +1,1026 @@
+/*
+ * cmd_segment.c - `bgsub segment INPUT -o OUTPUT`: segment gray images by a
+ * Gaussian mixture fitted to their histogram (or by Otsu's threshold).
+ *
+ * INPUT is one image (PNG, JPEG or BMP, recognised by content), written as
+ * one mask/label PNG; or anything the main command reads (video, folder,
+ * printf pattern), written as one mask per frame in a folder. The numerics
+ * live in libbgsub (src/lib/histfit.c); this file parses options, moves
+ * pixels between files and the library, prints the JSON report and draws
+ * the --plot picture.
+ */
+#include "cli/cli.h"
+#include "bgsub.h"
+#include "io/frame_source.h"
+#include "io/image_io.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <math.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define MASK_PATTERN "bin%06d.png"
+#define MASK_COMPRESSION 1
+#define PLOT_COMPRESSION 6
+#define DEFAULT_KMAX 4
+
+/* ------------------------------------------------------------------------ */
+/* Options                                                                  */
+/* ------------------------------------------------------------------------ */
+
+typedef enum seg_method { METHOD_GMM, METHOD_OTSU } seg_method;
+
+typedef enum seg_sharing {
+    SHARE_NONE,  /* one fit per frame                       */
+    SHARE_FIRST, /* fit on the first frame, apply to all    */
+    SHARE_SUM,   /* fit on the sum of all frames' histograms */
+} seg_sharing;
+
+typedef struct seg_options {
+    const char *input;
+    const char *output;
+    const char *plot;
+    seg_method method;
+    int k_auto;
+    int kmax;
+    int json;
+    int raw_labels;
+    int force;
+    seg_sharing sharing;
+    bgs_hist_fit_params fit;
+} seg_options;
+
+enum {
+    OPT_K = 1000, OPT_KMAX, OPT_METHOD, OPT_JSON, OPT_PLOT, OPT_RAW, OPT_RESTARTS,
+    OPT_MAX_ITER, OPT_TOL, OPT_VAR_FLOOR, OPT_SEED, OPT_PER_FRAME, OPT_SHARED,
+};
+
+static void print_usage(FILE *out)
+{
+    bgs_hist_fit_params d;
+    bgs_hist_fit_params_default(&d);
+    fprintf(out,
+"Usage: bgsub segment [options] INPUT -o OUTPUT\n"
+"\n"
+"Segment by gray level: fit a mixture of K Gaussians to the 256-bin histogram\n"
+"with EM and give each gray level to its most probable component (the cuts\n"
+"are where the weighted densities cross, computed exactly).\n"
+"\n"
+"INPUT is an image (PNG, JPEG or BMP; colour is converted to gray with the\n"
+"BT.601 weights 0.299 R + 0.587 G + 0.114 B, 16-bit PNGs are scaled to 8\n"
+"bits) or anything `bgsub` reads: a video, a folder of images, a printf\n"
+"pattern. An image gives one PNG; a sequence gives one PNG per frame in the\n"
+"folder OUTPUT, named bin%%06d.png from 1.\n"
+"With K = 2 the mask is 0 (dark class) / 255 (bright class); with K > 2 it\n"
+"is the label 0..K-1 (darkest first) scaled to 0..255, or raw with\n"
+"--raw-labels.\n"
+"\n"
+"Options:\n"
+"  -o, --output PATH      mask PNG for an image, folder for a sequence (may be\n"
+"                         left out with --json or --plot)\n"
+"      --k N|auto         components, 1..%d (default 2); auto: the K in\n"
+"                         1..KMAX with the lowest BIC\n"
+"      --kmax N           largest K tried by --k auto (default %d)\n"
+"      --method gmm|otsu  mixture fit (default) or Otsu's threshold (K = 2)\n"
+"      --json             print the fit as JSON on stdout\n"
+"      --plot FILE.png    draw the histogram (gray bars), each component\n"
+"                         (coloured), the mixture (red), the thresholds\n"
+"                         (black dashes) and Otsu's (magenta dots); for a\n"
+"                         sequence, the fit of the first frame (or the shared\n"
+"                         fit)\n"
+"      --raw-labels       write labels 0..K-1, not scaled to 0..255\n"
+"  -f, --force            overwrite existing output files\n"
+"  -h, --help             this help\n"
+"\n"
+"Fit (defaults, bounds):\n"
+"      --restarts N       k-means++ starts, best log-likelihood kept (%d, 1..100)\n"
+"      --max-iter N       EM iterations per start (%d, 1..%d)\n"
+"      --tol X            stop when the log-likelihood per pixel gains <= X\n"
+"                         (%g, 0..1)\n"
+"      --var-floor X      smallest variance, gray levels^2 (%g, 0.01..10000)\n"
+"      --seed N           seed of the starts (%llu)\n"
+"\n"
+"Sequences:\n"
+"      --per-frame        one fit per frame (the default)\n"
+"      --shared-fit[=first|sum]  one fit for all frames: on the first frame\n"
+"                         (default), or on the sum of all histograms (reads\n"
+"                         the input twice)\n"
+"\n"
+"Exit status: 0 success, 2 bad option or parameter, 3 input missing or\n"
+"unreadable, 4 output cannot be written (or exists, without --force),\n"
+"1 other failure, 130 interrupted.\n",
+            BGS_HIST_MAX_K, DEFAULT_KMAX, d.restarts, d.max_iter,
+            BGS_HIST_MAX_ITER, d.tol, d.var_floor, (unsigned long long)d.seed);
+}
+
+static int parse_int_in(const char *opt, const char *text, long min, long max,
+                        int *out)
+{
+    long v;
+    if (cli_parse_long(text, &v) != 0 || v < min || v > max) {
+        cli_error("%s needs a whole number in %ld..%ld, not '%s'", opt, min, max,
+                  text);
+        return -1;
+    }
+    *out = (int)v;
+    return 0;
+}
+
+static int parse_double_in(const char *opt, const char *text, double min,
+                           double max, double *out)
+{
+    double v;
+    if (cli_parse_double(text, &v) != 0 || !(v >= min && v <= max)) {
+        cli_error("%s needs a number in %g..%g, not '%s'", opt, min, max, text);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+static int parse_seed(const char *text, uint64_t *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(text, &end, 10);
+    if (end == text || *end != '\0' || errno == ERANGE || text[0] == '-') {
+        cli_error("--seed needs a whole number >= 0, not '%s'", text);
+        return -1;
+    }
+    *out = (uint64_t)v;
+    return 0;
+}
+
+/* Check what depends on several options; an exit status or -1 to go on. */
+static int check_options(seg_options *o)
+{
+    if (o->method == METHOD_OTSU && (o->k_auto || o->fit.k != 2)) {
+        cli_error("--method otsu splits into two classes: it cannot be combined "
+                  "with --k %s", o->k_auto ? "auto" : "other than 2");
+        return EXIT_USAGE;
+    }
+    if (!o->output && !o->json && !o->plot) {
+        cli_error("no output: give -o OUTPUT (or --json / --plot)");
+        return EXIT_USAGE;
+    }
+    if (o->output && o->plot && strcmp(o->output, o->plot) == 0) {
+        cli_error("--plot %s: the same file as the output", o->plot);
+        return EXIT_USAGE;
+    }
+    if (bgs_hist_fit_params_check(&o->fit) != BGS_OK) {
+        cli_error("%s", bgs_last_error());
+        return EXIT_USAGE;
+    }
+    return -1;
+}
+
+/* Returns -1 to go on, or an exit status (help or bad usage). */
+static int parse_options(int argc, char **argv, seg_options *o)
+{
+    static const struct option longopts[] = {
+        {"output", required_argument, NULL, 'o'},
+        {"force", no_argument, NULL, 'f'},
+        {"help", no_argument, NULL, 'h'},
+        {"k", required_argument, NULL, OPT_K},
+        {"kmax", required_argument, NULL, OPT_KMAX},
+        {"method", required_argument, NULL, OPT_METHOD},
+        {"json", no_argument, NULL, OPT_JSON},
+        {"plot", required_argument, NULL, OPT_PLOT},
+        {"raw-labels", no_argument, NULL, OPT_RAW},
+        {"restarts", required_argument, NULL, OPT_RESTARTS},
+        {"max-iter", required_argument, NULL, OPT_MAX_ITER},
+        {"tol", required_argument, NULL, OPT_TOL},
+        {"var-floor", required_argument, NULL, OPT_VAR_FLOOR},
+        {"seed", required_argument, NULL, OPT_SEED},
+        {"per-frame", no_argument, NULL, OPT_PER_FRAME},
+        {"shared-fit", optional_argument, NULL, OPT_SHARED},
+        {NULL, 0, NULL, 0},
+    };
+    memset(o, 0, sizeof *o);
+    o->method = METHOD_GMM;
+    o->kmax = DEFAULT_KMAX;
+    o->sharing = SHARE_NONE;
+    bgs_hist_fit_params_default(&o->fit);
+
+    optind = 1;
+    opterr = 0;
+    int c;
+    while ((c = getopt_long(argc, argv, ":o:fh", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'o': o->output = optarg; break;
+        case 'f': o->force = 1; break;
+        case 'h': print_usage(stdout); return EXIT_OK_STATUS;
+        case OPT_K:
+            if (strcmp(optarg, "auto") == 0) {
+                o->k_auto = 1;
+            } else {
+                long v;
+                if (cli_parse_long(optarg, &v) != 0 || v < 1 || v > BGS_HIST_MAX_K) {
+                    cli_error("--k needs a whole number in 1..%d or 'auto', not '%s'",
+                              BGS_HIST_MAX_K, optarg);
+                    return EXIT_USAGE;
+                }
+                o->k_auto = 0;
+                o->fit.k = (int)v;
+            }
+            break;
+        case OPT_KMAX:
+            if (parse_int_in("--kmax", optarg, 1, BGS_HIST_MAX_K, &o->kmax)) return EXIT_USAGE;
+            break;
+        case OPT_METHOD:
+            if (strcmp(optarg, "gmm") == 0) {
+                o->method = METHOD_GMM;
+            } else if (strcmp(optarg, "otsu") == 0) {
+                o->method = METHOD_OTSU;
+            } else {
+                cli_error("--method needs 'gmm' or 'otsu', not '%s'", optarg);
+                return EXIT_USAGE;
+            }
+            break;
+        case OPT_JSON: o->json = 1; break;
+        case OPT_PLOT: o->plot = optarg; break;
+        case OPT_RAW: o->raw_labels = 1; break;
+        case OPT_RESTARTS:
+            if (parse_int_in("--restarts", optarg, 1, 100, &o->fit.restarts)) return EXIT_USAGE;
+            break;
+        case OPT_MAX_ITER:
+            if (parse_int_in("--max-iter", optarg, 1, BGS_HIST_MAX_ITER, &o->fit.max_iter))
+                return EXIT_USAGE;
+            break;
+        case OPT_TOL:
+            if (parse_double_in("--tol", optarg, 0.0, 1.0, &o->fit.tol)) return EXIT_USAGE;
+            break;
+        case OPT_VAR_FLOOR:
+            if (parse_double_in("--var-floor", optarg, 0.01, 10000.0, &o->fit.var_floor))
+                return EXIT_USAGE;
+            break;
+        case OPT_SEED:
+            if (parse_seed(optarg, &o->fit.seed)) return EXIT_USAGE;
+            break;
+        case OPT_PER_FRAME: o->sharing = SHARE_NONE; break;
+        case OPT_SHARED:
+            if (!optarg || strcmp(optarg, "first") == 0) {
+                o->sharing = SHARE_FIRST;
+            } else if (strcmp(optarg, "sum") == 0) {
+                o->sharing = SHARE_SUM;
+            } else {
+                cli_error("--shared-fit needs 'first' or 'sum', not '%s'", optarg);
+                return EXIT_USAGE;
+            }
+            break;
+        case ':':
+            cli_error("option %s needs a value", argv[optind - 1]);
+            return EXIT_USAGE;
+        case '?':
+            if (optopt)
+                cli_error("unknown option '-%c' (see bgsub segment --help)", optopt);
+            else
+                cli_error("unknown option '%s' (see bgsub segment --help)",
+                          argv[optind - 1]);
+            return EXIT_USAGE;
+        default:
+            cli_error("unhandled option (internal error)");
+            return EXIT_FAILURE_STATUS;
+        }
+    }
+    if (optind >= argc) {
+        cli_error("no input given (usage: bgsub segment [options] INPUT -o OUTPUT)");
+        return EXIT_USAGE;
+    }
+    if (argc - optind > 1) {
+        cli_error("one input at a time: '%s' is extra", argv[optind + 1]);
+        return EXIT_USAGE;
+    }
+    o->input = argv[optind];
+    return check_options(o);
+}
+
+/* ------------------------------------------------------------------------ */
+/* One segmentation: the fit (or Otsu) and its label table                  */
+/* ------------------------------------------------------------------------ */
+
+typedef struct seg_fit {
+    seg_method method;
+    bgs_hist hist;
+    bgs_hist_fit_result gmm;          /* METHOD_GMM                  */
+    double bic_per_k[BGS_HIST_MAX_K]; /* with --k auto               */
+    int otsu;                         /* Otsu's threshold, always    */
+    uint8_t lut[BGS_HIST_BINS];       /* gray level -> output value  */
+} seg_fit;
+
+/* Fit hist (already in f->hist) and fill the lookup table. Returns an exit
+ * status. */
+static int seg_fit_run(const seg_options *o, seg_fit *f, const char *name)
+{
+    f->method = o->method;
+    if (bgs_hist_otsu(&f->hist, &f->otsu) != BGS_OK) {
+        cli_error("%s: %s", name, bgs_last_error());
+        return EXIT_INPUT;
+    }
+    int labels = 2;
+    if (o->method == METHOD_OTSU) {
+        for (int v = 0; v < BGS_HIST_BINS; v++)
+            f->lut[v] = v > f->otsu;
+    } else {
+        bgs_status st = o->k_auto
+            ? bgs_hist_fit_auto(&f->hist, &o->fit, o->kmax, &f->gmm, f->bic_per_k)
+            : bgs_hist_fit(&f->hist, &o->fit, &f->gmm);
+        if (st == BGS_OK)
+            st = bgs_hist_lut(&f->gmm, f->lut);
+        if (st != BGS_OK) {
+            cli_error("%s: %s", name, bgs_last_error());
+            return EXIT_FAILURE_STATUS; /* the histogram is never empty here */
+        }
+        labels = f->gmm.k;
+    }
+    if (!o->raw_labels)
+        for (int v = 0; v < BGS_HIST_BINS; v++)
+            f->lut[v] = labels > 1 ? (uint8_t)((f->lut[v] * 255 + (labels - 1) / 2) /
+                                               (labels - 1))
+                                   : 0;
+    return 0;
+}
+
+/* ------------------------------------------------------------------------ */
+/* JSON                                                                     */
+/* ------------------------------------------------------------------------ */
+
+static void json_string(FILE *out, const char *s)
+{
+    fputc('"', out);
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p == '"' || *p == '\\')
+            fprintf(out, "\\%c", *p);
+        else if (*p < 0x20)
+            fprintf(out, "\\u%04x", *p);
+        else
+            fputc(*p, out);
+    }
+    fputc('"', out);
+}
+
+static void json_number(FILE *out, const char *fmt, double v)
+{
+    if (isfinite(v))
+        fprintf(out, fmt, v);
+    else
+        fputs("null", out);
+}
+
+static void json_array(FILE *out, const char *key, const double *v, int n,
+                       const char *fmt, const char *indent)
+{
+    fprintf(out, "%s\"%s\": [", indent, key);
+    for (int i = 0; i < n; i++) {
+        if (i)
+            fputs(", ", out);
+        json_number(out, fmt, v[i]);
+    }
+    fputs("]", out);
+}
+
+/* The fields of one fit, one per line, at the given indent, without the
+ * enclosing braces. */
+static void json_fit_fields(FILE *out, const seg_options *o, const seg_fit *f,
+                            const char *in)
+{
+    fprintf(out, "%s\"pixels\": %llu,\n", in,
+            (unsigned long long)bgs_hist_total(&f->hist));
+    if (f->method == METHOD_OTSU) {
+        double cut = f->otsu + 0.5;
+        fprintf(out, "%s\"method\": \"otsu\",\n", in);
+        fprintf(out, "%s\"threshold\": %d,\n", in, f->otsu);
+        json_array(out, "thresholds", &cut, 1, "%.1f", in);
+        fputs("\n", out);
+        return;
+    }
+    const bgs_hist_fit_result *r = &f->gmm;
+    double regions[BGS_HIST_MAX_THRESHOLDS + 1];
+    for (int i = 0; i <= r->n_thresholds; i++)
+        regions[i] = r->region_labels[i];
+    fprintf(out, "%s\"method\": \"gmm\",\n", in);
+    fprintf(out, "%s\"k\": %d,\n", in, r->k);
+    fprintf(out, "%s\"k_auto\": %s,\n", in, o->k_auto ? "true" : "false");
+    json_array(out, "weights", r->weights, r->k, "%.10g", in);
+    fputs(",\n", out);
+    json_array(out, "means", r->means, r->k, "%.10g", in);
+    fputs(",\n", out);
+    json_array(out, "sigmas", r->sigmas, r->k, "%.10g", in);
+    fputs(",\n", out);
+    json_array(out, "thresholds", r->thresholds, r->n_thresholds, "%.10g", in);
+    fputs(",\n", out);
+    json_array(out, "region_labels", regions, r->n_thresholds + 1, "%.0f", in);
+    fputs(",\n", out);
+    fprintf(out, "%s\"otsu_threshold\": %d,\n", in, f->otsu);
+    fprintf(out, "%s\"log_likelihood\": ", in);
+    json_number(out, "%.17g", r->log_likelihood);
+    fprintf(out, ",\n%s\"bic\": ", in);
+    json_number(out, "%.17g", r->bic);
+    fprintf(out, ",\n%s\"iterations\": %d,\n", in, r->iterations);
+    fprintf(out, "%s\"converged\": %s,\n", in, r->converged ? "true" : "false");
+    fprintf(out, "%s\"stop\": \"%s\",\n", in, r->converged ? "tolerance" : "max_iter");
+    fprintf(out, "%s\"restart\": %d,\n", in, r->restart);
+    json_array(out, "loglik", r->loglik, r->n_loglik, "%.17g", in);
+    if (o->k_auto) {
+        fputs(",\n", out);
+        fprintf(out, "%s\"bic_per_k\": [", in);
+        for (int k = 1; k <= o->kmax; k++) {
+            fprintf(out, "%s{\"k\": %d, \"bic\": ", k > 1 ? ", " : "", k);
+            json_number(out, "%.17g", f->bic_per_k[k - 1]);
+            fputs("}", out);
+        }
+        fputs("]", out);
+    }
+    fputs("\n", out);
+}
+
+static void json_params(FILE *out, const seg_options *o, const char *in)
+{
+    fprintf(out,
+            "%s\"params\": {\"restarts\": %d, \"max_iter\": %d, \"tol\": %.10g, "
+            "\"var_floor\": %.10g, \"seed\": %llu, \"kmax\": %d},\n",
+            in, o->fit.restarts, o->fit.max_iter, o->fit.tol, o->fit.var_floor,
+            (unsigned long long)o->fit.seed, o->kmax);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Plot: histogram, components, mixture and thresholds drawn into RGB       */
+/* ------------------------------------------------------------------------ */
+
+enum {
+    PLOT_W = 800, PLOT_H = 400,
+    PLOT_LEFT = 40, PLOT_RIGHT = 16, PLOT_TOP = 16, PLOT_BOTTOM = 36,
+};
+
+typedef struct canvas {
+    uint8_t px[PLOT_H][PLOT_W][3];
+} canvas;
+
+typedef struct rgb {
+    uint8_t r, g, b;
+} rgb;
+
+static void put_pixel(canvas *cv, int x, int y, rgb c)
+{
+    if (x < 0 || y < 0 || x >= PLOT_W || y >= PLOT_H)
+        return;
+    cv->px[y][x][0] = c.r;
+    cv->px[y][x][1] = c.g;
+    cv->px[y][x][2] = c.b;
+}
+
+static void fill_rect(canvas *cv, int x0, int y0, int x1, int y1, rgb c)
+{
+    for (int y = y0; y <= y1; y++)
+        for (int x = x0; x <= x1; x++)
+            put_pixel(cv, x, y, c);
+}
+
+/* Bresenham with a square brush of the given width. */
+static void draw_line(canvas *cv, int x0, int y0, int x1, int y1, int width,
+                      rgb c)
+{
+    int dx = abs(x1 - x0), dy = -abs(y1 - y0);
+    int sx = x0 < x1 ? 1 : -1, sy = y0 < y1 ? 1 : -1;
+    int err = dx + dy, lo = -(width - 1) / 2, hi = width / 2;
+    for (;;) {
+        fill_rect(cv, x0 + lo, y0 + lo, x0 + hi, y0 + hi, c);
+        if (x0 == x1 && y0 == y1)
+            break;
+        int e2 = 2 * err;
+        if (e2 >= dy) {
+            err += dy;
+            x0 += sx;
+        }
+        if (e2 <= dx) {
+            err += dx;
+            y0 += sy;
+        }
+    }
+}
+
+/* Digits 0-9 in a 3x5 font, one row per 3 bits. */
+static const uint8_t digit_font[10][5] = {
+    {7, 5, 5, 5, 7}, {2, 6, 2, 2, 7}, {7, 1, 7, 4, 7}, {7, 1, 7, 1, 7},
+    {5, 5, 7, 1, 1}, {7, 4, 7, 1, 7}, {7, 4, 7, 5, 7}, {7, 1, 1, 1, 1},
+    {7, 5, 7, 5, 7}, {7, 5, 7, 1, 7},
+};
+
+/* A number centred at x, top at y, scale 2. */
+static void draw_number(canvas *cv, int x, int y, int value, rgb c)
+{
+    char text[16];
+    int n = snprintf(text, sizeof text, "%d", value);
+    int left = x - (n * 8 - 2) / 2;
+    for (int i = 0; i < n; i++)
+        for (int row = 0; row < 5; row++)
+            for (int col = 0; col < 3; col++)
+                if (digit_font[text[i] - '0'][row] & (4 >> col))
+                    fill_rect(cv, left + i * 8 + 2 * col, y + 2 * row,
+                              left + i * 8 + 2 * col + 1, y + 2 * row + 1, c);
+}
+
+static double plot_x(double level)
+{
+    return PLOT_LEFT + (level + 0.5) * (PLOT_W - PLOT_LEFT - PLOT_RIGHT) / 256.0;
+}
+
+static int plot_y(double count, double ymax)
+{
+    double h = PLOT_H - PLOT_TOP - PLOT_BOTTOM;
+    double y = PLOT_H - PLOT_BOTTOM - count / ymax * h;
+    if (y < PLOT_TOP - 2)
+        y = PLOT_TOP - 2;
+    return (int)lround(y);
+}
+
+/* Expected count at gray level x of component j (j < 0: the mixture). */
+static double model_count(const bgs_hist_fit_result *r, int j, double x,
+                          double pixels)
+{
+    double sum = 0.0;
+    for (int i = 0; i < r->k; i++) {
+        if (j >= 0 && i != j)
+            continue;
+        double z = (x - r->means[i]) / r->sigmas[i];
+        sum += r->weights[i] * exp(-0.5 * z * z) /
+               (r->sigmas[i] * 2.5066282746310002);
+    }
+    return sum * pixels;
+}
+
+static void draw_curve(canvas *cv, const bgs_hist_fit_result *r, int j,
+                       double pixels, double ymax, int width, rgb c)
+{
+    int px0 = (int)plot_x(-0.5), px1 = (int)plot_x(255.5);
+    double scale = 256.0 / (PLOT_W - PLOT_LEFT - PLOT_RIGHT);
+    int prev_y = 0;
+    for (int px = px0; px <= px1; px++) {
+        double level = (px - PLOT_LEFT) * scale - 0.5;
+        int y = plot_y(model_count(r, j, level, pixels), ymax);
+        if (px > px0)
+            draw_line(cv, px - 1, prev_y, px, y, width, c);
+        prev_y = y;
+    }
+}
+
+static void draw_vertical_dashes(canvas *cv, double level, int on, int off,
+                                 rgb c)
+{
+    int x = (int)lround(plot_x(level));
+    for (int y = PLOT_TOP; y < PLOT_H - PLOT_BOTTOM; y++)
+        if ((y - PLOT_TOP) % (on + off) < on)
+            fill_rect(cv, x, y, x + 1, y, c);
+}
+
+static void render_plot(canvas *cv, const seg_fit *f)
+{
+    static const rgb palette[BGS_HIST_MAX_K] = {
+        {31, 119, 180}, {44, 160, 44}, {255, 127, 14}, {148, 103, 189},
+        {23, 190, 207}, {140, 86, 75}, {227, 119, 194}, {188, 189, 34},
+    };
+    const rgb white = {255, 255, 255}, black = {0, 0, 0}, bar = {190, 190, 190};
+    const rgb clipped = {110, 110, 110}, red = {214, 39, 40}, magenta = {200, 0, 200};
+    const bgs_hist_fit_result *r = f->method == METHOD_GMM ? &f->gmm : NULL;
+    double pixels = (double)bgs_hist_total(&f->hist);
+
+    fill_rect(cv, 0, 0, PLOT_W - 1, PLOT_H - 1, white);
+    /* Vertical scale: the mixture's peak, or the tallest bar if that is not
+     * far above it (a spike of saturated pixels would flatten the rest). */
+    double hmax = 1.0, peak = 0.0;
+    for (int v = 0; v < BGS_HIST_BINS; v++)
+        hmax = fmax(hmax, (double)f->hist.count[v]);
+    if (r)
+        for (double x = 0.0; x <= 255.0; x += 0.25)
+            peak = fmax(peak, model_count(r, -1, x, pixels));
+    double ymax = 1.05 * (r ? fmax(peak, fmin(hmax, 1.5 * peak)) : hmax);
+
+    for (int v = 0; v < BGS_HIST_BINS; v++) {
+        if (!f->hist.count[v])
+            continue;
+        int x0 = (int)lround(plot_x(v - 0.5)), x1 = (int)lround(plot_x(v + 0.5)) - 1;
+        int y = plot_y((double)f->hist.count[v], ymax);
+        fill_rect(cv, x0, y, x1, PLOT_H - PLOT_BOTTOM - 1, bar);
+        if ((double)f->hist.count[v] > ymax) /* clipped bar */
+            fill_rect(cv, x0, y, x1, y + 3, clipped);
+    }
+    if (r) {
+        /* The mixture under the components, so that both show. */
+        if (r->k > 1)
+            draw_curve(cv, r, -1, pixels, ymax, 4, red);
+        for (int j = 0; j < r->k; j++)
+            if (r->weights[j] > 0.0)
+                draw_curve(cv, r, j, pixels, ymax, 2, palette[j]);
+        for (int i = 0; i < r->n_thresholds; i++)
+            draw_vertical_dashes(cv, r->thresholds[i], 8, 5, black);
+    }
+    draw_vertical_dashes(cv, f->otsu + 0.5, 2, 4, magenta);
+
+    /* Axes, ticks every 32 levels, labels every 64. */
+    int base = PLOT_H - PLOT_BOTTOM;
+    draw_line(cv, PLOT_LEFT - 1, PLOT_TOP, PLOT_LEFT - 1, base, 1, black);
+    draw_line(cv, PLOT_LEFT - 1, base, PLOT_W - PLOT_RIGHT, base, 1, black);
+    for (int v = 0; v <= 256; v += 32) {
+        int level = v == 256 ? 255 : v;
+        int x = (int)lround(plot_x(level));
+        draw_line(cv, x, base, x, base + 5, 1, black);
+        if (v % 64 == 0 || v == 256)
+            draw_number(cv, x, base + 10, level, black);
+    }
+}
+
+static int write_plot(const seg_options *o, const seg_fit *f)
+{
+    char err[512];
+    canvas *cv = malloc(sizeof *cv);
+    if (!cv) {
+        cli_error("out of memory for the plot");
+        return EXIT_FAILURE_STATUS;
+    }
+    render_plot(cv, f);
+    int rc = image_save_png(o->plot, &cv->px[0][0][0], PLOT_W, PLOT_H, 3,
+                            PLOT_W * 3, PLOT_COMPRESSION, err, sizeof err);
+    free(cv);
+    if (rc != 0) {
+        cli_error("%s", err);
+        return EXIT_OUTPUT;
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Files                                                                    */
+/* ------------------------------------------------------------------------ */
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_stop_signal(int sig)
+{
+    (void)sig;
+    stop_requested = 1;
+}
+
+/* 0 if path may be written, else an exit status (the error printed). */
+static int check_writable(const seg_options *o, const char *path)
+{
+    if (!o->force && access(path, F_OK) == 0) {
+        cli_error("%s: already exists (use --force to overwrite)", path);
+        return EXIT_OUTPUT;
+    }
+    return 0;
+}
+
+static int write_labels(const seg_options *o, const char *path, const seg_fit *f,
+                        const uint8_t *gray, ptrdiff_t stride, int w, int h,
+                        uint8_t *buf)
+{
+    char err[512];
+    int rc = check_writable(o, path);
+    if (rc)
+        return rc;
+    if (bgs_hist_label(f->lut, w, h, gray, stride, buf, w) != BGS_OK) {
+        cli_error("%s: %s", path, bgs_last_error());
+        return EXIT_FAILURE_STATUS;
+    }
+    if (image_save_png(path, buf, w, h, 1, w, MASK_COMPRESSION, err, sizeof err)) {
+        cli_error("%s", err);
+        return EXIT_OUTPUT;
+    }
+    return 0;
+}
+
+/* 1 if path is a PNG, JPEG or BMP file (by its first bytes), 0 if it is
+ * something else (a video, a folder, a pattern), -1 if it does not exist. */
+static int input_is_image(const char *path)
+{
+    struct stat st;
+    if (strchr(path, '%'))
+        return 0; /* a printf pattern */
+    if (stat(path, &st) != 0)
+        return -1;
+    if (!S_ISREG(st.st_mode))
+        return 0;
+    unsigned char b[8] = {0};
+    FILE *fp = fopen(path, "rb");
+    if (!fp)
+        return 1; /* let image_load report why it cannot be read */
+    size_t n = fread(b, 1, sizeof b, fp);
+    fclose(fp);
+    if (n >= 8 && memcmp(b, "\x89PNG\r\n\x1a\n", 8) == 0)
+        return 1;
+    if (n >= 3 && b[0] == 0xFF && b[1] == 0xD8 && b[2] == 0xFF)
+        return 1;
+    if (n >= 2 && b[0] == 'B' && b[1] == 'M')
+        return 1;
+    return 0;
+}
+
+/* ------------------------------------------------------------------------ */
+/* One image                                                                */
+/* ------------------------------------------------------------------------ */
+
+static int segment_image(const seg_options *o, seg_fit *f)
+{
+    char err[512];
+    image img = {0};
+    int rc;
+    if (o->output && (rc = check_writable(o, o->output)) != 0)
+        return rc;
+    if (o->plot && (rc = check_writable(o, o->plot)) != 0)
+        return rc;
+    if (image_load(o->input, 1, &img, err, sizeof err) != 0) {
+        cli_error("%s", err);
+        return EXIT_INPUT;
+    }
+    uint8_t *labels = NULL;
+    rc = 0;
+    if (bgs_hist_build(&f->hist, img.width, img.height, img.data, img.stride) != BGS_OK) {
+        cli_error("%s: %s", o->input, bgs_last_error());
+        rc = EXIT_FAILURE_STATUS;
+    }
+    if (!rc)
+        rc = seg_fit_run(o, f, o->input);
+    if (!rc && o->output) {
+        labels = malloc((size_t)img.width * img.height);
+        if (!labels) {
+            cli_error("out of memory for %dx%d labels", img.width, img.height);
+            rc = EXIT_FAILURE_STATUS;
+        } else {
+            rc = write_labels(o, o->output, f, img.data, img.stride, img.width,
+                              img.height, labels);
+        }
+    }
+    if (!rc && o->plot)
+        rc = write_plot(o, f);
+    if (!rc && o->json) {
+        printf("{\n  \"input\": ");
+        json_string(stdout, o->input);
+        printf(",\n  \"width\": %d,\n  \"height\": %d,\n", img.width, img.height);
+        json_params(stdout, o, "  ");
+        json_fit_fields(stdout, o, f, "  ");
+        printf("}\n");
+        if (fflush(stdout) != 0 || ferror(stdout)) {
+            cli_error("standard output: %s", strerror(errno));
+            rc = EXIT_OUTPUT;
+        }
+    }
+    free(labels);
+    image_free(&img);
+    return rc;
+}
+
+/* ------------------------------------------------------------------------ */
+/* A sequence                                                               */
+/* ------------------------------------------------------------------------ */
+
+typedef struct seq_state {
+    const seg_options *opt;
+    frame_source *src;
+    uint8_t *labels;
+    int width, height;
+    long frames;
+    int json_items; /* fits printed so far (per-frame JSON) */
+} seq_state;
+
+static int seq_open(seq_state *s, const seg_options *o)
+{
+    char err[512];
+    s->src = frame_source_open(o->input, 1, err, sizeof err);
+    if (!s->src) {
+        cli_error("%s", err);
+        return EXIT_INPUT;
+    }
+    s->width = frame_source_width(s->src);
+    s->height = frame_source_height(s->src);
+    return 0;
+}
+
+static void seq_close(seq_state *s)
+{
+    if (s->src)
+        frame_source_close(s->src);
+    s->src = NULL;
+}
+
+/* Read the next frame: 1 got one, 0 at the end, or -(exit status). */
+static int seq_next(seq_state *s, const uint8_t **data, ptrdiff_t *stride)
+{
+    char err[512];
+    if (stop_requested) {
+        cli_error("%s: interrupted after %ld frames", s->opt->input, s->frames);
+        return -EXIT_INTERRUPTED;
+    }
+    int got = frame_source_read(s->src, data, stride, err, sizeof err);
+    if (got < 0) {
+        cli_error("%s", err);
+        return -EXIT_INPUT;
+    }
+    return got;
+}
+
+static int seq_write_mask(seq_state *s, const seg_fit *f, const uint8_t *data,
+                          ptrdiff_t stride, long number)
+{
+    char path[PATH_MAX];
+    if (!s->opt->output)
+        return 0;
+    int n = snprintf(path, sizeof path, "%s/" MASK_PATTERN, s->opt->output,
+                     (int)number);
+    if (n < 0 || (size_t)n >= sizeof path) {
+        cli_error("%s: output path too long", s->opt->output);
+        return EXIT_OUTPUT;
+    }
+    return write_labels(s->opt, path, f, data, stride, s->width, s->height,
+                        s->labels);
+}
+
+static void seq_json_fit(seq_state *s, const seg_fit *f, long frame)
+{
+    if (!s->opt->json)
+        return;
+    printf("%s    {\n      \"frame\": %ld,\n      \"source\": ", s->json_items ? ",\n" : "",
+           frame);
+    json_string(stdout, frame_source_current_name(s->src));
+    printf(",\n");
+    json_fit_fields(stdout, s->opt, f, "      ");
+    printf("    }");
+    s->json_items++;
+}
+
+/* Fit the shared histogram: the first frame's, or the sum over all frames
+ * (a first pass over the input). */
+static int seq_shared_fit(seq_state *s, seg_fit *f)
+{
+    const uint8_t *data;
+    ptrdiff_t stride;
+    int got;
+    memset(&f->hist, 0, sizeof f->hist);
+    while ((got = seq_next(s, &data, &stride)) > 0) {
+        bgs_hist_add(&f->hist, s->width, s->height, data, stride);
+        s->frames++;
+        if (s->opt->sharing == SHARE_FIRST)
+            break;
+    }
+    if (got < 0)
+        return -got;
+    if (s->frames == 0) {
+        cli_error("%s: no frames to segment", s->opt->input);
+        return EXIT_INPUT;
+    }
+    int rc = seg_fit_run(s->opt, f, s->opt->input);
+    if (rc)
+        return rc;
+    /* Label from the first frame again: reopen the input. */
+    seq_close(s);
+    return seq_open(s, s->opt);
+}
+
+static int seq_loop(seq_state *s, seg_fit *f, seg_fit *frame_fit)
+{
+    const seg_options *o = s->opt;
+    const uint8_t *data;
+    ptrdiff_t stride;
+    int got, rc;
+    s->frames = 0; /* frames segmented so far */
+    while ((got = seq_next(s, &data, &stride)) > 0) {
+        long number = s->frames + 1;
+        const seg_fit *use = f;
+        if (o->sharing == SHARE_NONE) {
+            const char *name = frame_source_current_name(s->src);
+            if (bgs_hist_build(&frame_fit->hist, s->width, s->height, data,
+                               stride) != BGS_OK) {
+                cli_error("%s: %s", name, bgs_last_error());
+                return EXIT_INPUT;
+            }
+            if ((rc = seg_fit_run(o, frame_fit, name)))
+                return rc;
+            use = frame_fit;
+            seq_json_fit(s, frame_fit, number);
+            if (number == 1 && o->plot && (rc = write_plot(o, frame_fit)))
+                return rc;
+        }
+        if ((rc = seq_write_mask(s, use, data, stride, number)))
+            return rc;
+        s->frames = number;
+    }
+    if (got < 0)
+        return -got;
+    if (s->frames == 0) {
+        cli_error("%s: no frames to segment", o->input);
+        return EXIT_INPUT;
+    }
+    return 0;
+}
+
+static const char *sharing_name(seg_sharing s)
+{
+    return s == SHARE_FIRST ? "shared-first" : s == SHARE_SUM ? "shared-sum"
+                                                              : "per-frame";
+}
+
+static int segment_sequence(const seg_options *o, seg_fit *f)
+{
+    seq_state s = {0};
+    s.opt = o;
+    seg_fit *frame_fit = NULL;
+    int rc;
+    if (o->plot && (rc = check_writable(o, o->plot)) != 0)
+        return rc;
+    if ((rc = seq_open(&s, o)) != 0)
+        return rc;
+    if (o->output && cli_make_dirs(o->output) != 0) {
+        cli_error("%s: cannot create output folder: %s", o->output, strerror(errno));
+        seq_close(&s);
+        return EXIT_OUTPUT;
+    }
+    char first[PATH_MAX];
+    if (o->output &&
+        snprintf(first, sizeof first, "%s/" MASK_PATTERN, o->output, 1) < (int)sizeof first &&
+        (rc = check_writable(o, first)) != 0) {
+        seq_close(&s);
+        return rc;
+    }
+    s.labels = malloc((size_t)s.width * s.height);
+    frame_fit = malloc(sizeof *frame_fit);
+    if (!s.labels || !frame_fit) {
+        cli_error("out of memory for %dx%d frames", s.width, s.height);
+        rc = EXIT_FAILURE_STATUS;
+        goto done;
+    }
+    if (o->json) {
+        printf("{\n  \"input\": ");
+        json_string(stdout, o->input);
+        printf(",\n  \"width\": %d,\n  \"height\": %d,\n  \"mode\": \"%s\",\n",
+               s.width, s.height, sharing_name(o->sharing));
+        json_params(stdout, o, "  ");
+    }
+    if (o->sharing != SHARE_NONE) {
+        if ((rc = seq_shared_fit(&s, f)) != 0)
+            goto done;
+        if (o->plot && (rc = write_plot(o, f)) != 0)
+            goto done;
+        if (o->json) {
+            printf("  \"fit_frames\": %ld,\n  \"fit\": {\n", s.frames);
+            json_fit_fields(stdout, o, f, "    ");
+            printf("  },\n");
+        }
+    }
+    if (o->json && o->sharing == SHARE_NONE)
+        printf("  \"fits\": [\n");
+    rc = seq_loop(&s, f, frame_fit);
+    if (o->json) {
+        if (o->sharing == SHARE_NONE)
+            printf("%s  ],\n", s.json_items ? "\n" : "");
+        printf("  \"frames\": %ld\n}\n", s.frames);
+        if (fflush(stdout) != 0 || ferror(stdout)) {
+            cli_error("standard output: %s", strerror(errno));
+            if (!rc)
+                rc = EXIT_OUTPUT;
+        }
+    }
+done:
+    free(frame_fit);
+    free(s.labels);
+    seq_close(&s);
+    return rc;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Entry point                                                              */
+/* ------------------------------------------------------------------------ */
+
+int cmd_segment(int argc, char **argv)
+{
+    seg_options o;
+    int rc = parse_options(argc, argv, &o);
+    if (rc >= 0)
+        return rc;
+    seg_fit *f = calloc(1, sizeof *f);
+    if (!f) {
+        cli_error("out of memory");
+        return EXIT_FAILURE_STATUS;
+    }
+    int kind = input_is_image(o.input);
+    if (kind < 0) {
+        cli_error("%s: cannot open: %s", o.input, strerror(errno));
+        free(f);
+        return EXIT_INPUT;
+    }
+    if (kind == 1) {
+        rc = segment_image(&o, f);
+    } else {
+        struct sigaction sa;
+        memset(&sa, 0, sizeof sa);
+        sa.sa_handler = on_stop_signal;
+        sigaction(SIGINT, &sa, NULL);
+        sigaction(SIGTERM, &sa, NULL);
+        rc = segment_sequence(&o, f);
+    }
+    free(f);
+    return rc;
+}

@@ -1,0 +1,18 @@
+/*
+ * main.c - the bgsub program's entry point: picks the sub-command.
+ *   bgsub [options] INPUT -o DIR      background subtraction (cmd_run.c)
+ *   bgsub eval SEQ_DIR MASK_DIR       ChangeDetection.net scoring (cmd_eval.c)
+ *   bgsub segment IMAGE -o MASK.png   histogram segmentation (cmd_segment.c)
+ */
+#include "cli/cli.h"
+
+#include <string.h>
+
+int main(int argc, char **argv)
+{
+    if (argc >= 2 && strcmp(argv[1], "eval") == 0)
+        return cmd_eval(argc - 1, argv + 1);
+    if (argc >= 2 && strcmp(argv[1], "segment") == 0)
+        return cmd_segment(argc - 1, argv + 1);
+    return cmd_run(argc, argv);
+}

@@ -1,0 +1,125 @@
+/*
+ * params.c - model parameters: defaults, bounds and the table that the
+ * program turns into options, help text and documentation.
+ */
+#include "lib/internal.h"
+
+#include <math.h>
+#include <stddef.h>
+
+/* Defaults were chosen by measurement (README, "Choosing the defaults");
+ * bounds are where the model stops making sense, not where it is good. */
+static const bgs_param_info param_table[BGS_PARAM_COUNT] = {
+    [BGS_PARAM_COMPONENTS] = {"components", "K",
+        "Gaussians per pixel", 3, 1, BGS_MAX_COMPONENTS, 1},
+    [BGS_PARAM_ALPHA] = {"alpha", "α",
+        "learning rate after the start-up phase (1/alpha frames of memory)",
+        0.005, 1e-6, 1.0, 0},
+    [BGS_PARAM_BG_RATIO] = {"bg-ratio", "T",
+        "share of weight the background components must exceed", 0.7, 0.01,
+        1.0, 0},
+    [BGS_PARAM_MATCH_SIGMAS] = {"lambda", "λ",
+        "a pixel matches a component within lambda standard deviations", 2.5,
+        0.1, 20.0, 0},
+    [BGS_PARAM_VAR_INIT] = {"var-init", "σ²₀",
+        "variance of a new component (intensity units squared)", 225, 0.01,
+        65025, 0},
+    [BGS_PARAM_VAR_MIN] = {"var-min", "σ²min",
+        "variance floor: keeps a component from collapsing on sensor noise",
+        36, 0.01, 65025, 0},
+    [BGS_PARAM_VAR_MAX] = {"var-max", "σ²max",
+        "variance ceiling", 2500, 0.01, 65025, 0},
+    [BGS_PARAM_WEIGHT_INIT] = {"weight-init", "ω₀",
+        "weight of a new component", 0.05, 1e-6, 1.0, 0},
+    [BGS_PARAM_LEARNING_FRAMES] = {"learning-frames", "N",
+        "frames learnt before detection starts (masks blank until then)",
+        100, 0, 1e9, 1},
+};
+
+const bgs_param_info *bgs_param_get_info(bgs_param key)
+{
+    if ((unsigned)key >= BGS_PARAM_COUNT)
+        return NULL;
+    return &param_table[key];
+}
+
+void bgs_params_default(bgs_params *p)
+{
+    for (int key = 0; key < BGS_PARAM_COUNT; key++)
+        bgs_params_set(p, (bgs_param)key, param_table[key].default_value);
+}
+
+/* The one place that maps keys to struct fields. */
+static void *param_field(bgs_params *p, bgs_param key, int *is_int)
+{
+    *is_int = 0;
+    switch (key) {
+    case BGS_PARAM_COMPONENTS: *is_int = 1; return &p->components;
+    case BGS_PARAM_ALPHA: return &p->alpha;
+    case BGS_PARAM_BG_RATIO: return &p->bg_ratio;
+    case BGS_PARAM_MATCH_SIGMAS: return &p->match_sigmas;
+    case BGS_PARAM_VAR_INIT: return &p->var_init;
+    case BGS_PARAM_VAR_MIN: return &p->var_min;
+    case BGS_PARAM_VAR_MAX: return &p->var_max;
+    case BGS_PARAM_WEIGHT_INIT: return &p->weight_init;
+    case BGS_PARAM_LEARNING_FRAMES: *is_int = 1; return &p->learning_frames;
+    default: return NULL;
+    }
+}
+
+static bgs_status check_value(bgs_param key, double value)
+{
+    const bgs_param_info *info = &param_table[key];
+    if (!isfinite(value) || value < info->min_value || value > info->max_value)
+        return bgs_fail(BGS_ERR_PARAMETER, "%s must be between %g and %g, not %g",
+                        info->name, info->min_value, info->max_value, value);
+    if (info->is_integer && value != floor(value))
+        return bgs_fail(BGS_ERR_PARAMETER, "%s must be a whole number, not %g",
+                        info->name, value);
+    return BGS_OK;
+}
+
+bgs_status bgs_params_set(bgs_params *p, bgs_param key, double value)
+{
+    int is_int;
+    if (!p || (unsigned)key >= BGS_PARAM_COUNT)
+        return bgs_fail(BGS_ERR_INVALID_ARGUMENT, "unknown parameter");
+    bgs_status st = check_value(key, value);
+    if (st != BGS_OK)
+        return st;
+    void *field = param_field(p, key, &is_int);
+    if (is_int)
+        *(int *)field = (int)value;
+    else
+        *(float *)field = (float)value;
+    return BGS_OK;
+}
+
+double bgs_params_get(const bgs_params *p, bgs_param key)
+{
+    int is_int;
+    if (!p || (unsigned)key >= BGS_PARAM_COUNT)
+        return NAN;
+    void *field = param_field((bgs_params *)p, key, &is_int);
+    return is_int ? *(int *)field : *(float *)field;
+}
+
+bgs_status bgs_params_check(const bgs_params *p)
+{
+    if (!p)
+        return bgs_fail(BGS_ERR_INVALID_ARGUMENT, "no parameters given");
+    for (int key = 0; key < BGS_PARAM_COUNT; key++) {
+        bgs_status st = check_value((bgs_param)key, bgs_params_get(p, (bgs_param)key));
+        if (st != BGS_OK)
+            return st;
+    }
+    if (p->var_min > p->var_max)
+        return bgs_fail(BGS_ERR_PARAMETER,
+                        "var-min (%g) must not exceed var-max (%g)",
+                        p->var_min, p->var_max);
+    if (p->var_init < p->var_min || p->var_init > p->var_max)
+        return bgs_fail(BGS_ERR_PARAMETER,
+                        "var-init (%g) must lie between var-min (%g) and var-max (%g)",
+                        p->var_init, p->var_min, p->var_max);
+    return BGS_OK;
+}

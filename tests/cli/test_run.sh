@@ -1,0 +1,154 @@
+#!/bin/sh
+# test_run.sh - the main command driven the way a user drives it: every flag,
+# every error path, checked by exit status, stderr and the files written.
+. tests/cli/lib.sh
+
+SYNTH=$BUILD/tools/synth
+PNGINFO=$BUILD/tests/tools/pnginfo
+B=$BGSUB_BIN
+
+# A small synthetic sequence: 64x48, 40 frames.
+SEQ=$WORK/seq
+"$SYNTH" -o "$SEQ" --width 64 --height 48 --frames 40 --learn 10 --seed 7 > /dev/null 2>&1
+if [ ! -f "$SEQ/input/in000040.png" ]; then
+    fail "synthetic sequence" "$SYNTH did not write $SEQ/input/in000040.png"
+    finish; exit
+fi
+
+count_masks() { ls "$1" 2>/dev/null | grep -c '^bin[0-9]*\.png$'; }
+
+# --- help and version -------------------------------------------------------
+run "$B" --help
+if [ "$RC" -eq 0 ] && echo "$OUT" | grep -q -- '--alpha' && echo "$OUT" | grep -q 'Exit status'; then
+    ok "--help lists options and exit statuses"; else fail "--help" "rc=$RC"; fi
+missing=""
+for p in components alpha bg-ratio lambda var-init var-min var-max weight-init learning-frames; do
+    echo "$OUT" | grep -q -- "--$p " || missing="$missing $p"
+done
+[ -z "$missing" ] && ok "--help lists every model parameter" || fail "--help lists every model parameter" "missing:$missing"
+run "$B" --version
+echo "$OUT" | grep -Eq '^bgsub [0-9]+\.[0-9]+\.[0-9]+$' && [ "$RC" -eq 0 ] && ok "--version" || fail "--version" "$OUT"
+
+# --- usage errors: exit 2, one line -----------------------------------------
+expect_error "no arguments" 2 "no input" "$B"
+expect_error "unknown option" 2 "unknown option '--nope'" "$B" --nope "$SEQ" -o "$WORK/x"
+expect_error "missing -o" 2 "no output folder" "$B" "$SEQ"
+expect_error "option without value" 2 "needs a value" "$B" "$SEQ" -o
+expect_error "alpha out of bounds" 2 "alpha must be between" "$B" --alpha 2 "$SEQ" -o "$WORK/x"
+expect_error "alpha not a number" 2 "--alpha needs a number, not 'abc'" "$B" --alpha abc "$SEQ" -o "$WORK/x"
+expect_error "components not whole" 2 "components must be a whole number" "$B" --components 2.5 "$SEQ" -o "$WORK/x"
+expect_error "var-init below var-min" 2 "var-init .* must lie between" "$B" --var-init 4 --var-min 9 "$SEQ" -o "$WORK/x"
+expect_error "frames 0" 2 "--frames needs a whole number" "$B" --frames 0 "$SEQ" -o "$WORK/x"
+expect_error "bad mask pattern" 2 "mask-pattern" "$B" --mask-pattern 'x%s.png' "$SEQ" -o "$WORK/x"
+expect_error "two inputs" 2 "one input at a time" "$B" "$SEQ" "$SEQ" -o "$WORK/x"
+[ ! -e "$WORK/x" ] && ok "usage errors create no output" || fail "usage errors create no output" "$WORK/x exists"
+
+# --- input errors: exit 3, one line naming the file -------------------------
+expect_error "missing input" 3 "$WORK/none.mp4" "$B" "$WORK/none.mp4" -o "$WORK/x"
+mkdir -p "$WORK/empty"
+expect_error "folder without images" 3 "$WORK/empty" "$B" "$WORK/empty" -o "$WORK/x"
+mkdir -p "$WORK/corrupt"
+cp "$SEQ"/input/in00000[1-3].png "$WORK/corrupt/"
+head -c 100 "$SEQ/input/in000004.png" > "$WORK/corrupt/in000004.png"
+expect_error "truncated PNG in a sequence" 3 "in000004.png" "$B" "$WORK/corrupt" -o "$WORK/xc"
+echo "not a video" > "$WORK/fake.mp4"
+expect_error "file that is not a video" 3 "fake.mp4" "$B" "$WORK/fake.mp4" -o "$WORK/x"
+expect_error "start frame past the end" 3 "past the last frame" "$B" --start-frame 100 "$SEQ" -o "$WORK/x"
+
+# --- output errors: exit 4 --------------------------------------------------
+touch "$WORK/afile"
+expect_error "output is a file" 4 "$WORK/afile" "$B" "$SEQ" -o "$WORK/afile"
+
+# --- a normal run -----------------------------------------------------------
+OUTD=$WORK/out
+run "$B" -q "$SEQ" -o "$OUTD"
+[ "$RC" -eq 0 ] && [ -z "$ERR" ] && ok "run exits 0, quiet" || fail "run" "rc=$RC" "$ERR"
+n=$(count_masks "$OUTD")
+[ "$n" -eq 40 ] && ok "one mask per frame" || fail "one mask per frame" "got $n masks"
+[ -f "$OUTD/bin000001.png" ] && [ -f "$OUTD/bin000040.png" ] && ok "masks numbered from 1" || fail "masks numbered from 1" "$(ls "$OUTD" | head -3)"
+info=$("$PNGINFO" "$OUTD/bin000030.png")
+echo "$info" | grep -Eq '^64x48 channels=1 values=(0|255|0,255) ' && ok "mask is 8-bit gray 0/255" || fail "mask format" "$info"
+ls -a "$OUTD" | grep -q '\.tmp' && fail "no temporary files left" "$(ls -a "$OUTD")" || ok "no temporary files left"
+
+# Learning phase: with the default N (100) every mask of 40 frames is blank.
+info=$("$PNGINFO" "$OUTD/bin000040.png")
+echo "$info" | grep -q 'ones=0$' && ok "learning phase masks are background" || fail "learning phase" "$info"
+
+# Existing masks are not overwritten without --force.
+expect_error "existing masks refused" 4 "already exists.*--force" "$B" -q "$SEQ" -o "$OUTD"
+expect_status "--force overwrites" 0 "$B" -q --force "$SEQ" -o "$OUTD"
+
+# Determinism: two runs, byte-identical masks.
+"$B" -q --learning-frames 5 "$SEQ" -o "$WORK/d1" > /dev/null 2>&1
+"$B" -q --learning-frames 5 "$SEQ" -o "$WORK/d2" > /dev/null 2>&1
+if [ "$(count_masks "$WORK/d1")" -eq 40 ] && diff -r "$WORK/d1" "$WORK/d2" > /dev/null; then
+    ok "two runs give identical masks"; else fail "determinism" "outputs differ"; fi
+info=$("$PNGINFO" "$WORK/d1/bin000035.png")
+echo "$info" | grep -q 'ones=0$' && fail "objects detected after learning" "$info" || ok "objects detected after learning"
+
+# Start frame and frame count.
+run "$B" -q --start-frame 5 --frames 3 "$SEQ" -o "$WORK/sf"
+ls "$WORK/sf" | tr '\n' ' ' | grep -q '^bin000005.png bin000006.png bin000007.png $' \
+    && ok "--start-frame/--frames" || fail "--start-frame/--frames" "$(ls "$WORK/sf" | tr '\n' ' ')"
+
+# Mask pattern, gray, background images, printf-pattern input.
+run "$B" -q --gray --mask-pattern 'm%03d.png' --background --background-every 10 \
+    "$SEQ/input/in%06d.png" -o "$WORK/g"
+[ "$RC" -eq 0 ] && [ -f "$WORK/g/m001.png" ] && [ -f "$WORK/g/m040.png" ] \
+    && ok "--mask-pattern, --gray, pattern input" || fail "--mask-pattern/--gray" "rc=$RC $ERR"
+info=$("$PNGINFO" "$WORK/g/background.png")
+echo "$info" | grep -q '^64x48 channels=1' && ok "--background writes gray background.png" || fail "--background" "$info"
+n=$(ls "$WORK/g" | grep -c '^bg0000[0-9]*\.png$')
+[ "$n" -eq 4 ] && ok "--background-every 10 writes 4 images" || fail "--background-every" "$n images"
+run "$B" -q --background "$SEQ" -o "$WORK/c"
+info=$("$PNGINFO" "$WORK/c/background.png")
+echo "$info" | grep -q '^64x48 channels=3' && ok "colour background.png" || fail "colour background" "$info"
+
+# Summary line on stderr when not quiet.
+run "$B" --learning-frames 5 "$SEQ" -o "$WORK/s"
+echo "$ERR" | grep -Eq '^bgsub: 40 frames \(5 learning\) 64x48 .* frames/s' \
+    && ok "summary line" || fail "summary line" "$ERR"
+
+# --- video input ------------------------------------------------------------
+if command -v ffmpeg > /dev/null 2>&1; then
+    ffmpeg -loglevel error -y -framerate 10 -i "$SEQ/input/in%06d.png" -c:v mjpeg -q:v 3 "$WORK/v.avi"
+    ffmpeg -loglevel error -y -framerate 10 -i "$SEQ/input/in%06d.png" -c:v libx264 -pix_fmt yuv420p "$WORK/v.mkv" 2> /dev/null \
+        || ffmpeg -loglevel error -y -framerate 10 -i "$SEQ/input/in%06d.png" -c:v ffv1 "$WORK/v.mkv"
+    for v in v.avi v.mkv; do
+        run "$B" -q "$WORK/$v" -o "$WORK/out-$v"
+        n=$(count_masks "$WORK/out-$v")
+        [ "$RC" -eq 0 ] && [ "$n" -eq 40 ] && ok "video input $v" || fail "video input $v" "rc=$RC masks=$n $ERR"
+    done
+    head -c 3000 "$WORK/v.avi" > "$WORK/trunc.avi"
+    run "$B" -q "$WORK/trunc.avi" -o "$WORK/out-trunc"
+    [ "$RC" -eq 0 ] || [ "$RC" -eq 3 ] && ok "truncated video: no crash (rc=$RC)" || fail "truncated video" "rc=$RC $ERR"
+else
+    skip "video input" "ffmpeg CLI not installed (make deps installs it)"
+fi
+if [ -f samples/sample.mp4 ]; then
+    run "$B" -q --frames 20 samples/sample.mp4 -o "$WORK/sample"
+    [ "$RC" -eq 0 ] && [ "$(count_masks "$WORK/sample")" -eq 20 ] && ok "bundled sample video" || fail "bundled sample video" "rc=$RC $ERR"
+else
+    fail "bundled sample video" "samples/sample.mp4 is missing"
+fi
+
+# --- interruption -----------------------------------------------------------
+"$SYNTH" -o "$WORK/long" --width 320 --height 240 --frames 300 --seed 3 > /dev/null 2>&1
+"$B" -q "$WORK/long" -o "$WORK/int" 2> "$WORK/int.err" &
+pid=$!
+sleep 1
+kill -INT $pid 2> /dev/null
+wait $pid
+rc=$?
+n=$(count_masks "$WORK/int")
+if [ "$rc" -eq 130 ] && [ "$n" -gt 0 ] && [ "$n" -lt 300 ]; then
+    bad=0
+    for f in "$WORK"/int/bin*.png; do "$PNGINFO" "$f" > /dev/null 2>&1 || bad=$((bad + 1)); done
+    [ "$bad" -eq 0 ] && ok "SIGINT: exit 130, $n complete masks" || fail "SIGINT" "$bad unreadable masks"
+elif [ "$rc" -eq 0 ] && [ "$n" -eq 300 ]; then
+    skip "SIGINT" "the run finished before the signal"
+else
+    fail "SIGINT" "rc=$rc masks=$n" "$(cat "$WORK/int.err")"
+fi
+
+finish

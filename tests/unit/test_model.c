@@ -1,0 +1,426 @@
+/*
+ * test_model.c - unit tests of the mixture model on single pixels and small
+ * frames. model.c is included whole so that the per-pixel steps (ranking,
+ * replacement) can be checked directly as well as through the public API.
+ */
+#include "test.h"
+#include "../../src/lib/model.c"
+
+#include <stdint.h>
+
+/* Deterministic noise for the tests (xorshift32 + Box-Muller-free sum). */
+static uint32_t rng_state = 12345u;
+static uint32_t rng_next(void)
+{
+    rng_state ^= rng_state << 13;
+    rng_state ^= rng_state >> 17;
+    rng_state ^= rng_state << 5;
+    return rng_state;
+}
+/* Roughly normal with sd 1: sum of 12 uniforms minus 6. */
+static double rng_normal(void)
+{
+    double s = 0;
+    for (int i = 0; i < 12; i++)
+        s += (rng_next() >> 8) / (double)(1u << 24);
+    return s - 6.0;
+}
+static uint8_t clamp_u8(double v)
+{
+    return v < 0 ? 0 : v > 255 ? 255 : (uint8_t)(v + 0.5);
+}
+
+static bgs_params test_params(void)
+{
+    bgs_params p;
+    bgs_params_default(&p);
+    p.learning_frames = 0;
+    return p;
+}
+
+/* Feed one 1x1 gray frame; returns the mask value. */
+static int feed1(bgs_model *m, uint8_t v)
+{
+    uint8_t mask = 77;
+    bgs_status st = bgs_model_apply(m, &v, 1, &mask, 1);
+    return st == BGS_OK ? mask : -1;
+}
+
+static pixel_model read_pixel(const bgs_model *m, int x, int y)
+{
+    pixel_model px;
+    load_pixel(m, block_at(m, y, x / BLOCK), x % BLOCK, &px);
+    return px;
+}
+
+TEST(learns_a_constant)
+{
+    bgs_params p = test_params();
+    bgs_model *m = bgs_model_create(1, 1, 1, &p);
+    REQUIRE(m, "create: %s", bgs_last_error());
+    int fg = 0;
+    for (int i = 0; i < 50; i++)
+        fg += feed1(m, 100) == 255;
+    /* Frame 1 meets an empty model: nothing matches, so it is foreground;
+     * from frame 2 on the value is known. */
+    CHECK(fg == 1, "foreground in %d of 50 constant frames", fg);
+    CHECK(feed1(m, 100) == 0, "constant value not background");
+    uint8_t bg = 0;
+    bgs_model_background(m, &bg, 1);
+    CHECK(bg == 100, "background image %d, want 100", bg);
+    pixel_model px = read_pixel(m, 0, 0);
+    CHECK(fabsf(px.weight[0] - 1.0f) < 1e-5f, "weight %g", px.weight[0]);
+    CHECK(px.var[0] == p.var_min, "variance %g should sit on the floor %g",
+          px.var[0], p.var_min);
+    bgs_model_free(m);
+}
+
+TEST(start_up_rate_gives_running_mean)
+{
+    /* With the 1/n start-up rate the first component is the exact average
+     * of the values it has matched. */
+    bgs_params p = test_params();
+    bgs_model *m = bgs_model_create(1, 1, 1, &p);
+    REQUIRE(m, "create");
+    const uint8_t values[] = {100, 104, 98, 102, 101, 99, 103, 97};
+    double sum = 0;
+    for (int i = 0; i < 8; i++) {
+        feed1(m, values[i]);
+        sum += values[i];
+    }
+    pixel_model px = read_pixel(m, 0, 0);
+    CHECK(fabs(px.mean[0][0] - sum / 8) < 1e-3, "mean %g, want %g",
+          px.mean[0][0], sum / 8);
+    CHECK(fabsf(px.weight[0] - 1.0f) < 1e-5f, "weight %g", px.weight[0]);
+    bgs_model_free(m);
+}
+
+TEST(flags_an_outlier)
+{
+    bgs_params p = test_params();
+    bgs_model *m = bgs_model_create(1, 1, 1, &p);
+    REQUIRE(m, "create");
+    const double sd = 5.0;
+    for (int i = 0; i < 300; i++)
+        feed1(m, clamp_u8(120 + sd * rng_normal()));
+    pixel_model px = read_pixel(m, 0, 0);
+    double sigma = sqrt(px.var[0]);
+    CHECK(fabs(sigma - sd) < 1.5, "learnt sigma %g, noise sd %g", sigma, sd);
+    CHECK(feed1(m, 120) == 0, "the mean itself is foreground");
+    /* Inside λσ: background; far outside: foreground. */
+    CHECK(feed1(m, clamp_u8(120 + 1.5 * sigma)) == 0, "1.5 sigma is foreground");
+    CHECK(feed1(m, 200) == 255, "an outlier of 16 sigma is background");
+    CHECK(feed1(m, 40) == 255, "an outlier below is background");
+    bgs_model_free(m);
+}
+
+TEST(absorbs_a_stopped_object_when_alpha_predicts)
+{
+    /* A pixel sees 50 for long, then 200 for good (an object that stops).
+     * The old component's weight decays as (1-α)^t; the pixel becomes
+     * background when that weight no longer exceeds T, because the new
+     * component then joins the background set. Predict that frame. */
+    bgs_params p = test_params();
+    p.alpha = 0.01f;
+    p.bg_ratio = 0.7f;
+    p.weight_init = 0.05f;
+    bgs_model *m = bgs_model_create(1, 1, 1, &p);
+    REQUIRE(m, "create");
+    for (int i = 0; i < 500; i++)
+        feed1(m, 50);
+    double a = p.alpha, w0 = p.weight_init;
+    /* After the frame that creates the new component and renormalises: */
+    double w_old = (1 - a) / (1 - a + w0);
+    int predicted = 2;
+    while (w_old > p.bg_ratio) {
+        w_old *= 1 - a;
+        predicted++;
+    }
+    int first_background = 0;
+    for (int j = 1; j <= 400 && !first_background; j++)
+        if (feed1(m, 200) == 0)
+            first_background = j;
+    CHECK(abs(first_background - predicted) <= 1,
+          "absorbed after %d frames, α predicts %d", first_background, predicted);
+    bgs_model_free(m);
+}
+
+TEST(ranks_by_weight_over_sigma)
+{
+    /* A light, narrow component outranks a heavier, wider one when its ω/σ
+     * is higher. */
+    pixel_model px = {0};
+    px.weight[0] = 0.6f; px.var[0] = 400.0f; /* ω/σ = 0.03 */
+    px.weight[1] = 0.4f; px.var[1] = 16.0f;  /* ω/σ = 0.10 */
+    px.mean[0][0] = 10; px.mean[1][0] = 20;
+    sort_components(&px, 2, 1);
+    CHECK(px.weight[0] == 0.4f && px.mean[0][0] == 20,
+          "first component ω=%g μ=%g", px.weight[0], px.mean[0][0]);
+    /* B: the first components whose weights sum past T. */
+    CHECK(background_count(&px, 2, 0.3f) == 1, "T=0.3 gives B=%d",
+          background_count(&px, 2, 0.3f));
+    CHECK(background_count(&px, 2, 0.5f) == 2, "T=0.5 gives B=%d",
+          background_count(&px, 2, 0.5f));
+}
+
+TEST(ranking_observed_through_classification)
+{
+    /* Same idea through the public API: a pixel alternating between a
+     * steady value and a noisy one keeps the steady one first. */
+    bgs_params p = test_params();
+    p.components = 3;
+    bgs_model *m = bgs_model_create(1, 1, 1, &p);
+    REQUIRE(m, "create");
+    for (int i = 0; i < 400; i++)
+        feed1(m, i % 2 ? 60 : clamp_u8(180 + 20 * rng_normal()));
+    pixel_model px = read_pixel(m, 0, 0);
+    CHECK(fabsf(px.mean[0][0] - 60) < 1.0f, "first component mean %g, want 60",
+          px.mean[0][0]);
+    for (int k = 1; k < 3; k++)
+        CHECK(px.weight[k] * px.weight[k] * px.var[k - 1] <=
+                  px.weight[k - 1] * px.weight[k - 1] * px.var[k],
+              "components %d and %d out of ω/σ order", k - 1, k);
+    bgs_model_free(m);
+}
+
+TEST(replaces_the_least_probable_component)
+{
+    bgs_params p = test_params();
+    p.components = 3;
+    bgs_model *m = bgs_model_create(1, 1, 1, &p);
+    REQUIRE(m, "create");
+    for (int i = 0; i < 300; i++)
+        feed1(m, i % 10 == 0 ? 200 : 30); /* 30 frequent, 200 rare */
+    feed1(m, 120);                        /* third component: 120 */
+    pixel_model before = read_pixel(m, 0, 0);
+    CHECK(fabsf(before.mean[2][0] - 120) < 1e-3f, "third component mean %g",
+          before.mean[2][0]);
+    feed1(m, 250); /* matches nothing: must replace the 120 one (last) */
+    pixel_model after = read_pixel(m, 0, 0);
+    int has30 = 0, has200 = 0, has250 = 0, has120 = 0;
+    float total = 0;
+    for (int k = 0; k < 3; k++) {
+        has30 |= fabsf(after.mean[k][0] - 30) < 2;
+        has200 |= fabsf(after.mean[k][0] - 200) < 2;
+        has250 |= after.mean[k][0] == 250;
+        has120 |= after.mean[k][0] == 120;
+        total += after.weight[k];
+    }
+    CHECK(has30 && has200 && has250 && !has120,
+          "means after replacement %g %g %g", after.mean[0][0],
+          after.mean[1][0], after.mean[2][0]);
+    CHECK(fabsf(total - 1.0f) < 1e-5f, "weights sum to %g", total);
+    int k250 = after.mean[2][0] == 250 ? 2 : after.mean[1][0] == 250 ? 1 : 0;
+    CHECK(after.var[k250] == p.var_init, "new component variance %g, want %g",
+          after.var[k250], p.var_init);
+    bgs_model_free(m);
+}
+
+TEST(learning_phase_masks_are_background)
+{
+    bgs_params p = test_params();
+    p.learning_frames = 5;
+    bgs_model *m = bgs_model_create(1, 1, 1, &p);
+    REQUIRE(m, "create");
+    for (int i = 0; i < 5; i++) {
+        CHECK(bgs_model_is_learning(m), "frame %d not flagged as learning", i + 1);
+        CHECK(feed1(m, i % 2 ? 0 : 255) == 0, "frame %d not background", i + 1);
+    }
+    CHECK(!bgs_model_is_learning(m), "still learning after N frames");
+    CHECK(feed1(m, 128) == 255, "a new value after learning not detected");
+    CHECK(bgs_model_frame_count(m) == 6, "frame count %ld", bgs_model_frame_count(m));
+    bgs_model_free(m);
+}
+
+static int state_is_finite(const bgs_model *m)
+{
+    size_t n = (size_t)m->height * m->blocks_per_row * m->block_floats;
+    for (size_t i = 0; i < n; i++)
+        if (!isfinite(m->state[i]) || m->state[i] < 0)
+            return 0;
+    return 1;
+}
+
+TEST(no_nan_for_extreme_inputs)
+{
+    const int W = 37, H = 5; /* not a multiple of the block size */
+    uint8_t frame[W * H * 3], mask[W * H], bg[W * H * 3];
+    for (int K = 1; K <= BGS_MAX_COMPONENTS; K += 3) {
+        bgs_params p = test_params();
+        p.components = K;
+        p.alpha = 1.0f; /* the harshest rate */
+        bgs_model *m = bgs_model_create(W, H, 3, &p);
+        REQUIRE(m, "create K=%d: %s", K, bgs_last_error());
+        for (int f = 0; f < 200; f++) {
+            for (int i = 0; i < W * H * 3; i++) {
+                switch (f % 4) {
+                case 0: frame[i] = 0; break;
+                case 1: frame[i] = 255; break;
+                case 2: frame[i] = (uint8_t)rng_next(); break;
+                default: frame[i] = (i + f) % 2 ? 255 : 0; break;
+                }
+            }
+            bgs_model_apply(m, frame, W * 3, mask, W);
+        }
+        CHECK(state_is_finite(m), "K=%d: NaN, infinity or negative in the state", K);
+        bgs_model_background(m, bg, W * 3);
+        bgs_model_free(m);
+    }
+}
+
+TEST(deterministic)
+{
+    const int W = 40, H = 30, F = 60;
+    uint8_t *masks[2];
+    for (int run = 0; run < 2; run++) {
+        rng_state = 99;
+        bgs_params p = test_params();
+        bgs_model *m = bgs_model_create(W, H, 3, &p);
+        REQUIRE(m, "create");
+        masks[run] = malloc((size_t)W * H * F);
+        uint8_t frame[W * H * 3];
+        for (int f = 0; f < F; f++) {
+            for (int i = 0; i < W * H * 3; i++)
+                frame[i] = clamp_u8(100 + 30 * rng_normal() + (f > 30 && i % 50 < 9 ? 90 : 0));
+            bgs_model_apply(m, frame, W * 3, masks[run] + (size_t)f * W * H, W);
+        }
+        bgs_model_free(m);
+    }
+    CHECK(memcmp(masks[0], masks[1], (size_t)W * H * F) == 0,
+          "two runs gave different masks");
+    free(masks[0]);
+    free(masks[1]);
+}
+
+TEST(colour_change_in_one_channel_is_detected)
+{
+    bgs_params p = test_params();
+    bgs_model *m = bgs_model_create(1, 1, 3, &p);
+    REQUIRE(m, "create");
+    uint8_t px[3] = {80, 120, 160}, mask;
+    for (int i = 0; i < 100; i++)
+        bgs_model_apply(m, px, 3, &mask, 1);
+    CHECK(mask == 0, "steady colour is foreground");
+    uint8_t changed[3] = {80, 120, 230};
+    bgs_model_apply(m, changed, 3, &mask, 1);
+    CHECK(mask == 255, "blue channel change not detected");
+    uint8_t bg[3];
+    bgs_model_background(m, bg, 3);
+    CHECK(bg[0] == 80 && bg[1] == 120 && bg[2] == 160, "background %d,%d,%d",
+          bg[0], bg[1], bg[2]);
+    CHECK(bgs_model_bytes_per_pixel(m) == (size_t)p.components * 5 * 4,
+          "bytes per pixel %zu", bgs_model_bytes_per_pixel(m));
+    bgs_model_free(m);
+}
+
+TEST(strides_and_odd_widths)
+{
+    /* A frame with padding between rows, a mask with padding, and a width
+     * that is not a multiple of the block size: pixel (x, y) must only ever
+     * see its own history. */
+    const int W = 19, H = 3, FS = 64, MS = 32;
+    uint8_t frame[FS * H], mask[MS * H];
+    bgs_params p = test_params();
+    bgs_model *m = bgs_model_create(W, H, 1, &p);
+    REQUIRE(m, "create");
+    memset(frame, 0xEE, sizeof frame); /* padding bytes: must be ignored */
+    for (int f = 0; f < 30; f++) {
+        for (int y = 0; y < H; y++)
+            for (int x = 0; x < W; x++)
+                frame[y * FS + x] = (uint8_t)(x * 10 + y);
+        memset(mask, 0x11, sizeof mask);
+        bgs_model_apply(m, frame, FS, mask, MS);
+    }
+    int bad = 0;
+    for (int y = 0; y < H; y++) {
+        for (int x = 0; x < W; x++)
+            bad += mask[y * MS + x] != 0;
+        for (int x = W; x < MS; x++)
+            bad += mask[y * MS + x] != 0x11; /* untouched padding */
+    }
+    CHECK(bad == 0, "%d mask bytes wrong", bad);
+    uint8_t bg[W * H];
+    bgs_model_background(m, bg, W);
+    CHECK(bg[2 * W + 18] == 182, "background (18,2) = %d, want 182", bg[2 * W + 18]);
+    bgs_model_free(m);
+}
+
+TEST(parameters_checked)
+{
+    bgs_params p;
+    bgs_params_default(&p);
+    CHECK(bgs_params_check(&p) == BGS_OK, "defaults refused: %s", bgs_last_error());
+    CHECK(bgs_params_set(&p, BGS_PARAM_ALPHA, 1.5) == BGS_ERR_PARAMETER, "alpha 1.5 accepted");
+    CHECK(strstr(bgs_last_error(), "alpha") != NULL, "message '%s'", bgs_last_error());
+    CHECK(bgs_params_set(&p, BGS_PARAM_COMPONENTS, 2.5) == BGS_ERR_PARAMETER, "K 2.5 accepted");
+    CHECK(bgs_params_set(&p, BGS_PARAM_COMPONENTS, 9) == BGS_ERR_PARAMETER, "K 9 accepted");
+    CHECK(bgs_params_set(&p, BGS_PARAM_MATCH_SIGMAS, NAN) == BGS_ERR_PARAMETER, "NaN accepted");
+    CHECK(p.alpha == bgs_param_get_info(BGS_PARAM_ALPHA)->default_value ||
+              fabsf(p.alpha - 0.005f) < 1e-7f, "a refused value changed alpha");
+    bgs_params q = p;
+    q.var_init = 1.0f; /* below the floor */
+    CHECK(bgs_params_check(&q) == BGS_ERR_PARAMETER, "var_init < var_min accepted");
+    CHECK(bgs_model_create(10, 10, 1, &q) == NULL, "model created with bad params");
+    CHECK(bgs_model_create(10, 10, 2, &p) == NULL, "2 channels accepted");
+    CHECK(bgs_model_create(0, 10, 1, &p) == NULL, "width 0 accepted");
+    bgs_model *m = bgs_model_create(4, 4, 1, &p);
+    REQUIRE(m, "create");
+    q = p;
+    q.components = p.components + 1;
+    CHECK(bgs_model_set_params(m, &q) == BGS_ERR_PARAMETER, "K changed on a live model");
+    q = p;
+    q.alpha = 0.02f;
+    CHECK(bgs_model_set_params(m, &q) == BGS_OK, "alpha change refused");
+    bgs_params r;
+    bgs_model_get_params(m, &r);
+    CHECK(r.alpha == 0.02f, "alpha not changed");
+    for (int k = 0; k < BGS_PARAM_COUNT; k++) {
+        const bgs_param_info *info = bgs_param_get_info((bgs_param)k);
+        CHECK(info && info->name && info->description, "param %d has no info", k);
+    }
+    CHECK(bgs_param_get_info(BGS_PARAM_COUNT) == NULL, "info past the table");
+    bgs_model_free(m);
+}
+
+TEST(metrics_follow_the_benchmark_rules)
+{
+    /* gt: 255 positive, 0/50 negative, 85/170 ignored; roi 0 ignored. */
+    const uint8_t gt[8] = {255, 255, 0, 50, 85, 170, 255, 0};
+    const uint8_t mask[8] = {255, 0, 255, 0, 255, 255, 255, 0};
+    const uint8_t roi[8] = {1, 1, 1, 1, 1, 1, 0, 1};
+    bgs_counts c = {0, 0, 0, 0};
+    bgs_counts_add_frame(&c, 8, 1, mask, 8, gt, 8, roi, 8);
+    CHECK(c.tp == 1 && c.fn == 1 && c.fp == 1 && c.tn == 2,
+          "tp %llu fn %llu fp %llu tn %llu", (unsigned long long)c.tp,
+          (unsigned long long)c.fn, (unsigned long long)c.fp, (unsigned long long)c.tn);
+    bgs_metrics m = bgs_metrics_from_counts(&c);
+    CHECK(fabs(m.recall - 0.5) < 1e-12, "recall %g", m.recall);
+    CHECK(fabs(m.precision - 0.5) < 1e-12, "precision %g", m.precision);
+    CHECK(fabs(m.specificity - 2.0 / 3) < 1e-12, "specificity %g", m.specificity);
+    CHECK(fabs(m.fpr - 1.0 / 3) < 1e-12, "fpr %g", m.fpr);
+    CHECK(fabs(m.fnr - 0.5) < 1e-12, "fnr %g", m.fnr);
+    CHECK(fabs(m.pwc - 40.0) < 1e-12, "pwc %g", m.pwc);
+    CHECK(fabs(m.f_measure - 0.5) < 1e-12, "f %g", m.f_measure);
+    bgs_counts empty = {0, 0, 0, 0};
+    m = bgs_metrics_from_counts(&empty);
+    CHECK(m.f_measure == 0 && m.recall == 0 && isfinite(m.pwc), "empty counts not 0");
+}
+
+int main(void)
+{
+    RUN(learns_a_constant);
+    RUN(start_up_rate_gives_running_mean);
+    RUN(flags_an_outlier);
+    RUN(absorbs_a_stopped_object_when_alpha_predicts);
+    RUN(ranks_by_weight_over_sigma);
+    RUN(ranking_observed_through_classification);
+    RUN(replaces_the_least_probable_component);
+    RUN(learning_phase_masks_are_background);
+    RUN(no_nan_for_extreme_inputs);
+    RUN(deterministic);
+    RUN(colour_change_in_one_channel_is_detected);
+    RUN(strides_and_odd_widths);
+    RUN(parameters_checked);
+    RUN(metrics_follow_the_benchmark_rules);
+    return test_summary();
+}
