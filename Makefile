@@ -6,7 +6,8 @@ OPT     ?= -O2
 CFLAGS  ?= $(OPT) -g
 WARN     = -Wall -Wextra
 CPPFLAGS_ALL = -Iinclude -Isrc -D_DEFAULT_SOURCE -D_GNU_SOURCE
-CFLAGS_ALL   = -std=c11 $(WARN) $(CFLAGS) $(EXTRA_CFLAGS)
+# No fused multiply-add: the scalar and vector kernels must round alike.
+CFLAGS_ALL   = -std=c11 $(WARN) -ffp-contract=off $(CFLAGS) $(EXTRA_CFLAGS)
 PKG_IO   = libpng libjpeg libavformat libavcodec libswscale libavutil libavdevice sdl2
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKG_IO) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKG_IO) 2>/dev/null)
@@ -39,6 +40,9 @@ all: $(BIN) $(TOOLS)
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS_ALL) $(PKG_CFLAGS) $(CFLAGS_ALL) -MMD -MP -c $< -o $@
+
+# The vector kernel is built for AVX2 + F16C; it only runs where the CPU has them.
+$(BUILD)/src/lib/model_avx2.o: CFLAGS_ALL += -mavx2 -mf16c
 
 $(LIB_A): $(LIB_OBJ)
 	@rm -f $@

@@ -47,6 +47,7 @@ typedef enum bgs_status {
     BGS_ERR_PARAMETER = 2,        /* a model parameter outside its bounds     */
     BGS_ERR_NO_MEMORY = 3,
     BGS_ERR_MISMATCH = 4,         /* frame size / channels differ from model  */
+    BGS_ERR_UNSUPPORTED = 5,      /* e.g. a kernel this CPU cannot run        */
 } bgs_status;
 
 /* One-line, human-readable reason for the last failure on this thread
@@ -153,6 +154,24 @@ bgs_status bgs_model_background(const bgs_model *model, uint8_t *out,
  * frame. */
 bgs_status bgs_model_set_params(bgs_model *model, const bgs_params *params);
 void bgs_model_get_params(const bgs_model *model, bgs_params *params);
+
+/* Worker threads for bgs_model_apply: the frame is cut into stripes of
+ * rows, one per thread (0 = one per online core; default 1). Masks and model
+ * are the same whatever the number of threads. */
+bgs_status bgs_model_set_threads(bgs_model *model, int threads);
+int bgs_model_threads(const bgs_model *model);
+
+/* The per-row kernel. AUTO (the default at creation) picks the fastest the
+ * CPU runs, unless the environment variable BGSUB_KERNEL=scalar asks for the
+ * reference. Every kernel gives bit-identical models and masks. */
+typedef enum bgs_kernel {
+    BGS_KERNEL_AUTO = 0,
+    BGS_KERNEL_SCALAR = 1, /* portable C reference                        */
+    BGS_KERNEL_AVX2 = 2,   /* x86-64 with AVX2 and F16C                    */
+} bgs_kernel;
+bgs_status bgs_model_set_kernel(bgs_model *model, bgs_kernel kernel);
+/* "scalar" or "avx2". */
+const char *bgs_model_kernel_name(const bgs_model *model);
 
 /* Frames applied so far. */
 long bgs_model_frame_count(const bgs_model *model);

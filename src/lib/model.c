@@ -1,54 +1,271 @@
 /*
- * model.c - the per-pixel online Gaussian mixture (Stauffer & Grimson).
- *
- * Layout. The model is bounded by memory traffic: every frame reads and
- * writes all of it. State is kept as floats in blocks of BLOCK neighbouring
- * pixels of one row; inside a block each field (weight, variance, mean of
- * each channel, for each component) is a run of BLOCK values, so that one
- * pass walks a single contiguous stream and a vector register can hold the
- * same field of BLOCK neighbouring pixels. Each row starts a new block, so
- * stripes of rows own disjoint parts of the model.
- *
- * Per pixel and component: weight ω, one variance σ² shared by the channels
- * (Stauffer & Grimson's Σ = σ²I), and a mean per channel: (2 + C) floats.
+ * model.c - the per-pixel online Gaussian mixture (Stauffer & Grimson):
+ * model life cycle, frame dispatch over threads and kernels, and the scalar
+ * reference kernel. The state layout is described in model_impl.h.
  *
  * Components of a pixel are kept sorted by ω/σ, highest first, so "the first
  * component that matches in rank order" is the first that matches.
  */
-#include "lib/internal.h"
+#include "lib/model_impl.h"
+#include "lib/pool.h"
 
 #include <math.h>
 #include <stdlib.h>
-#include <string.h>
-
-#define BLOCK 16
-
-enum { FIELD_WEIGHT = 0, FIELD_VAR = 1, FIELD_MEAN = 2 };
+#include <unistd.h>
 
 struct bgs_model {
-    int width, height, channels;
-    int blocks_per_row;
-    int fields;            /* floats per component: 2 + channels */
-    size_t block_floats;   /* floats per block: K * fields * BLOCK */
+    model_shape shape;
+    int height;
     bgs_params params;
-    long frames;           /* frames applied so far */
-    float *state;          /* height * blocks_per_row blocks */
+    long frames;            /* frames applied so far */
+    uint16_t *state;        /* height · blocks_per_row blocks */
+    bgs_kernel kernel;      /* the kernel in use (never AUTO) */
+    model_row_fn row_fn;
+    task_pool *pool;        /* NULL until more than one thread is asked for */
 };
 
-/* Per-frame constants derived from the parameters and the frame count. */
-typedef struct frame_rates {
-    float rate;          /* weight learning rate a = max(α, 1/n)          */
-    float new_weight;    /* weight of a component created for a new value */
-    float match_limit;   /* λ² · C: squared distance limit, in units of σ² */
-    int detect;          /* 0 while learning: the mask stays background   */
-} frame_rates;
+/* ------------------------------------------------------------------------ */
+/* The scalar reference kernel                                              */
+/* ------------------------------------------------------------------------ */
 
-/* A pixel's model, unpacked from its block for the update. */
+/* A pixel's model unpacked to floats. */
 typedef struct pixel_model {
     float weight[BGS_MAX_COMPONENTS];
     float var[BGS_MAX_COMPONENTS];
     float mean[BGS_MAX_COMPONENTS][3];
 } pixel_model;
+
+static void unpack_pixel(const model_shape *s, const uint16_t *block, int lane,
+                         pixel_model *px)
+{
+    for (int k = 0; k < s->components; k++) {
+        const uint16_t *f = block + field_offset(s->channels, k, 0) + lane;
+        px->weight[k] = (float)f[FIELD_WEIGHT * BLOCK] * (1.0f / WEIGHT_SCALE);
+        px->var[k] = half_to_float(f[FIELD_VAR * BLOCK]);
+        for (int c = 0; c < s->channels; c++)
+            px->mean[k][c] = (float)f[(FIELD_MEAN + c) * BLOCK] * (1.0f / MEAN_SCALE);
+    }
+}
+
+static void pack_pixel(const model_shape *s, uint16_t *block, int lane,
+                       const pixel_model *px)
+{
+    for (int k = 0; k < s->components; k++) {
+        uint16_t *f = block + field_offset(s->channels, k, 0) + lane;
+        int w = (int)(px->weight[k] * WEIGHT_SCALE + 0.5f);
+        f[FIELD_WEIGHT * BLOCK] = (uint16_t)(w > 65535 ? 65535 : w);
+        f[FIELD_VAR * BLOCK] = float_to_half(px->var[k]);
+        for (int c = 0; c < s->channels; c++)
+            f[(FIELD_MEAN + c) * BLOCK] =
+                (uint16_t)(int)(px->mean[k][c] * MEAN_SCALE + 0.5f);
+    }
+}
+
+static void swap_components(pixel_model *px, int i, int j, int C)
+{
+    float t = px->weight[i]; px->weight[i] = px->weight[j]; px->weight[j] = t;
+    t = px->var[i]; px->var[i] = px->var[j]; px->var[j] = t;
+    for (int c = 0; c < C; c++) {
+        t = px->mean[i][c]; px->mean[i][c] = px->mean[j][c]; px->mean[j][c] = t;
+    }
+}
+
+/* ω_i/σ_i > ω_j/σ_j without square roots: ω_i² σ_j² > ω_j² σ_i². */
+static int ranks_above(const pixel_model *px, int i, int j)
+{
+    return px->weight[i] * px->weight[i] * px->var[j] >
+           px->weight[j] * px->weight[j] * px->var[i];
+}
+
+/* Insertion sort by ω/σ written as a fixed network of neighbour swaps (what
+ * the vector kernels do): a comparison that finds the pair in order swaps
+ * nothing, so the result is that of a stable insertion sort. */
+static void sort_components(pixel_model *px, int K, int C)
+{
+    for (int i = 1; i < K; i++)
+        for (int j = i; j > 0; j--)
+            if (ranks_above(px, j, j - 1))
+                swap_components(px, j, j - 1, C);
+}
+
+/* Number of leading components whose weights first sum past T (K if none). */
+static int background_count(const pixel_model *px, int K, float bg_ratio)
+{
+    float sum = 0.0f;
+    for (int k = 0; k < K; k++) {
+        sum += px->weight[k];
+        if (sum > bg_ratio)
+            return k + 1;
+    }
+    return K;
+}
+
+static float clampf(float v, float lo, float hi)
+{
+    return v < lo ? lo : (v > hi ? hi : v);
+}
+
+/* Index of the first component, in rank order, within λ standard deviations
+ * (per-channel RMS distance), or -1; its squared distance in *d2_out. */
+static int find_match(const pixel_model *px, int K, int C, const float x[3],
+                      float match_limit, float *d2_out)
+{
+    for (int k = 0; k < K; k++) {
+        float d2 = 0.0f;
+        for (int c = 0; c < C; c++) {
+            float d = x[c] - px->mean[k][c];
+            d2 = d2 + d * d;
+        }
+        if (px->weight[k] > 0.0f && d2 < match_limit * px->var[k]) {
+            *d2_out = d2;
+            return k;
+        }
+    }
+    return -1;
+}
+
+/* Classify one pixel against its model and update the model with it.
+ * Returns 1 for foreground. */
+static int update_pixel(pixel_model *px, int K, int C, const float x[3],
+                        const frame_rates *r)
+{
+    float d2 = 0.0f;
+    int m = find_match(px, K, C, x, r->match_limit, &d2);
+    /* A matched component is background when the weight ranked above it does
+     * not exceed T, i.e. it is among the first B. */
+    float above = 0.0f;
+    for (int k = 0; k < m; k++)
+        above = above + px->weight[k];
+    int foreground = m < 0 || above > r->bg_ratio;
+
+    /* ω ← (1-a)ω + a·M */
+    for (int k = 0; k < K; k++)
+        px->weight[k] = px->weight[k] * r->keep;
+    if (m >= 0) {
+        px->weight[m] = px->weight[m] + r->rate;
+        /* ρ = a/ω: 1/(matches so far) for a young component, α/ω later.
+         * The variance uses the distance to the old mean, (1-ρ)(σ² + ρd²),
+         * the exact running variance when ρ = 1/n. */
+        float rho = r->rate / px->weight[m];
+        rho = rho < 1.0f ? rho : 1.0f;
+        for (int c = 0; c < C; c++)
+            px->mean[m][c] = px->mean[m][c] + rho * (x[c] - px->mean[m][c]);
+        float var = (1.0f - rho) * (px->var[m] + rho * (d2 * r->inv_channels));
+        px->var[m] = clampf(var, r->var_min, r->var_max);
+    } else {
+        /* The least probable component (last in rank order, or unused)
+         * becomes a new one centred on the pixel. */
+        px->weight[K - 1] = r->new_weight;
+        px->var[K - 1] = r->var_init;
+        for (int c = 0; c < C; c++)
+            px->mean[K - 1][c] = x[c];
+        /* Renormalise after a replacement. With a match the update keeps
+         * the sum at 1 but for the rounding of the stored weights, whose
+         * drift stays under K/(2·65535·α) (0.005 with the defaults) and is
+         * removed by the next replacement. */
+        float total = 0.0f;
+        for (int k = 0; k < K; k++)
+            total = total + px->weight[k];
+        float scale = 1.0f / total; /* total >= a > 0 */
+        for (int k = 0; k < K; k++)
+            px->weight[k] = px->weight[k] * scale;
+    }
+    sort_components(px, K, C);
+    return foreground;
+}
+
+void model_row_scalar(const model_shape *s, uint16_t *state,
+                      const uint8_t *row, uint8_t *mask_row,
+                      const frame_rates *r)
+{
+    const int K = s->components, C = s->channels;
+    pixel_model px;
+    for (int bx = 0; bx < s->blocks_per_row; bx++) {
+        uint16_t *block = state + (size_t)bx * s->block_u16;
+        int x0 = bx * BLOCK;
+        int lanes = s->width - x0 < BLOCK ? s->width - x0 : BLOCK;
+        for (int lane = 0; lane < lanes; lane++) {
+            float x[3];
+            for (int c = 0; c < C; c++)
+                x[c] = (float)row[(size_t)(x0 + lane) * C + c];
+            unpack_pixel(s, block, lane, &px);
+            int fg = update_pixel(&px, K, C, x, r);
+            pack_pixel(s, block, lane, &px);
+            if (mask_row)
+                mask_row[x0 + lane] = fg && r->detect ? BGS_MASK_FOREGROUND
+                                                      : BGS_MASK_BACKGROUND;
+        }
+    }
+}
+
+/* ------------------------------------------------------------------------ */
+/* Kernels                                                                  */
+/* ------------------------------------------------------------------------ */
+
+static int cpu_has_avx2(void)
+{
+#ifdef BGS_HAVE_X86_KERNELS
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("f16c");
+#else
+    return 0;
+#endif
+}
+
+static model_row_fn kernel_fn(bgs_kernel kernel)
+{
+#ifdef BGS_HAVE_X86_KERNELS
+    if (kernel == BGS_KERNEL_AVX2)
+        return model_row_avx2;
+#endif
+    (void)kernel;
+    return model_row_scalar;
+}
+
+bgs_status bgs_model_set_kernel(bgs_model *m, bgs_kernel kernel)
+{
+    if (!m)
+        return bgs_fail(BGS_ERR_INVALID_ARGUMENT, "no model given");
+    if (kernel == BGS_KERNEL_AUTO) {
+        const char *env = getenv("BGSUB_KERNEL"); /* for tests and benchmarks */
+        if (env && strcmp(env, "scalar") == 0)
+            kernel = BGS_KERNEL_SCALAR;
+        else
+            kernel = cpu_has_avx2() ? BGS_KERNEL_AVX2 : BGS_KERNEL_SCALAR;
+    }
+    if (kernel == BGS_KERNEL_AVX2 && !cpu_has_avx2())
+        return bgs_fail(BGS_ERR_UNSUPPORTED, "this CPU lacks AVX2 and F16C");
+    if (kernel != BGS_KERNEL_SCALAR && kernel != BGS_KERNEL_AVX2)
+        return bgs_fail(BGS_ERR_INVALID_ARGUMENT, "unknown kernel %d", (int)kernel);
+    m->kernel = kernel;
+    m->row_fn = kernel_fn(kernel);
+    return BGS_OK;
+}
+
+const char *bgs_model_kernel_name(const bgs_model *m)
+{
+    return m->kernel == BGS_KERNEL_AVX2 ? "avx2" : "scalar";
+}
+
+/* ------------------------------------------------------------------------ */
+/* Life cycle                                                               */
+/* ------------------------------------------------------------------------ */
+
+/* Unused components get weight 0 and the initial variance (ranking compares
+ * ω²σ² products; a zero variance would lift an empty component). */
+static void clear_state(bgs_model *m)
+{
+    size_t blocks = (size_t)m->height * m->shape.blocks_per_row;
+    uint16_t var0 = float_to_half(m->params.var_init);
+    memset(m->state, 0, blocks * m->shape.block_u16 * sizeof(uint16_t));
+    for (size_t b = 0; b < blocks; b++)
+        for (int k = 0; k < m->params.components; k++) {
+            uint16_t *var = m->state + b * m->shape.block_u16 +
+                            field_offset(m->shape.channels, k, FIELD_VAR);
+            for (int lane = 0; lane < BLOCK; lane++)
+                var[lane] = var0;
+        }
+}
 
 bgs_model *bgs_model_create(int width, int height, int channels,
                             const bgs_params *params)
@@ -69,30 +286,22 @@ bgs_model *bgs_model_create(int width, int height, int channels,
         bgs_set_error("out of memory");
         return NULL;
     }
-    m->width = width;
+    m->shape.width = width;
+    m->shape.channels = channels;
+    m->shape.components = params->components;
+    m->shape.blocks_per_row = (width + BLOCK - 1) / BLOCK;
+    m->shape.block_u16 = (size_t)params->components * (2 + channels) * BLOCK;
     m->height = height;
-    m->channels = channels;
-    m->blocks_per_row = (width + BLOCK - 1) / BLOCK;
-    m->fields = 2 + channels;
-    m->block_floats = (size_t)params->components * m->fields * BLOCK;
     m->params = *params;
-    size_t blocks = (size_t)height * m->blocks_per_row;
-    /* calloc: weight 0 marks an unused component, so the model starts empty. */
-    m->state = calloc(blocks * m->block_floats, sizeof(float));
+    size_t blocks = (size_t)height * m->shape.blocks_per_row;
+    m->state = malloc(blocks * m->shape.block_u16 * sizeof(uint16_t));
     if (!m->state) {
-        free(m);
+        bgs_model_free(m);
         bgs_set_error("out of memory for a %dx%d model", width, height);
         return NULL;
     }
-    /* Unused components still need a positive variance: ranking compares
-     * ω²σ² products, and a zero variance would lift an empty component. */
-    for (size_t b = 0; b < blocks; b++)
-        for (int k = 0; k < params->components; k++) {
-            float *var = m->state + b * m->block_floats +
-                         ((size_t)k * m->fields + FIELD_VAR) * BLOCK;
-            for (int lane = 0; lane < BLOCK; lane++)
-                var[lane] = params->var_init;
-        }
+    clear_state(m);
+    bgs_model_set_kernel(m, BGS_KERNEL_AUTO);
     return m;
 }
 
@@ -100,9 +309,41 @@ void bgs_model_free(bgs_model *m)
 {
     if (!m)
         return;
+    pool_free(m->pool);
     free(m->state);
     free(m);
 }
+
+int bgs_model_threads(const bgs_model *m)
+{
+    return m->pool ? pool_threads(m->pool) : 1;
+}
+
+bgs_status bgs_model_set_threads(bgs_model *m, int threads)
+{
+    if (!m || threads < 0 || threads > 256)
+        return bgs_fail(BGS_ERR_INVALID_ARGUMENT,
+                        "threads must be between 0 (one per core) and 256");
+    if (threads == 0) {
+        long cores = sysconf(_SC_NPROCESSORS_ONLN);
+        threads = cores > 0 ? (int)(cores < 256 ? cores : 256) : 1;
+    }
+    if (threads > m->height)
+        threads = m->height; /* a stripe is at least one row */
+    if (bgs_model_threads(m) == threads)
+        return BGS_OK;
+    task_pool *pool = threads > 1 ? pool_create(threads) : NULL;
+    if (threads > 1 && !pool)
+        return bgs_fail(BGS_ERR_NO_MEMORY, "cannot start %d threads", threads);
+    pool_free(m->pool);
+    m->pool = pool;
+    return BGS_OK;
+}
+
+
+/* ------------------------------------------------------------------------ */
+/* Applying a frame                                                         */
+/* ------------------------------------------------------------------------ */
 
 static frame_rates rates_for_frame(const bgs_model *m)
 {
@@ -113,180 +354,38 @@ static frame_rates rates_for_frame(const bgs_model *m)
      * makes each component the plain average of what it has seen. */
     float start_rate = 1.0f / (float)n;
     r.rate = start_rate > p->alpha ? start_rate : p->alpha;
+    r.keep = 1.0f - r.rate;
     r.new_weight = r.rate > p->weight_init ? r.rate : p->weight_init;
-    r.match_limit = p->match_sigmas * p->match_sigmas * (float)m->channels;
+    r.match_limit = p->match_sigmas * p->match_sigmas * (float)m->shape.channels;
+    r.inv_channels = 1.0f / (float)m->shape.channels;
+    r.bg_ratio = p->bg_ratio;
+    r.var_init = p->var_init;
+    r.var_min = p->var_min;
+    r.var_max = p->var_max;
     r.detect = n > p->learning_frames;
     return r;
 }
 
-static float *block_at(const bgs_model *m, int y, int bx)
-{
-    return m->state + ((size_t)y * m->blocks_per_row + bx) * m->block_floats;
-}
+typedef struct apply_job {
+    bgs_model *model;
+    const uint8_t *frame;
+    ptrdiff_t frame_stride;
+    uint8_t *mask;
+    ptrdiff_t mask_stride;
+    frame_rates rates;
+} apply_job;
 
-static void load_pixel(const bgs_model *m, const float *block, int lane,
-                       pixel_model *px)
+static void apply_stripe(void *ctx, int part, int parts)
 {
-    const int K = m->params.components, C = m->channels;
-    for (int k = 0; k < K; k++) {
-        const float *comp = block + (size_t)k * m->fields * BLOCK;
-        px->weight[k] = comp[FIELD_WEIGHT * BLOCK + lane];
-        px->var[k] = comp[FIELD_VAR * BLOCK + lane];
-        for (int c = 0; c < C; c++)
-            px->mean[k][c] = comp[(FIELD_MEAN + c) * BLOCK + lane];
-    }
-}
-
-static void store_pixel(const bgs_model *m, float *block, int lane,
-                        const pixel_model *px)
-{
-    const int K = m->params.components, C = m->channels;
-    for (int k = 0; k < K; k++) {
-        float *comp = block + (size_t)k * m->fields * BLOCK;
-        comp[FIELD_WEIGHT * BLOCK + lane] = px->weight[k];
-        comp[FIELD_VAR * BLOCK + lane] = px->var[k];
-        for (int c = 0; c < C; c++)
-            comp[(FIELD_MEAN + c) * BLOCK + lane] = px->mean[k][c];
-    }
-}
-
-static void swap_components(pixel_model *px, int i, int j, int C)
-{
-    float t = px->weight[i]; px->weight[i] = px->weight[j]; px->weight[j] = t;
-    t = px->var[i]; px->var[i] = px->var[j]; px->var[j] = t;
-    for (int c = 0; c < C; c++) {
-        t = px->mean[i][c]; px->mean[i][c] = px->mean[j][c]; px->mean[j][c] = t;
-    }
-}
-
-/* ω_i/σ_i > ω_j/σ_j without square roots: ω_i² σ_j² > ω_j² σ_i². */
-static int ranks_above(const pixel_model *px, int i, int j)
-{
-    return px->weight[i] * px->weight[i] * px->var[j] >
-           px->weight[j] * px->weight[j] * px->var[i];
-}
-
-/* Insertion sort by ω/σ; stable, and the order is nearly right already, so
- * this is about K comparisons per pixel. */
-static void sort_components(pixel_model *px, int K, int C)
-{
-    for (int i = 1; i < K; i++)
-        for (int j = i; j > 0 && ranks_above(px, j, j - 1); j--)
-            swap_components(px, j, j - 1, C);
-}
-
-/* Number of leading components whose weights first sum past T. */
-static int background_count(const pixel_model *px, int K, float bg_ratio)
-{
-    float sum = 0.0f;
-    for (int k = 0; k < K; k++) {
-        sum += px->weight[k];
-        if (sum > bg_ratio)
-            return k + 1;
-    }
-    return K;
-}
-
-/* Squared distance of the pixel to component k, summed over channels. */
-static float distance2(const pixel_model *px, int k, const uint8_t *x, int C)
-{
-    float d2 = 0.0f;
-    for (int c = 0; c < C; c++) {
-        float d = (float)x[c] - px->mean[k][c];
-        d2 += d * d;
-    }
-    return d2;
-}
-
-static float clampf(float v, float lo, float hi)
-{
-    return v < lo ? lo : (v > hi ? hi : v);
-}
-
-/* Move the matched component towards the pixel. ρ = a/ω (the weight after
- * its update), a well-behaved rate: 1/(matches so far) while a component is
- * young, tending to α/ω for an established one. The variance update uses the
- * distance to the old mean, (1-ρ)(σ² + ρ d²), which is the exact running
- * variance when ρ = 1/n. */
-static void update_matched(pixel_model *px, int k, const uint8_t *x, int C,
-                           float d2, float rate, const bgs_params *p)
-{
-    float rho = rate / px->weight[k];
-    if (rho > 1.0f)
-        rho = 1.0f;
-    for (int c = 0; c < C; c++)
-        px->mean[k][c] += rho * ((float)x[c] - px->mean[k][c]);
-    float var = (1.0f - rho) * (px->var[k] + rho * d2 / (float)C);
-    px->var[k] = clampf(var, p->var_min, p->var_max);
-}
-
-/* No component matched: the least probable one (last in rank order, or an
- * unused one) becomes a new component centred on the pixel. */
-static void replace_last(pixel_model *px, int K, const uint8_t *x, int C,
-                         const frame_rates *r, const bgs_params *p)
-{
-    int k = K - 1;
-    px->weight[k] = r->new_weight;
-    px->var[k] = p->var_init;
-    for (int c = 0; c < C; c++)
-        px->mean[k][c] = (float)x[c];
-    float total = 0.0f;
-    for (int i = 0; i < K; i++)
-        total += px->weight[i];
-    float scale = 1.0f / total; /* total >= new_weight > 0 */
-    for (int i = 0; i < K; i++)
-        px->weight[i] *= scale;
-}
-
-/* Classify one pixel against its model and update the model with it.
- * Returns 1 for foreground. */
-static int update_pixel(pixel_model *px, const uint8_t *x, int C,
-                        const frame_rates *r, const bgs_params *p)
-{
-    const int K = p->components;
-    int matched = -1;
-    float matched_d2 = 0.0f;
-    for (int k = 0; k < K && px->weight[k] > 0.0f; k++) {
-        float d2 = distance2(px, k, x, C);
-        if (d2 < r->match_limit * px->var[k]) {
-            matched = k;
-            matched_d2 = d2;
-            break;
-        }
-    }
-    int foreground = matched < 0 || matched >= background_count(px, K, p->bg_ratio);
-
-    /* ω ← (1-a)ω + a·M; the sum stays 1 when a component matched. */
-    for (int k = 0; k < K; k++)
-        px->weight[k] *= 1.0f - r->rate;
-    if (matched >= 0) {
-        px->weight[matched] += r->rate;
-        update_matched(px, matched, x, C, matched_d2, r->rate, p);
-    } else {
-        replace_last(px, K, x, C, r, p);
-    }
-    sort_components(px, K, C);
-    return foreground;
-}
-
-static void apply_row(bgs_model *m, int y, const uint8_t *row,
-                      uint8_t *mask_row, const frame_rates *r)
-{
-    const int C = m->channels;
-    pixel_model px;
-    for (int bx = 0; bx < m->blocks_per_row; bx++) {
-        float *block = block_at(m, y, bx);
-        int x0 = bx * BLOCK;
-        int lanes = m->width - x0 < BLOCK ? m->width - x0 : BLOCK;
-        for (int lane = 0; lane < lanes; lane++) {
-            load_pixel(m, block, lane, &px);
-            int fg = update_pixel(&px, row + (size_t)(x0 + lane) * C, C, r,
-                                  &m->params);
-            store_pixel(m, block, lane, &px);
-            if (mask_row)
-                mask_row[x0 + lane] = fg && r->detect ? BGS_MASK_FOREGROUND
-                                                      : BGS_MASK_BACKGROUND;
-        }
+    apply_job *job = ctx;
+    bgs_model *m = job->model;
+    const model_shape *s = &m->shape;
+    int y0 = (int)((long)m->height * part / parts);
+    int y1 = (int)((long)m->height * (part + 1) / parts);
+    for (int y = y0; y < y1; y++) {
+        uint16_t *state = m->state + (size_t)y * s->blocks_per_row * s->block_u16;
+        m->row_fn(s, state, job->frame + y * job->frame_stride,
+                  job->mask ? job->mask + y * job->mask_stride : NULL, &job->rates);
     }
 }
 
@@ -296,29 +395,36 @@ bgs_status bgs_model_apply(bgs_model *m, const uint8_t *frame,
 {
     if (!m || !frame)
         return bgs_fail(BGS_ERR_INVALID_ARGUMENT, "no model or no frame given");
-    if (frame_stride < (ptrdiff_t)m->width * m->channels ||
-        (mask && mask_stride < m->width))
+    if (frame_stride < (ptrdiff_t)m->shape.width * m->shape.channels ||
+        (mask && mask_stride < m->shape.width))
         return bgs_fail(BGS_ERR_INVALID_ARGUMENT,
-                        "row stride shorter than a row of %d pixels", m->width);
-    frame_rates r = rates_for_frame(m);
-    for (int y = 0; y < m->height; y++)
-        apply_row(m, y, frame + y * frame_stride,
-                  mask ? mask + y * mask_stride : NULL, &r);
+                        "row stride shorter than a row of %d pixels", m->shape.width);
+    apply_job job = {m, frame, frame_stride, mask, mask_stride, rates_for_frame(m)};
+    if (m->pool)
+        pool_run(m->pool, apply_stripe, &job);
+    else
+        apply_stripe(&job, 0, 1);
     m->frames++;
     return BGS_OK;
 }
+
+/* ------------------------------------------------------------------------ */
+/* Read-out and parameters                                                  */
+/* ------------------------------------------------------------------------ */
 
 bgs_status bgs_model_background(const bgs_model *m, uint8_t *out,
                                 ptrdiff_t out_stride)
 {
     if (!m || !out)
         return bgs_fail(BGS_ERR_INVALID_ARGUMENT, "no model or no buffer given");
-    const int K = m->params.components, C = m->channels;
+    const model_shape *s = &m->shape;
+    const int K = s->components, C = s->channels;
     pixel_model px;
     for (int y = 0; y < m->height; y++) {
         uint8_t *o = out + y * out_stride;
-        for (int x = 0; x < m->width; x++) {
-            load_pixel(m, block_at(m, y, x / BLOCK), x % BLOCK, &px);
+        const uint16_t *row = m->state + (size_t)y * s->blocks_per_row * s->block_u16;
+        for (int x = 0; x < s->width; x++) {
+            unpack_pixel(s, row + (size_t)(x / BLOCK) * s->block_u16, x % BLOCK, &px);
             int B = background_count(&px, K, m->params.bg_ratio);
             float total = 0.0f, acc[3] = {0, 0, 0};
             for (int k = 0; k < B; k++) {
@@ -359,10 +465,10 @@ int bgs_model_is_learning(const bgs_model *m)
 {
     return m->frames < m->params.learning_frames;
 }
-int bgs_model_width(const bgs_model *m) { return m->width; }
+int bgs_model_width(const bgs_model *m) { return m->shape.width; }
 int bgs_model_height(const bgs_model *m) { return m->height; }
-int bgs_model_channels(const bgs_model *m) { return m->channels; }
+int bgs_model_channels(const bgs_model *m) { return m->shape.channels; }
 size_t bgs_model_bytes_per_pixel(const bgs_model *m)
 {
-    return (size_t)m->params.components * m->fields * sizeof(float);
+    return (size_t)m->params.components * (2 + m->shape.channels) * sizeof(uint16_t);
 }

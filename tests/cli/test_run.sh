@@ -133,19 +133,34 @@ else
 fi
 
 # --- interruption -----------------------------------------------------------
-"$SYNTH" -o "$WORK/long" --width 320 --height 240 --frames 300 --seed 3 > /dev/null 2>&1
+# A long sequence made of links to the synthetic frames (3000 frames), so the
+# run is still going when the signal comes; the signal is sent once masks
+# appear.
+mkdir -p "$WORK/long"
+i=1
+while [ $i -le 3000 ]; do
+    src=$(( (i - 1) % 40 + 1 ))
+    ln -s "$SEQ/input/$(printf 'in%06d.png' $src)" "$WORK/long/$(printf 'in%06d.png' $i)"
+    i=$((i + 1))
+done
 "$B" -q "$WORK/long" -o "$WORK/int" 2> "$WORK/int.err" &
 pid=$!
-sleep 1
+tries=0
+while [ ! -f "$WORK/int/bin000020.png" ] && [ $tries -lt 200 ]; do sleep 0.05; tries=$((tries + 1)); done
 kill -INT $pid 2> /dev/null
 wait $pid
 rc=$?
 n=$(count_masks "$WORK/int")
-if [ "$rc" -eq 130 ] && [ "$n" -gt 0 ] && [ "$n" -lt 300 ]; then
+if [ "$rc" -eq 130 ] && [ "$n" -gt 0 ] && [ "$n" -lt 3000 ]; then
     bad=0
     for f in "$WORK"/int/bin*.png; do "$PNGINFO" "$f" > /dev/null 2>&1 || bad=$((bad + 1)); done
-    [ "$bad" -eq 0 ] && ok "SIGINT: exit 130, $n complete masks" || fail "SIGINT" "$bad unreadable masks"
-elif [ "$rc" -eq 0 ] && [ "$n" -eq 300 ]; then
+    last=$(printf 'bin%06d.png' "$n")
+    if [ "$bad" -eq 0 ] && [ -f "$WORK/int/$last" ]; then
+        ok "SIGINT: exit 130, $n complete masks, none missing"
+    else
+        fail "SIGINT" "$bad unreadable masks, or $last missing"
+    fi
+elif [ "$rc" -eq 0 ] && [ "$n" -eq 3000 ]; then
     skip "SIGINT" "the run finished before the signal"
 else
     fail "SIGINT" "rc=$rc masks=$n" "$(cat "$WORK/int.err")"

@@ -1,0 +1,138 @@
+/*
+ * model_impl.h - the model's state layout and the per-row kernels, shared by
+ * the scalar reference (model.c) and the vector kernels (model_avx2.c).
+ *
+ * Layout. The model is bounded by memory traffic: every frame reads and
+ * writes all of it, so it is kept in 16-bit fields: per pixel and component
+ *   weight ω   uint16, ω·65535 rounded (1/65535 resolution)
+ *   variance σ² IEEE half float (relative resolution 2^-11, range to 65504)
+ *   mean μ_c   uint16, μ·256 rounded (1/256 of a gray level), one per channel
+ * i.e. 2·(2 + C) bytes: 30 bytes a colour pixel with K = 3 (OpenCV's MOG2
+ * keeps 100). Fields are stored in blocks of BLOCK neighbouring pixels of one
+ * row; inside a block each field of each component is a run of BLOCK values,
+ * so one frame walks the model as a single stream and a vector register holds
+ * the same field of neighbouring pixels. Every row starts a new block, so
+ * stripes of rows own disjoint parts of the model (threads).
+ *
+ * Arithmetic is done in 32-bit floats on the unpacked values, with the same
+ * operations in the same order in every kernel, so the scalar reference and
+ * the vector kernels produce bit-identical states and masks (a unit test
+ * checks it). No fused multiply-add: the Makefile builds with
+ * -ffp-contract=off.
+ */
+#ifndef BGSUB_MODEL_IMPL_H
+#define BGSUB_MODEL_IMPL_H
+
+#include "lib/internal.h"
+
+#include <pthread.h>
+#include <stdint.h>
+#include <string.h>
+
+#define BLOCK 16
+
+enum { FIELD_WEIGHT = 0, FIELD_VAR = 1, FIELD_MEAN = 2 };
+
+#define WEIGHT_SCALE 65535.0f
+#define MEAN_SCALE 256.0f
+
+/* Per-frame constants derived from the parameters and the frame count. */
+typedef struct frame_rates {
+    float rate;          /* weight learning rate a = max(α, 1/n)          */
+    float keep;          /* 1 - a                                          */
+    float new_weight;    /* weight of a component created for a new value */
+    float match_limit;   /* λ² · C: squared distance limit, in units of σ² */
+    float inv_channels;  /* 1 / C                                          */
+    float bg_ratio, var_init, var_min, var_max;
+    int detect;          /* 0 while learning: the mask stays background   */
+} frame_rates;
+
+/* Everything a row kernel needs to know of the model's shape. */
+typedef struct model_shape {
+    int width, channels, components;
+    int blocks_per_row;
+    size_t block_u16;    /* uint16 fields per block: K · (2 + C) · BLOCK */
+} model_shape;
+
+/*
+ * One row: classify pixels and update their model.
+ *  state: the row's first block; row: width pixels of C interleaved bytes;
+ *  mask_row: width bytes, or NULL.
+ */
+typedef void (*model_row_fn)(const model_shape *shape, uint16_t *state,
+                             const uint8_t *row, uint8_t *mask_row,
+                             const frame_rates *rates);
+
+void model_row_scalar(const model_shape *shape, uint16_t *state,
+                      const uint8_t *row, uint8_t *mask_row,
+                      const frame_rates *rates);
+#if defined(__x86_64__) || defined(__i386__)
+#define BGS_HAVE_X86_KERNELS 1
+void model_row_avx2(const model_shape *shape, uint16_t *state,
+                    const uint8_t *row, uint8_t *mask_row,
+                    const frame_rates *rates);
+#endif
+
+/* IEEE half <-> float, round to nearest even: the same results as the F16C
+ * instructions the vector kernels use. */
+static inline float half_to_float(uint16_t h)
+{
+    uint32_t sign = (uint32_t)(h & 0x8000u) << 16;
+    uint32_t exp = (h >> 10) & 0x1fu, mant = h & 0x3ffu, bits;
+    if (exp == 0x1f) {
+        bits = sign | 0x7f800000u | (mant << 13);
+    } else if (exp != 0) {
+        bits = sign | ((exp + 112u) << 23) | (mant << 13);
+    } else if (mant == 0) {
+        bits = sign;
+    } else { /* subnormal: normalise */
+        exp = 113;
+        while (!(mant & 0x400u)) {
+            mant <<= 1;
+            exp--;
+        }
+        bits = sign | (exp << 23) | ((mant & 0x3ffu) << 13);
+    }
+    float f;
+    memcpy(&f, &bits, sizeof f);
+    return f;
+}
+
+static inline uint16_t float_to_half(float f)
+{
+    uint32_t x;
+    memcpy(&x, &f, sizeof x);
+    uint32_t sign = (x >> 16) & 0x8000u;
+    uint32_t mant = x & 0x7fffffu;
+    int exp = (int)((x >> 23) & 0xffu);
+    if (exp == 0xff)
+        return (uint16_t)(sign | 0x7c00u | (mant ? 0x200u : 0));
+    int e = exp - 127 + 15;
+    if (e >= 31)
+        return (uint16_t)(sign | 0x7c00u);
+    uint32_t h, rem, halfway;
+    if (e <= 0) { /* subnormal half */
+        if (e < -10)
+            return (uint16_t)sign;
+        mant |= 0x800000u;
+        int shift = 14 - e;
+        h = mant >> shift;
+        rem = mant & ((1u << shift) - 1);
+        halfway = 1u << (shift - 1);
+    } else {
+        h = ((uint32_t)e << 10) | (mant >> 13);
+        rem = mant & 0x1fffu;
+        halfway = 0x1000u;
+    }
+    if (rem > halfway || (rem == halfway && (h & 1u)))
+        h++; /* a carry into the exponent is the right result */
+    return (uint16_t)(sign | h);
+}
+
+/* Offset of field f (FIELD_*) of component k inside a block, in uint16. */
+static inline size_t field_offset(int channels, int k, int f)
+{
+    return ((size_t)k * (2 + channels) + f) * BLOCK;
+}
+
+#endif
