@@ -320,7 +320,7 @@ static int seg_fit_run(const seg_options *o, seg_fit *f, const char *name)
     f->method = o->method;
     if (bgs_hist_otsu(&f->hist, &f->otsu) != BGS_OK) {
         cli_error("%s: %s", name, bgs_last_error());
-        return EXIT_INPUT;
+        return EXIT_FAILURE_STATUS;
     }
     int labels = 2;
     if (o->method == METHOD_OTSU) {
