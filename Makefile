@@ -41,8 +41,10 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS_ALL) $(PKG_CFLAGS) $(CFLAGS_ALL) -MMD -MP -c $< -o $@
 
-# The vector kernel is built for AVX2 + F16C; it only runs where the CPU has them.
+# The vector kernels are built for their instruction sets; each only runs
+# where the CPU has them (checked at run time).
 $(BUILD)/src/lib/model_avx2.o: CFLAGS_ALL += -mavx2 -mf16c
+$(BUILD)/src/lib/model_avx512.o: CFLAGS_ALL += -mavx512f -mf16c
 
 $(LIB_A): $(LIB_OBJ)
 	@rm -f $@

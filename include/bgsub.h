@@ -162,15 +162,17 @@ bgs_status bgs_model_set_threads(bgs_model *model, int threads);
 int bgs_model_threads(const bgs_model *model);
 
 /* The per-row kernel. AUTO (the default at creation) picks the fastest the
- * CPU runs, unless the environment variable BGSUB_KERNEL=scalar asks for the
- * reference. Every kernel gives bit-identical models and masks. */
+ * CPU runs, unless the environment variable BGSUB_KERNEL (scalar, avx2,
+ * avx512) asks for another. Every kernel gives bit-identical models and
+ * masks. */
 typedef enum bgs_kernel {
     BGS_KERNEL_AUTO = 0,
     BGS_KERNEL_SCALAR = 1, /* portable C reference                        */
     BGS_KERNEL_AVX2 = 2,   /* x86-64 with AVX2 and F16C                    */
+    BGS_KERNEL_AVX512 = 3, /* x86-64 with AVX-512F                         */
 } bgs_kernel;
 bgs_status bgs_model_set_kernel(bgs_model *model, bgs_kernel kernel);
-/* "scalar" or "avx2". */
+/* "scalar", "avx2" or "avx512". */
 const char *bgs_model_kernel_name(const bgs_model *model);
 
 /* Frames applied so far. */

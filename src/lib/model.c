@@ -202,19 +202,29 @@ void model_row_scalar(const model_shape *s, uint16_t *state,
 /* Kernels                                                                  */
 /* ------------------------------------------------------------------------ */
 
-static int cpu_has_avx2(void)
+static int cpu_runs(bgs_kernel kernel)
 {
+    switch (kernel) {
+    case BGS_KERNEL_SCALAR:
+        return 1;
 #ifdef BGS_HAVE_X86_KERNELS
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("f16c");
-#else
-    return 0;
+    case BGS_KERNEL_AVX2:
+        __builtin_cpu_init();
+        return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("f16c");
+    case BGS_KERNEL_AVX512:
+        __builtin_cpu_init();
+        return __builtin_cpu_supports("avx512f");
 #endif
+    default:
+        return 0;
+    }
 }
 
 static model_row_fn kernel_fn(bgs_kernel kernel)
 {
 #ifdef BGS_HAVE_X86_KERNELS
+    if (kernel == BGS_KERNEL_AVX512)
+        return model_row_avx512;
     if (kernel == BGS_KERNEL_AVX2)
         return model_row_avx2;
 #endif
@@ -222,21 +232,32 @@ static model_row_fn kernel_fn(bgs_kernel kernel)
     return model_row_scalar;
 }
 
+static const char *const kernel_names[] = {"auto", "scalar", "avx2", "avx512"};
+
+/* AUTO: BGSUB_KERNEL from the environment if set (tests and benchmarks),
+ * otherwise the widest kernel the CPU runs. */
+static bgs_kernel resolve_auto(void)
+{
+    const char *env = getenv("BGSUB_KERNEL");
+    for (int k = BGS_KERNEL_SCALAR; env && k <= BGS_KERNEL_AVX512; k++)
+        if (strcmp(env, kernel_names[k]) == 0 && cpu_runs((bgs_kernel)k))
+            return (bgs_kernel)k;
+    if (cpu_runs(BGS_KERNEL_AVX512))
+        return BGS_KERNEL_AVX512;
+    return cpu_runs(BGS_KERNEL_AVX2) ? BGS_KERNEL_AVX2 : BGS_KERNEL_SCALAR;
+}
+
 bgs_status bgs_model_set_kernel(bgs_model *m, bgs_kernel kernel)
 {
     if (!m)
         return bgs_fail(BGS_ERR_INVALID_ARGUMENT, "no model given");
-    if (kernel == BGS_KERNEL_AUTO) {
-        const char *env = getenv("BGSUB_KERNEL"); /* for tests and benchmarks */
-        if (env && strcmp(env, "scalar") == 0)
-            kernel = BGS_KERNEL_SCALAR;
-        else
-            kernel = cpu_has_avx2() ? BGS_KERNEL_AVX2 : BGS_KERNEL_SCALAR;
-    }
-    if (kernel == BGS_KERNEL_AVX2 && !cpu_has_avx2())
-        return bgs_fail(BGS_ERR_UNSUPPORTED, "this CPU lacks AVX2 and F16C");
-    if (kernel != BGS_KERNEL_SCALAR && kernel != BGS_KERNEL_AVX2)
+    if ((unsigned)kernel > BGS_KERNEL_AVX512)
         return bgs_fail(BGS_ERR_INVALID_ARGUMENT, "unknown kernel %d", (int)kernel);
+    if (kernel == BGS_KERNEL_AUTO)
+        kernel = resolve_auto();
+    if (!cpu_runs(kernel))
+        return bgs_fail(BGS_ERR_UNSUPPORTED, "this CPU cannot run the %s kernel",
+                        kernel_names[kernel]);
     m->kernel = kernel;
     m->row_fn = kernel_fn(kernel);
     return BGS_OK;
@@ -244,7 +265,7 @@ bgs_status bgs_model_set_kernel(bgs_model *m, bgs_kernel kernel)
 
 const char *bgs_model_kernel_name(const bgs_model *m)
 {
-    return m->kernel == BGS_KERNEL_AVX2 ? "avx2" : "scalar";
+    return kernel_names[m->kernel];
 }
 
 /* ------------------------------------------------------------------------ */

@@ -71,6 +71,9 @@ void model_row_scalar(const model_shape *shape, uint16_t *state,
 void model_row_avx2(const model_shape *shape, uint16_t *state,
                     const uint8_t *row, uint8_t *mask_row,
                     const frame_rates *rates);
+void model_row_avx512(const model_shape *shape, uint16_t *state,
+                      const uint8_t *row, uint8_t *mask_row,
+                      const frame_rates *rates);
 #endif
 
 /* IEEE half <-> float, round to nearest even: the same results as the F16C

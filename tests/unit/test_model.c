@@ -471,32 +471,45 @@ static int models_agree(bgs_model *a, bgs_model *b, int W, int H, int C,
     return agree;
 }
 
-TEST(vector_kernel_matches_scalar_reference)
+static void check_kernel_matches_scalar(bgs_kernel kernel, const char *name)
 {
     bgs_params p = test_params();
     bgs_model *probe = bgs_model_create(1, 1, 1, &p);
     REQUIRE(probe, "create");
-    int have = bgs_model_set_kernel(probe, BGS_KERNEL_AVX2) == BGS_OK;
+    int have = bgs_model_set_kernel(probe, kernel) == BGS_OK;
     bgs_model_free(probe);
     if (!have)
-        SKIP("this CPU has no AVX2/F16C: only the scalar kernel runs here");
-    /* Every K, gray and colour, a width that leaves a partial block. */
+        SKIP("this CPU cannot run the %s kernel: only the others are checked", name);
+    /* Every K, gray and colour, widths that leave partial blocks. */
     for (int C = 1; C <= 3; C += 2)
         for (int K = 1; K <= BGS_MAX_COMPONENTS; K++) {
+            int W = K % 2 ? 37 : 21;
             p.components = K;
             p.alpha = K % 2 ? 0.005f : 0.05f;
-            bgs_model *a = bgs_model_create(37, 9, C, &p);
-            bgs_model *b = bgs_model_create(37, 9, C, &p);
+            bgs_model *a = bgs_model_create(W, 9, C, &p);
+            bgs_model *b = bgs_model_create(W, 9, C, &p);
             REQUIRE(a && b, "create");
             bgs_model_set_kernel(a, BGS_KERNEL_SCALAR);
-            bgs_model_set_kernel(b, BGS_KERNEL_AVX2);
+            bgs_model_set_kernel(b, kernel);
+            CHECK(strcmp(bgs_model_kernel_name(b), name) == 0, "kernel %s",
+                  bgs_model_kernel_name(b));
             char why[200] = "";
             rng_state = 4242;
-            CHECK(models_agree(a, b, 37, 9, C, 120, why, sizeof why),
-                  "K=%d C=%d: %s", K, C, why);
+            CHECK(models_agree(a, b, W, 9, C, 120, why, sizeof why),
+                  "%s K=%d C=%d: %s", name, K, C, why);
             bgs_model_free(a);
             bgs_model_free(b);
         }
+}
+
+TEST(avx2_kernel_matches_scalar_reference)
+{
+    check_kernel_matches_scalar(BGS_KERNEL_AVX2, "avx2");
+}
+
+TEST(avx512_kernel_matches_scalar_reference)
+{
+    check_kernel_matches_scalar(BGS_KERNEL_AVX512, "avx512");
 }
 
 TEST(threads_give_the_same_result)
@@ -551,7 +564,8 @@ int main(void)
     RUN(strides_and_odd_widths);
     RUN(parameters_checked);
     RUN(metrics_follow_the_benchmark_rules);
-    RUN(vector_kernel_matches_scalar_reference);
+    RUN(avx2_kernel_matches_scalar_reference);
+    RUN(avx512_kernel_matches_scalar_reference);
     RUN(threads_give_the_same_result);
     RUN(half_float_conversion_round_trips);
     return test_summary();
