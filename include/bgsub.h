@@ -185,6 +185,23 @@ int bgs_model_channels(const bgs_model *model);
 /* Bytes of per-pixel model state (the memory one frame reads and writes). */
 size_t bgs_model_bytes_per_pixel(const bgs_model *model);
 
+/*
+ * Checkpoints: the whole model (size, parameters, frame count, state) as a
+ * self-checking byte string, so a run can stop and resume, or a learnt
+ * background be reused. Format: the magic "BGSUBMDL", a format version, the
+ * header fields and the state, all little-endian, then a 64-bit FNV-1a
+ * checksum of everything before it. A model restored from a checkpoint gives
+ * exactly the masks the original would have given.
+ */
+size_t bgs_model_checkpoint_size(const bgs_model *model);
+/* Writes bgs_model_checkpoint_size() bytes into buf (size must be enough). */
+bgs_status bgs_model_checkpoint(const bgs_model *model, uint8_t *buf,
+                                size_t size);
+/* A new model from a checkpoint; NULL (and bgs_last_error) if the bytes are
+ * not a checkpoint, are damaged (checksum), of another format version, or
+ * hold values outside the parameter bounds. */
+bgs_model *bgs_model_restore(const uint8_t *buf, size_t size);
+
 /* ------------------------------------------------------------------------ */
 /* Histogram segmentation                                                   */
 /* ------------------------------------------------------------------------ */

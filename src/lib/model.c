@@ -493,3 +493,12 @@ size_t bgs_model_bytes_per_pixel(const bgs_model *m)
 {
     return (size_t)m->params.components * (2 + m->shape.channels) * sizeof(uint16_t);
 }
+
+uint16_t *model_state(const bgs_model *m) { return m->state; }
+
+size_t model_state_values(const bgs_model *m)
+{
+    return (size_t)m->height * m->shape.blocks_per_row * m->shape.block_u16;
+}
+
+void model_set_frame_count(bgs_model *m, long frames) { m->frames = frames; }

@@ -76,6 +76,12 @@ void model_row_avx512(const model_shape *shape, uint16_t *state,
                       const frame_rates *rates);
 #endif
 
+/* For checkpoint.c: the raw state (every row's blocks, padding lanes
+ * included), its length in uint16, and the frame counter. */
+uint16_t *model_state(const bgs_model *model);
+size_t model_state_values(const bgs_model *model);
+void model_set_frame_count(bgs_model *model, long frames);
+
 /* IEEE half <-> float, round to nearest even: the same results as the F16C
  * instructions the vector kernels use. */
 static inline float half_to_float(uint16_t h)

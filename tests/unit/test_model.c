@@ -548,6 +548,62 @@ TEST(half_float_conversion_round_trips)
     CHECK(half_to_float(0x3555) > 0.333f && half_to_float(0x3555) < 0.3334f, "1/3");
 }
 
+/* Recompute the trailing checksum after a deliberate edit (FNV-1a 64). */
+static void reseal(uint8_t *buf, size_t size)
+{
+    uint64_t h = 0xcbf29ce484222325ull;
+    for (size_t i = 0; i + 8 < size; i++) {
+        h ^= buf[i];
+        h *= 0x100000001b3ull;
+    }
+    for (int i = 0; i < 8; i++)
+        buf[size - 8 + i] = (uint8_t)(h >> (8 * i));
+}
+
+TEST(checkpoint_resumes_exactly)
+{
+    const int W = 29, H = 7, C = 3;
+    bgs_params p = test_params();
+    p.learning_frames = 10;
+    bgs_model *a = bgs_model_create(W, H, C, &p);
+    REQUIRE(a, "create");
+    uint8_t frame[W * H * C], ma[W * H];
+    rng_state = 5;
+    for (int f = 0; f < 40; f++) {
+        busy_frame(frame, W, H, C, f);
+        bgs_model_apply(a, frame, W * C, ma, W);
+    }
+    size_t size = bgs_model_checkpoint_size(a);
+    uint8_t *buf = malloc(size);
+    REQUIRE(buf && bgs_model_checkpoint(a, buf, size) == BGS_OK, "checkpoint");
+    bgs_model *b = bgs_model_restore(buf, size);
+    REQUIRE(b, "restore: %s", bgs_last_error());
+    CHECK(bgs_model_frame_count(b) == 40, "frame count %ld", bgs_model_frame_count(b));
+    char why[200] = "";
+    CHECK(models_agree(a, b, W, H, C, 60, why, sizeof why), "resumed model: %s", why);
+    bgs_model_free(b);
+
+    /* Damage: one flipped byte, a cut, another magic, a forged NaN. */
+    buf[size / 2] ^= 0x40;
+    CHECK(!bgs_model_restore(buf, size) && strstr(bgs_last_error(), "damaged"),
+          "flipped byte: %s", bgs_last_error());
+    buf[size / 2] ^= 0x40;
+    CHECK(!bgs_model_restore(buf, size - 100), "a cut checkpoint restored");
+    CHECK(!bgs_model_restore(buf, 10), "10 bytes restored");
+    buf[0] = 'X';
+    CHECK(!bgs_model_restore(buf, size) && strstr(bgs_last_error(), "not a bgsub"),
+          "bad magic: %s", bgs_last_error());
+    buf[0] = 'B';
+    size_t var0 = 80 + 2 * field_offset(C, 0, FIELD_VAR); /* header is 80 bytes */
+    buf[var0] = 0xff;
+    buf[var0 + 1] = 0x7f; /* half NaN */
+    reseal(buf, size);
+    CHECK(!bgs_model_restore(buf, size) && strstr(bgs_last_error(), "invalid"),
+          "forged NaN variance: %s", bgs_last_error());
+    free(buf);
+    bgs_model_free(a);
+}
+
 int main(void)
 {
     RUN(learns_a_constant);
@@ -568,5 +624,6 @@ int main(void)
     RUN(avx512_kernel_matches_scalar_reference);
     RUN(threads_give_the_same_result);
     RUN(half_float_conversion_round_trips);
+    RUN(checkpoint_resumes_exactly);
     return test_summary();
 }
