@@ -5,6 +5,8 @@
 #ifndef BGSUB_CLI_H
 #define BGSUB_CLI_H
 
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 /* Exit statuses, documented in --help, the README and the man page. */
@@ -14,6 +16,7 @@ enum {
     EXIT_USAGE = 2,           /* bad option or parameter value              */
     EXIT_INPUT = 3,           /* input missing, unreadable or corrupt       */
     EXIT_OUTPUT = 4,          /* output cannot be written                   */
+    EXIT_DISPLAY = 5,         /* --show cannot open a window (no display)   */
     EXIT_INTERRUPTED = 130,   /* stopped by SIGINT/SIGTERM after a clean flush */
 };
 
@@ -38,6 +41,17 @@ int cli_is_frame_pattern(const char *pattern);
  * cli_is_frame_pattern). 0, or -1 if the path does not fit in size. */
 int cli_frame_path(char *buf, size_t size, const char *dir,
                    const char *pattern, long number);
+
+/* Write size bytes to path through a temporary file in the same folder that
+ * is renamed into place: a reader sees the old file or the whole new one.
+ * 0, or -1 with a one-line message naming the file in err. */
+int cli_write_file_atomic(const char *path, const void *data, size_t size,
+                          char *err, size_t errlen);
+
+/* Read a whole regular file of at most max_size bytes into a malloc'd
+ * buffer. 0, or -1 with a one-line message naming the file in err. */
+int cli_read_file(const char *path, size_t max_size, uint8_t **data,
+                  size_t *size, char *err, size_t errlen);
 
 /* Create a directory and its parents (like mkdir -p); 0 or -1 with errno. */
 int cli_make_dirs(const char *path);

@@ -6,7 +6,9 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 void cli_error(const char *fmt, ...)
 {
@@ -103,4 +105,75 @@ int cli_frame_path(char *buf, size_t size, const char *dir,
         return -1;
     n = snprintf(buf, size, "%s/%s", dir, name);
     return n < 0 || (size_t)n >= size ? -1 : 0;
+}
+
+int cli_write_file_atomic(const char *path, const void *data, size_t size,
+                          char *err, size_t errlen)
+{
+    char tmp[4096];
+    int n = snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
+    if (n < 0 || (size_t)n >= sizeof tmp) {
+        snprintf(err, errlen, "%s: path too long", path);
+        return -1;
+    }
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL, 0666);
+    if (fd < 0) {
+        snprintf(err, errlen, "%s: cannot create: %s", path, strerror(errno));
+        return -1;
+    }
+    const uint8_t *p = data;
+    size_t left = size;
+    while (left > 0) {
+        ssize_t wrote = write(fd, p, left);
+        if (wrote < 0 && errno == EINTR)
+            continue;
+        if (wrote <= 0) {
+            snprintf(err, errlen, "%s: cannot write: %s", path,
+                     wrote < 0 ? strerror(errno) : "no space");
+            close(fd);
+            unlink(tmp);
+            return -1;
+        }
+        p += wrote;
+        left -= (size_t)wrote;
+    }
+    if (close(fd) != 0 || rename(tmp, path) != 0) {
+        snprintf(err, errlen, "%s: cannot write: %s", path, strerror(errno));
+        unlink(tmp);
+        return -1;
+    }
+    return 0;
+}
+
+int cli_read_file(const char *path, size_t max_size, uint8_t **data,
+                  size_t *size, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+        return -1;
+    }
+    struct stat st;
+    if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
+        snprintf(err, errlen, "%s: not a regular file", path);
+        fclose(f);
+        return -1;
+    }
+    if ((unsigned long long)st.st_size > max_size) {
+        snprintf(err, errlen, "%s: too large (%lld bytes, at most %zu)", path,
+                 (long long)st.st_size, max_size);
+        fclose(f);
+        return -1;
+    }
+    *size = (size_t)st.st_size;
+    *data = malloc(*size ? *size : 1);
+    if (!*data || fread(*data, 1, *size, f) != *size) {
+        snprintf(err, errlen, "%s: cannot read%s", path, *data ? "" : ": out of memory");
+        free(*data);
+        *data = NULL;
+        fclose(f);
+        return -1;
+    }
+    fclose(f);
+    return 0;
 }

@@ -7,6 +7,8 @@
  * libbgsub.
  */
 #include "cli/cli.h"
+#include "cli/pipeline.h"
+#include "cli/preview.h"
 #include "bgsub.h"
 #include "io/frame_source.h"
 #include "io/image_io.h"
@@ -26,6 +28,8 @@
 /* zlib level for masks: level 1 is several times faster than the default
  * and masks (long runs of 0 and 255) compress almost as well. */
 #define MASK_COMPRESSION 1
+/* --show --realtime on a source without a frame rate (image sequences). */
+#define PREVIEW_DEFAULT_FPS 25.0
 
 typedef struct run_options {
     const char *input;
@@ -38,6 +42,16 @@ typedef struct run_options {
     int background_final;   /* write background.png at the end */
     int force;              /* overwrite existing masks */
     int quiet;
+    int show;               /* --show: live preview window */
+    int realtime;           /* pace at the source's rate; -1 = default */
+    long snapshot_at;       /* --snapshot-at N FILE: frame N, 0 = none */
+    const char *snapshot_path;
+    int threads;            /* model threads, 0 = one per core */
+    int writers;            /* mask-writing threads */
+    int skip_bad;           /* --on-error skip */
+    const char *save_model; /* --save-model FILE */
+    const char *load_model; /* --load-model FILE */
+    unsigned params_given;  /* bit per bgs_param set on the command line */
     bgs_params params;
 } run_options;
 
@@ -47,6 +61,7 @@ typedef struct run_stats {
     double foreground_sum;  /* sum of per-frame foreground fractions */
     double model_seconds;   /* time spent in bgs_model_apply */
     double total_seconds;
+    long bad_frames;        /* frames passed over with --on-error skip */
 } run_stats;
 
 static volatile sig_atomic_t stop_requested;
@@ -60,6 +75,8 @@ static void on_stop_signal(int sig)
 enum {
     OPT_HELP = 1000, OPT_VERSION, OPT_GRAY, OPT_COLOR, OPT_START, OPT_FRAMES,
     OPT_MASK_PATTERN, OPT_BG_EVERY, OPT_BG_FINAL, OPT_FORCE,
+    OPT_SHOW, OPT_REALTIME, OPT_NO_REALTIME, OPT_SNAPSHOT_AT,
+    OPT_ON_ERROR, OPT_SAVE_MODEL, OPT_LOAD_MODEL, OPT_WRITERS,
     OPT_PARAM_BASE = 2000, /* + bgs_param key */
 };
 
@@ -67,14 +84,16 @@ static void print_usage(FILE *out)
 {
     fprintf(out,
 "Usage: bgsub [options] INPUT -o DIR\n"
+"       bgsub --show [options] INPUT [-o DIR]\n"
 "       bgsub eval SEQ_DIR MASK_DIR [--json]\n"
 "       bgsub segment IMAGE -o MASK.png   (bgsub segment --help)\n"
 "\n"
 "Background subtraction with a per-pixel Gaussian mixture (Stauffer-Grimson).\n"
 "INPUT is a video file (anything FFmpeg reads), a folder of PNG/JPEG images\n"
 "(a ChangeDetection.net sequence folder works as it is), or a printf pattern\n"
-"such as input/in%%06d.jpg. One 8-bit PNG mask per frame is written to DIR:\n"
-"0 background, 255 foreground.\n"
+"such as input/in%%06d.jpg, or a camera (/dev/video0) or stream URL (rtsp://,\n"
+"http://) to watch with --show. One 8-bit PNG mask per frame is written to\n"
+"DIR: 0 background, 255 foreground.\n"
 "\n"
 "Input and output:\n"
 "  -o, --output DIR          folder for the masks (created if missing)\n"
@@ -88,9 +107,33 @@ static void print_usage(FILE *out)
 "                            M frames\n"
 "      --background          write the final background image background.png\n"
 "  -f, --force               overwrite masks that already exist\n"
+"      --on-error skip|stop  a frame that cannot be decoded: pass over it\n"
+"                            (counted in the summary) or stop with exit\n"
+"                            status 3 (default stop)\n"
+"      --save-model FILE     write the model to FILE at the end (also when\n"
+"                            interrupted), to resume or reuse it\n"
+"      --load-model FILE     start from a saved model instead of an empty one\n"
+"                            (same frame size and channels; its parameters,\n"
+"                            unless given on the command line)\n"
+"  -j, --threads N           model threads (default 0: one per core)\n"
+"      --writers N           mask-writing threads (default 1)\n"
 "  -q, --quiet               no summary on stderr\n"
 "  -h, --help                this help\n"
 "  -V, --version             print the version\n"
+"\n"
+"Live preview (SDL2 window; -o is then optional):\n"
+"      --show                show input, foreground mask, background and\n"
+"                            overlay side by side while the model runs\n"
+"      --realtime            play at the source's frame rate (the default with\n"
+"                            --show; 25 frames/s where the source has none)\n"
+"      --no-realtime         play as fast as the model runs\n"
+"      --snapshot-at N FILE  save a PNG of the window once frame N is shown,\n"
+"                            then go on\n"
+"  Keys: space pause/resume; Right step one frame while paused (pauses when\n"
+"  playing); + / - multiply / divide alpha by 1.25; [ / ] lambda - / + 0.1\n"
+"  (both from the next frame); b cycle which pane is large; s save a PNG of\n"
+"  the window in DIR (or the current folder); q or Esc quit. Quitting or\n"
+"  closing the window ends the run like an interrupt, but with status 0.\n"
 "\n"
 "Model parameters (default, bounds):\n");
     for (int key = 0; key < BGS_PARAM_COUNT; key++) {
@@ -104,8 +147,9 @@ static void print_usage(FILE *out)
     fprintf(out,
 "\n"
 "Exit status: 0 success, 2 bad option or parameter, 3 input missing or\n"
-"unreadable, 4 output cannot be written, 1 other failure, 130 interrupted\n"
-"(SIGINT/SIGTERM: the current frame is finished and the masks so far kept).\n");
+"unreadable, 4 output cannot be written, 5 --show cannot open a window (no\n"
+"display), 1 other failure, 130 interrupted (SIGINT/SIGTERM: the current\n"
+"frame is finished and the masks so far kept).\n");
 }
 
 /* Long options: the fixed ones, then one per model parameter. */
@@ -126,6 +170,15 @@ static struct option *build_long_options(void)
         {"background", no_argument, NULL, OPT_BG_FINAL},
         {"force", no_argument, NULL, 'f'},
         {"quiet", no_argument, NULL, 'q'},
+        {"show", no_argument, NULL, OPT_SHOW},
+        {"realtime", no_argument, NULL, OPT_REALTIME},
+        {"no-realtime", no_argument, NULL, OPT_NO_REALTIME},
+        {"snapshot-at", required_argument, NULL, OPT_SNAPSHOT_AT},
+        {"on-error", required_argument, NULL, OPT_ON_ERROR},
+        {"save-model", required_argument, NULL, OPT_SAVE_MODEL},
+        {"load-model", required_argument, NULL, OPT_LOAD_MODEL},
+        {"threads", required_argument, NULL, 'j'},
+        {"writers", required_argument, NULL, OPT_WRITERS},
     };
     size_t nfixed = sizeof fixed / sizeof fixed[0];
     static struct option all[sizeof fixed / sizeof fixed[0] + BGS_PARAM_COUNT + 1];
@@ -150,7 +203,7 @@ static int parse_count(const char *opt, const char *text, long min, long *out)
     return 0;
 }
 
-static int parse_param(bgs_params *params, int key, const char *text)
+static int parse_param(run_options *o, int key, const char *text)
 {
     const bgs_param_info *info = bgs_param_get_info((bgs_param)key);
     double value;
@@ -158,10 +211,11 @@ static int parse_param(bgs_params *params, int key, const char *text)
         cli_error("--%s needs a number, not '%s'", info->name, text);
         return -1;
     }
-    if (bgs_params_set(params, (bgs_param)key, value) != BGS_OK) {
+    if (bgs_params_set(&o->params, (bgs_param)key, value) != BGS_OK) {
         cli_error("--%s: %s", info->name, bgs_last_error());
         return -1;
     }
+    o->params_given |= 1u << key;
     return 0;
 }
 
@@ -172,13 +226,15 @@ static int parse_run_options(int argc, char **argv, run_options *o)
     o->mask_pattern = DEFAULT_MASK_PATTERN;
     o->channels = 3;
     o->start_frame = 1;
+    o->realtime = -1;
+    o->writers = 1;
     bgs_params_default(&o->params);
 
     struct option *longopts = build_long_options();
     optind = 1;
     opterr = 0; /* we print our own one-line messages */
     int c;
-    while ((c = getopt_long(argc, argv, ":o:hVfq", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":o:hVfqj:", longopts, NULL)) != -1) {
         switch (c) {
         case 'o': o->output_dir = optarg; break;
         case 'h': print_usage(stdout); return EXIT_OK_STATUS;
@@ -197,6 +253,44 @@ static int parse_run_options(int argc, char **argv, run_options *o)
             if (parse_count("--background-every", optarg, 1, &o->background_every)) return EXIT_USAGE;
             break;
         case OPT_BG_FINAL: o->background_final = 1; break;
+        case OPT_SHOW: o->show = 1; break;
+        case 'j': {
+            long n;
+            if (cli_parse_long(optarg, &n) != 0 || n < 0 || n > 256) {
+                cli_error("--threads needs a whole number from 0 to 256, not '%s'", optarg);
+                return EXIT_USAGE;
+            }
+            o->threads = (int)n;
+            break;
+        }
+        case OPT_WRITERS: {
+            long n;
+            if (cli_parse_long(optarg, &n) != 0 || n < 1 || n > 16) {
+                cli_error("--writers needs a whole number from 1 to 16, not '%s'", optarg);
+                return EXIT_USAGE;
+            }
+            o->writers = (int)n;
+            break;
+        }
+        case OPT_ON_ERROR:
+            if (strcmp(optarg, "skip") != 0 && strcmp(optarg, "stop") != 0) {
+                cli_error("--on-error takes skip or stop, not '%s'", optarg);
+                return EXIT_USAGE;
+            }
+            o->skip_bad = strcmp(optarg, "skip") == 0;
+            break;
+        case OPT_SAVE_MODEL: o->save_model = optarg; break;
+        case OPT_LOAD_MODEL: o->load_model = optarg; break;
+        case OPT_REALTIME: o->realtime = 1; break;
+        case OPT_NO_REALTIME: o->realtime = 0; break;
+        case OPT_SNAPSHOT_AT: /* two values: N FILE */
+            if (parse_count("--snapshot-at", optarg, 1, &o->snapshot_at)) return EXIT_USAGE;
+            if (optind >= argc || argv[optind][0] == '\0' || argv[optind][0] == '-') {
+                cli_error("--snapshot-at needs a frame number and a file name");
+                return EXIT_USAGE;
+            }
+            o->snapshot_path = argv[optind++];
+            break;
         case OPT_MASK_PATTERN:
             if (!cli_is_frame_pattern(optarg) || strchr(optarg, '/')) {
                 cli_error("--mask-pattern '%s' must be a file name with one integer "
@@ -216,7 +310,7 @@ static int parse_run_options(int argc, char **argv, run_options *o)
             return EXIT_USAGE;
         default:
             if (c >= OPT_PARAM_BASE && c < OPT_PARAM_BASE + BGS_PARAM_COUNT) {
-                if (parse_param(&o->params, c - OPT_PARAM_BASE, optarg)) return EXIT_USAGE;
+                if (parse_param(o, c - OPT_PARAM_BASE, optarg)) return EXIT_USAGE;
                 break;
             }
             cli_error("unhandled option (internal error)");
@@ -232,8 +326,17 @@ static int parse_run_options(int argc, char **argv, run_options *o)
         return EXIT_USAGE;
     }
     o->input = argv[optind];
-    if (!o->output_dir) {
-        cli_error("no output folder: give -o DIR");
+    if (!o->output_dir && !o->show) {
+        cli_error("no output folder: give -o DIR (or --show to watch only)");
+        return EXIT_USAGE;
+    }
+    if (!o->output_dir && (o->background_every || o->background_final)) {
+        cli_error("--background and --background-every need -o DIR");
+        return EXIT_USAGE;
+    }
+    if (!o->show && (o->realtime >= 0 || o->snapshot_at)) {
+        cli_error("%s only works with --show",
+                  o->snapshot_at ? "--snapshot-at" : "--realtime/--no-realtime");
         return EXIT_USAGE;
     }
     if (bgs_params_check(&o->params) != BGS_OK) {
@@ -250,23 +353,30 @@ static double now_seconds(void)
     return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
-/* Write one PNG unless it exists and --force was not given. Returns an exit
- * status (0 on success). */
+/* "PATH: already exists" unless --force; 0 if the file may be written. */
+static int refuse_overwrite(const run_options *o, const char *path, char *err,
+                            size_t errlen)
+{
+    if (o->force || access(path, F_OK) != 0)
+        return 0;
+    snprintf(err, errlen, "%s: already exists (use --force to overwrite)", path);
+    return EXIT_OUTPUT;
+}
+
+/* Write one PNG from the main thread (background images). Returns an exit
+ * status (0 on success), the reason printed. */
 static int write_png(const run_options *o, const char *path,
                      const uint8_t *data, int w, int h, int channels,
                      ptrdiff_t stride)
 {
     char err[512];
-    if (!o->force && access(path, F_OK) == 0) {
-        cli_error("%s: already exists (use --force to overwrite)", path);
-        return EXIT_OUTPUT;
-    }
-    if (image_save_png(path, data, w, h, channels, stride, MASK_COMPRESSION,
-                       err, sizeof err) != 0) {
+    int status = refuse_overwrite(o, path, err, sizeof err);
+    if (status == 0 && image_save_png(path, data, w, h, channels, stride,
+                                      MASK_COMPRESSION, err, sizeof err) != 0)
+        status = EXIT_OUTPUT;
+    if (status)
         cli_error("%s", err);
-        return EXIT_OUTPUT;
-    }
-    return 0;
+    return status;
 }
 
 static int write_background(const run_options *o, bgs_model *model,
@@ -276,6 +386,34 @@ static int write_background(const run_options *o, bgs_model *model,
     int ch = bgs_model_channels(model);
     bgs_model_background(model, buf, (ptrdiff_t)w * ch);
     return write_png(o, path, buf, w, h, ch, (ptrdiff_t)w * ch);
+}
+
+/* What the mask writers need; read-only while the pipeline runs. */
+typedef struct mask_output {
+    const run_options *opt;
+    int width, height;
+} mask_output;
+
+/* The pipeline's mask_writer: runs on a writer thread. */
+static int write_mask(void *ctx, const uint8_t *mask, long number, char *err,
+                      size_t errlen)
+{
+    const mask_output *out = ctx;
+    const run_options *o = out->opt;
+    if (!o->output_dir) /* --show without -o */
+        return 0;
+    char path[PATH_MAX];
+    if (cli_frame_path(path, sizeof path, o->output_dir, o->mask_pattern, number)) {
+        snprintf(err, errlen, "%s: output path too long", o->output_dir);
+        return EXIT_OUTPUT;
+    }
+    int status = refuse_overwrite(o, path, err, errlen);
+    if (status)
+        return status;
+    if (image_save_png(path, mask, out->width, out->height, 1, out->width,
+                       MASK_COMPRESSION, err, errlen) != 0)
+        return EXIT_OUTPUT;
+    return 0;
 }
 
 static double foreground_fraction(const uint8_t *mask, size_t pixels)
@@ -289,54 +427,151 @@ static double foreground_fraction(const uint8_t *mask, size_t pixels)
 /* Everything the frame loop owns. */
 typedef struct run_state {
     const run_options *opt;
-    frame_source *src;
+    frame_source *src;      /* read by the pipeline's reader thread only */
     bgs_model *model;
-    uint8_t *mask;
+    pipeline *pipe;
+    mask_output out;
+    uint8_t *mask;          /* the mask of the current frame */
     uint8_t *background;
+    preview *preview;       /* --show, else NULL */
+    int quit;               /* the preview asked to stop (q, window closed) */
+    int write_failed;       /* a writer failed; its message is still to print */
     run_stats stats;
 } run_state;
 
-static int process_frame(run_state *s, const uint8_t *frame, ptrdiff_t stride,
-                         long number)
+/* --show: draw the frame (its mask is already queued for writing, so
+ * quitting here leaves complete files) and hand key changes to the model. */
+static int show_frame(run_state *s, const uint8_t *frame, ptrdiff_t stride,
+                      long number)
+{
+    if (!s->preview)
+        return 0;
+    char err[512];
+    bgs_params params;
+    bgs_model_get_params(s->model, &params);
+    preview_frame_info info = {
+        .number = number, .frame = frame, .frame_stride = stride,
+        .mask = s->mask, .mask_stride = bgs_model_width(s->model),
+        .model = s->model};
+    switch (preview_frame(s->preview, &info, &params, err, sizeof err)) {
+    case PREVIEW_PARAMS_CHANGED:
+        if (bgs_model_set_params(s->model, &params) != BGS_OK) {
+            cli_error("%s", bgs_last_error());
+            return EXIT_FAILURE_STATUS;
+        }
+        return 0;
+    case PREVIEW_QUIT:
+        s->quit = 1;
+        return 0;
+    case PREVIEW_FAILED:
+        cli_error("%s", err);
+        return EXIT_OUTPUT;
+    default:
+        return 0;
+    }
+}
+
+static int process_frame(run_state *s, const pipeline_frame *frame)
 {
     const run_options *o = s->opt;
     int w = bgs_model_width(s->model), h = bgs_model_height(s->model);
-    char path[PATH_MAX];
+    long number = frame->position + 1; /* masks are numbered by input frame */
 
+    s->mask = pipeline_mask_buffer(s->pipe);
     if (bgs_model_is_learning(s->model))
         s->stats.learning_frames++;
     double t0 = now_seconds();
-    if (bgs_model_apply(s->model, frame, stride, s->mask, w) != BGS_OK) {
-        cli_error("%s: %s", frame_source_current_name(s->src), bgs_last_error());
+    if (bgs_model_apply(s->model, frame->data, frame->stride, s->mask, w) != BGS_OK) {
+        cli_error("%s: %s", frame->name, bgs_last_error());
         return EXIT_FAILURE_STATUS;
     }
     s->stats.model_seconds += now_seconds() - t0;
     s->stats.frames++;
     s->stats.foreground_sum += foreground_fraction(s->mask, (size_t)w * h);
 
-    if (cli_frame_path(path, sizeof path, o->output_dir, o->mask_pattern, number)) {
-        cli_error("%s: output path too long", o->output_dir);
-        return EXIT_OUTPUT;
-    }
-    int status = write_png(o, path, s->mask, w, h, 1, w);
+    /* A failed write reports its status here, a frame or two later; the
+     * message comes from pipeline_finish. */
+    int status = pipeline_write(s->pipe, s->mask, number);
+    s->write_failed = status != 0;
     if (status == 0 && o->background_every > 0 &&
         s->stats.frames % o->background_every == 0) {
+        char path[PATH_MAX];
         cli_frame_path(path, sizeof path, o->output_dir, BACKGROUND_PATTERN, number);
         status = write_background(o, s->model, s->background, path);
     }
-    return status;
+    return status == 0 ? show_frame(s, frame->data, frame->stride, number) : status;
 }
 
-static int open_run(run_state *s, const run_options *o)
+/* --load-model: the saved model, checked against the input; parameters
+ * given on the command line replace the saved ones. */
+static int load_model(run_state *s, int w, int h)
+{
+    const run_options *o = s->opt;
+    char err[512];
+    uint8_t *data;
+    size_t size;
+    if (cli_read_file(o->load_model, (size_t)1 << 34, &data, &size, err, sizeof err)) {
+        cli_error("%s", err);
+        return EXIT_INPUT;
+    }
+    s->model = bgs_model_restore(data, size);
+    free(data);
+    if (!s->model) {
+        cli_error("%s: %s", o->load_model, bgs_last_error());
+        return EXIT_INPUT;
+    }
+    if (bgs_model_width(s->model) != w || bgs_model_height(s->model) != h ||
+        bgs_model_channels(s->model) != o->channels) {
+        cli_error("%s: model is for %dx%d frames with %d channel(s), the input "
+                  "has %dx%d with %d", o->load_model, bgs_model_width(s->model),
+                  bgs_model_height(s->model), bgs_model_channels(s->model), w, h,
+                  o->channels);
+        return EXIT_INPUT;
+    }
+    bgs_params params;
+    bgs_model_get_params(s->model, &params);
+    for (int key = 0; key < BGS_PARAM_COUNT; key++)
+        if (o->params_given & (1u << key))
+            bgs_params_set(&params, (bgs_param)key,
+                           bgs_params_get(&o->params, (bgs_param)key));
+    if (bgs_model_set_params(s->model, &params) != BGS_OK) {
+        cli_error("%s: %s", o->load_model, bgs_last_error());
+        return EXIT_USAGE;
+    }
+    return 0;
+}
+
+static int save_model(const run_state *s)
+{
+    char err[512];
+    size_t size = bgs_model_checkpoint_size(s->model);
+    uint8_t *data = malloc(size);
+    if (!data) {
+        cli_error("%s: out of memory for the model", s->opt->save_model);
+        return EXIT_FAILURE_STATUS;
+    }
+    bgs_model_checkpoint(s->model, data, size);
+    int failed = cli_write_file_atomic(s->opt->save_model, data, size, err, sizeof err);
+    free(data);
+    if (failed) {
+        cli_error("%s", err);
+        return EXIT_OUTPUT;
+    }
+    return 0;
+}
+
+static int open_run(run_state *s, const run_options *o, preview *pv)
 {
     char err[512];
     memset(s, 0, sizeof *s);
     s->opt = o;
+    s->preview = pv;
     s->src = frame_source_open(o->input, o->channels, err, sizeof err);
     if (!s->src) {
         cli_error("%s", err);
         return EXIT_INPUT;
     }
+    frame_source_set_skip_bad(s->src, o->skip_bad);
     if (o->start_frame > 1) {
         long skipped = frame_source_skip(s->src, o->start_frame - 1, err, sizeof err);
         if (skipped < 0) {
@@ -349,65 +584,107 @@ static int open_run(run_state *s, const run_options *o)
             return EXIT_INPUT;
         }
     }
-    if (cli_make_dirs(o->output_dir) != 0) {
+    int w = frame_source_width(s->src), h = frame_source_height(s->src);
+    int status = 0;
+    if (o->load_model) {
+        status = load_model(s, w, h);
+    } else if (!(s->model = bgs_model_create(w, h, o->channels, &o->params))) {
+        cli_error("%s: %s", o->input, bgs_last_error());
+        status = EXIT_FAILURE_STATUS;
+    }
+    if (status)
+        return status;
+    if (bgs_model_set_threads(s->model, o->threads) != BGS_OK)
+        cli_error("warning: %s; running on one thread", bgs_last_error());
+    if (o->output_dir && cli_make_dirs(o->output_dir) != 0) {
         cli_error("%s: cannot create output folder: %s", o->output_dir,
                   strerror(errno));
         return EXIT_OUTPUT;
     }
-    int w = frame_source_width(s->src), h = frame_source_height(s->src);
-    s->model = bgs_model_create(w, h, o->channels, &o->params);
-    if (!s->model) {
-        cli_error("%s: %s", o->input, bgs_last_error());
+    s->background = malloc((size_t)w * h * o->channels);
+    if (!s->background) {
+        cli_error("out of memory for %dx%d frames", w, h);
         return EXIT_FAILURE_STATUS;
     }
-    s->mask = malloc((size_t)w * h);
-    s->background = malloc((size_t)w * h * o->channels);
-    if (!s->mask || !s->background) {
-        cli_error("out of memory for %dx%d frames", w, h);
+    if (pv && preview_begin(pv, w, h, o->channels, frame_source_fps(s->src),
+                            frame_source_frame_count(s->src), err, sizeof err)) {
+        cli_error("--show: %s", err);
+        return EXIT_FAILURE_STATUS;
+    }
+    s->out = (mask_output){o, w, h};
+    pipeline_config cfg = {s->src, o->max_frames, o->writers, write_mask, &s->out};
+    s->pipe = pipeline_start(&cfg, err, sizeof err);
+    if (!s->pipe) {
+        cli_error("%s", err);
         return EXIT_FAILURE_STATUS;
     }
     return 0;
 }
 
+/* Stops the threads, writing every queued mask; a failed write's message is
+ * printed here. Returns the status to end with. */
+static int finish_pipeline(run_state *s, int status)
+{
+    char err[512];
+    if (!s->pipe)
+        return status;
+    int write_status = pipeline_finish(s->pipe, err, sizeof err);
+    s->pipe = NULL;
+    s->stats.bad_frames = frame_source_bad_frames(s->src);
+    /* One line per run: a writer's failure is printed unless another error
+     * was printed first. */
+    if (write_status && (status == 0 || s->write_failed)) {
+        cli_error("%s", err);
+        return write_status;
+    }
+    return status;
+}
+
 static void close_run(run_state *s)
 {
-    free(s->mask);
+    finish_pipeline(s, 0);
     free(s->background);
     bgs_model_free(s->model);
     if (s->src)
         frame_source_close(s->src);
+    preview_close(s->preview);
 }
 
 static int frame_loop(run_state *s)
 {
     const run_options *o = s->opt;
-    char err[512];
-    long number = o->start_frame;
-    while (!stop_requested && (o->max_frames == 0 || s->stats.frames < o->max_frames)) {
-        const uint8_t *frame;
-        ptrdiff_t stride;
-        int got = frame_source_read(s->src, &frame, &stride, err, sizeof err);
-        if (got < 0) {
-            cli_error("%s", err);
-            return EXIT_INPUT;
+    int status = 0;
+    while (status == 0 && !stop_requested && !s->quit) {
+        pipeline_frame *frame;
+        int got = pipeline_next(s->pipe, &frame);
+        if (got < 0 && !stop_requested) {
+            cli_error("%s", pipeline_error(s->pipe));
+            status = EXIT_INPUT;
         }
-        if (got == 0)
+        if (got <= 0)
             break;
-        int status = process_frame(s, frame, stride, number++);
-        if (status != 0)
-            return status;
+        status = process_frame(s, frame);
+        pipeline_release(s->pipe, frame);
     }
+    status = finish_pipeline(s, status);
+    if (status)
+        return status;
     if (s->stats.frames == 0 && !stop_requested) {
         cli_error("%s: no frames to process", o->input);
         return EXIT_INPUT;
     }
+    if (s->preview && o->snapshot_at > preview_last_frame(s->preview) && !o->quiet)
+        cli_error("--snapshot-at %ld: the run ended at frame %ld; no snapshot taken",
+                  o->snapshot_at, preview_last_frame(s->preview));
     if (o->background_final) {
         char path[PATH_MAX];
         snprintf(path, sizeof path, "%s/%s", o->output_dir, BACKGROUND_FINAL);
-        int status = write_background(o, s->model, s->background, path);
-        if (status != 0)
-            return status;
+        status = write_background(o, s->model, s->background, path);
     }
+    if (status == 0 && o->save_model)
+        status = save_model(s);
+    if (status)
+        return status;
     return stop_requested ? EXIT_INTERRUPTED : 0;
 }
 
@@ -417,12 +694,17 @@ static void print_summary(const run_state *s)
     double fps = st->total_seconds > 0 ? st->frames / st->total_seconds : 0;
     double model_fps = st->model_seconds > 0 ? st->frames / st->model_seconds : 0;
     double fg = st->frames ? 100.0 * st->foreground_sum / st->frames : 0;
+    char bad[64] = "";
+    if (st->bad_frames)
+        snprintf(bad, sizeof bad, ", %ld undecodable frames skipped", st->bad_frames);
     fprintf(stderr,
             "bgsub: %ld frames (%ld learning) %dx%d in %.2f s: %.1f frames/s "
-            "(model alone %.1f frames/s), mean foreground %.2f%%, masks in %s%s\n",
+            "(model alone %.1f frames/s), mean foreground %.2f%%, %s%s%s%s\n",
             st->frames, st->learning_frames, bgs_model_width(s->model),
             bgs_model_height(s->model), st->total_seconds, fps, model_fps, fg,
-            s->opt->output_dir, stop_requested ? " (interrupted)" : "");
+            s->opt->output_dir ? "masks in " : "no masks written",
+            s->opt->output_dir ? s->opt->output_dir : "", bad,
+            stop_requested ? " (interrupted)" : "");
 }
 
 static void install_signal_handlers(void)
@@ -433,6 +715,10 @@ static void install_signal_handlers(void)
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
+    /* A closed pipe or a file-size limit is an error to report (EPIPE,
+     * EFBIG), not a reason to die with half a file on disk. */
+    signal(SIGPIPE, SIG_IGN);
+    signal(SIGXFSZ, SIG_IGN);
 }
 
 int cmd_run(int argc, char **argv)
@@ -443,9 +729,22 @@ int cmd_run(int argc, char **argv)
         return status;
 
     install_signal_handlers();
+    preview *pv = NULL;
+    if (opt.show) { /* before any work, so a missing display fails first */
+        char err[512];
+        preview_config pc = {
+            .title = opt.input, .realtime = opt.realtime != 0,
+            .default_fps = PREVIEW_DEFAULT_FPS, .snapshot_at = opt.snapshot_at,
+            .snapshot_path = opt.snapshot_path, .snapshot_dir = opt.output_dir,
+            .quiet = opt.quiet, .stop = &stop_requested};
+        if (!(pv = preview_open(&pc, err, sizeof err))) {
+            cli_error("--show: %s", err);
+            return EXIT_DISPLAY;
+        }
+    }
     double t0 = now_seconds();
     run_state s;
-    status = open_run(&s, &opt);
+    status = open_run(&s, &opt, pv);
     if (status == 0) {
         status = frame_loop(&s);
         s.stats.total_seconds = now_seconds() - t0;

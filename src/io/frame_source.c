@@ -22,6 +22,7 @@
 
 #include <libavcodec/avcodec.h>
 #include <libavformat/avformat.h>
+#include <libavdevice/avdevice.h>
 #include <libavutil/pixdesc.h>
 #include <libavutil/log.h>
 #include <libswscale/swscale.h>
@@ -40,6 +41,7 @@ typedef struct video_state {
     struct SwsContext *scaler;
     int stream_index;
     int draining; /* the end of the file was reached, decoder being flushed */
+    int truncated; /* ... and the file is shorter than its index says */
     uint8_t *pixels;
 } video_state;
 
@@ -64,9 +66,17 @@ struct frame_source {
     const uint8_t *data;
     ptrdiff_t stride;
     const char *current_name;
+    int skip_bad;     /* --on-error skip: pass over frames that fail */
+    long bad_frames;  /* frames passed over so far */
+    int bad_in_a_row; /* a decoder that fails for ever must still stop */
+    long position;    /* 0-based input position of the frame last returned */
     video_state video;
     sequence_state seq;
 };
+
+/* More consecutive failures than this end the stream even when skipping:
+ * the input is broken, not a frame of it. */
+#define MAX_BAD_IN_A_ROW 100
 
 static int fail(char *err, size_t errlen, const char *name, const char *fmt,
                 ...)
@@ -375,12 +385,35 @@ static int fail_av(char *err, size_t errlen, const char *name,
 static int on_decode_error(frame_source *src, int code, char *err,
                            size_t errlen)
 {
+    if (src->skip_bad && src->bad_in_a_row < MAX_BAD_IN_A_ROW) {
+        src->bad_frames++;
+        src->bad_in_a_row++;
+        return 0;
+    }
     char what[64];
     /* With frame threading the failing packet is some frames ahead of the
      * last decoded frame, so only "after" is exact. */
     snprintf(what, sizeof(what), "decoding failed after %ld frames",
              src->frames_decoded);
     return fail_av(err, errlen, src->input, what, code);
+}
+
+/* True when the stream's index (e.g. an MP4's sample table) points at data
+ * past the end of the file: the file was cut short, and the demuxer only
+ * reports the end of the file. */
+static int index_points_past_end(const video_state *v)
+{
+    AVStream *stream = v->format->streams[v->stream_index];
+    int64_t size = v->format->pb ? avio_size(v->format->pb) : -1;
+    if (size <= 0)
+        return 0;
+    int n = avformat_index_get_entries_count(stream);
+    for (int i = n - 1; i >= 0; i--) {
+        const AVIndexEntry *e = avformat_index_get_entry(stream, i);
+        if (e && e->pos + e->size > size)
+            return 1;
+    }
+    return 0;
 }
 
 /* Feed the decoder the next packet of our stream, or the end-of-stream
@@ -394,6 +427,7 @@ static int video_feed(frame_source *src, char *err, size_t errlen)
         int ret = av_read_frame(v->format, v->packet);
         if (ret == AVERROR_EOF) {
             v->draining = 1;
+            v->truncated = index_points_past_end(v);
             ret = avcodec_send_packet(v->decoder, NULL);
             return ret < 0 ? on_decode_error(src, ret, err, errlen) : 0;
         }
@@ -417,12 +451,20 @@ static int video_decode(frame_source *src, char *err, size_t errlen)
         int ret = avcodec_receive_frame(v->decoder, v->frame);
         if (ret == 0) {
             src->frames_decoded++;
+            src->bad_in_a_row = 0;
             return 1;
         }
+        if (ret == AVERROR_EOF && v->truncated)
+            return fail(err, errlen, src->input,
+                        "truncated: the file ends before the data its index "
+                        "lists (%ld frames decoded)", src->frames_decoded);
         if (ret == AVERROR_EOF)
             return 0;
-        if (ret != AVERROR(EAGAIN))
-            return on_decode_error(src, ret, err, errlen);
+        if (ret != AVERROR(EAGAIN)) {
+            if (on_decode_error(src, ret, err, errlen) < 0)
+                return -1;
+            continue; /* skipping: the decoder goes on with what follows */
+        }
         if (video_feed(src, err, errlen) < 0)
             return -1;
     }
@@ -556,7 +598,17 @@ static int open_video(frame_source *src, char *err, size_t errlen)
     video_state *v = &src->video;
     /* FFmpeg would print to stderr; reasons reach the caller through err. */
     av_log_set_level(AV_LOG_QUIET);
-    int ret = avformat_open_input(&v->format, src->input, NULL, NULL);
+    struct stat st;
+    if (stat(src->input, &st) == 0 && S_ISREG(st.st_mode) && st.st_size == 0)
+        return fail(err, errlen, src->input, "empty file");
+    /* A V4L2 camera (bgsub --show /dev/video0) is a libavdevice input that
+     * probing does not find by itself: name the format. */
+    const AVInputFormat *device = NULL;
+    if (strncmp(src->input, "/dev/video", 10) == 0) {
+        avdevice_register_all();
+        device = av_find_input_format("video4linux2");
+    }
+    int ret = avformat_open_input(&v->format, src->input, device, NULL);
     if (ret < 0)
         return fail_av(err, errlen, src->input, "cannot open", ret);
     ret = avformat_find_stream_info(v->format, NULL);
@@ -649,6 +701,7 @@ frame_source *frame_source_open(const char *input, int channels, char *err,
         return NULL;
     }
     src->kind = kind_of_input(input);
+    src->position = -1;
     src->channels = channels;
     if (open_by_kind(src, err, errlen) < 0) {
         frame_source_close(src);
@@ -656,6 +709,18 @@ frame_source *frame_source_open(const char *input, int channels, char *err,
     }
     src->pending = 1;
     return src;
+}
+
+/* Next image of a sequence, passing over broken files when asked to. */
+static int sequence_next_good(frame_source *src, char *err, size_t errlen)
+{
+    for (;;) {
+        int ret = sequence_next(src, err, errlen);
+        if (ret >= 0 || !src->skip_bad || src->bad_in_a_row >= MAX_BAD_IN_A_ROW)
+            return ret;
+        src->bad_frames++;
+        src->bad_in_a_row++;
+    }
 }
 
 int frame_source_read(frame_source *src, const uint8_t **data,
@@ -666,14 +731,23 @@ int frame_source_read(frame_source *src, const uint8_t **data,
     } else {
         int ret = src->kind == FRAME_SOURCE_VIDEO
                       ? video_next(src, err, errlen)
-                      : sequence_next(src, err, errlen);
+                      : sequence_next_good(src, err, errlen);
         if (ret <= 0)
             return ret;
     }
+    src->bad_in_a_row = 0;
+    /* Sequences number frames by file, so a skipped file keeps its number;
+     * a video by decoded frame. */
+    src->position = src->kind == FRAME_SOURCE_VIDEO ? src->position + 1
+                                                    : src->seq.next - 1;
     *data = src->data;
     *stride = src->stride;
     return 1;
 }
+
+void frame_source_set_skip_bad(frame_source *src, int skip) { src->skip_bad = skip; }
+long frame_source_bad_frames(const frame_source *src) { return src->bad_frames; }
+long frame_source_position(const frame_source *src) { return src->position; }
 
 long frame_source_skip(frame_source *src, long n, char *err, size_t errlen)
 {
@@ -687,7 +761,10 @@ long frame_source_skip(frame_source *src, long n, char *err, size_t errlen)
     if (src->kind != FRAME_SOURCE_VIDEO)
         return skipped + sequence_skip(src, n - skipped);
     long more = video_skip(src, n - skipped, err, errlen);
-    return more < 0 ? -1 : skipped + more;
+    if (more < 0)
+        return -1;
+    src->position += skipped + more;
+    return skipped + more;
 }
 
 int frame_source_width(const frame_source *src) { return src->width; }

@@ -53,6 +53,17 @@ long frame_source_frame_count(const frame_source *src);
 /* Name of the file or stream the last frame came from (for messages). */
 const char *frame_source_current_name(const frame_source *src);
 
+/* --on-error skip: a frame that cannot be decoded (a broken image file in a
+ * sequence, a damaged packet in a video) is counted and passed over instead
+ * of ending the stream with an error. 100 failures in a row still stop it. */
+void frame_source_set_skip_bad(frame_source *src, int skip);
+long frame_source_bad_frames(const frame_source *src);
+
+/* 0-based position in the input of the frame last returned: in an image
+ * sequence the file's index (skipped and broken files count), in a video
+ * the decoded frame's (frames skipped with frame_source_skip count). */
+long frame_source_position(const frame_source *src);
+
 void frame_source_close(frame_source *src);
 
 #endif

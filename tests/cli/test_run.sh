@@ -109,6 +109,54 @@ run "$B" --learning-frames 5 "$SEQ" -o "$WORK/s"
 echo "$ERR" | grep -Eq '^bgsub: 40 frames \(5 learning\) 64x48 .* frames/s' \
     && ok "summary line" || fail "summary line" "$ERR"
 
+# --- threads, writers, bad frames, checkpoints ------------------------------
+expect_error "threads out of range" 2 "--threads needs a whole number" "$B" -j 999 "$SEQ" -o "$WORK/x"
+expect_error "writers out of range" 2 "--writers needs a whole number" "$B" --writers 0 "$SEQ" -o "$WORK/x"
+expect_error "on-error bad value" 2 "--on-error takes skip or stop" "$B" --on-error maybe "$SEQ" -o "$WORK/x"
+"$B" -q -j 1 --learning-frames 5 "$SEQ" -o "$WORK/j1" > /dev/null 2>&1
+"$B" -q -j 3 --writers 3 --learning-frames 5 "$SEQ" -o "$WORK/j3" > /dev/null 2>&1
+if [ "$(count_masks "$WORK/j3")" -eq 40 ] && diff -r "$WORK/j1" "$WORK/j3" > /dev/null; then
+    ok "-j 1 and -j 3 --writers 3 give identical masks"; else fail "-j / --writers" "outputs differ"; fi
+
+# A broken frame in the middle: stop (default) or skip it, keeping numbers.
+mkdir -p "$WORK/bad"
+cp "$SEQ"/input/in0000[0-3]*.png "$WORK/bad/"
+head -c 200 "$SEQ/input/in000012.png" > "$WORK/bad/in000012.png"
+expect_error "--on-error stop: a broken frame stops" 3 "in000012.png" "$B" -q "$WORK/bad" -o "$WORK/bad-stop"
+run "$B" --on-error skip --learning-frames 5 "$WORK/bad" -o "$WORK/bad-skip"
+if [ "$RC" -eq 0 ] && [ "$(count_masks "$WORK/bad-skip")" -eq 38 ] && [ ! -f "$WORK/bad-skip/bin000012.png" ] \
+   && [ -f "$WORK/bad-skip/bin000013.png" ] && echo "$ERR" | grep -q '1 undecodable frames skipped'; then
+    ok "--on-error skip: frame 12 skipped, numbering kept, reported"
+else
+    fail "--on-error skip" "rc=$RC masks=$(count_masks "$WORK/bad-skip")" "$ERR"
+fi
+
+# Checkpoints: 20 frames, save, resume from frame 21 = one uninterrupted run.
+"$B" -q --learning-frames 5 "$SEQ" -o "$WORK/whole" > /dev/null 2>&1
+run "$B" -q --learning-frames 5 --frames 20 --save-model "$WORK/m.bgm" "$SEQ" -o "$WORK/part1"
+run2_rc=$RC
+run "$B" -q --load-model "$WORK/m.bgm" --start-frame 21 "$SEQ" -o "$WORK/part2"
+same=1
+for n in $(seq 21 40); do
+    f=$(printf 'bin%06d.png' "$n")
+    cmp -s "$WORK/whole/$f" "$WORK/part2/$f" || same=0
+done
+if [ "$run2_rc" -eq 0 ] && [ "$RC" -eq 0 ] && [ "$same" -eq 1 ] && [ "$(count_masks "$WORK/part2")" -eq 20 ]; then
+    ok "resuming from --save-model gives the masks of an uninterrupted run"
+else
+    fail "checkpoint resume" "rc=$run2_rc/$RC same=$same" "$ERR"
+fi
+ls "$WORK" | grep -q 'm.bgm.tmp' && fail "checkpoint temp file left" || ok "no checkpoint temp file left"
+cp "$WORK/m.bgm" "$WORK/damaged.bgm"
+printf 'XXXX' | dd of="$WORK/damaged.bgm" bs=1 seek=200 conv=notrunc 2> /dev/null
+expect_error "--load-model damaged" 3 "damaged.bgm: model checkpoint is damaged" "$B" --load-model "$WORK/damaged.bgm" "$SEQ" -o "$WORK/x"
+head -c 50 "$WORK/m.bgm" > "$WORK/short.bgm"
+expect_error "--load-model truncated" 3 "short.bgm" "$B" --load-model "$WORK/short.bgm" "$SEQ" -o "$WORK/x"
+expect_error "--load-model not a model" 3 "not a bgsub model checkpoint" "$B" --load-model "$SEQ/input/in000001.png" "$SEQ" -o "$WORK/x"
+expect_error "--load-model missing" 3 "nomodel.bgm: cannot open" "$B" --load-model "$WORK/nomodel.bgm" "$SEQ" -o "$WORK/x"
+expect_error "--load-model for gray on colour" 3 "model is for 64x48 frames with 3 channel" "$B" --gray --load-model "$WORK/m.bgm" "$SEQ" -o "$WORK/x"
+expect_error "--load-model with another K" 2 "components cannot change" "$B" --components 4 --load-model "$WORK/m.bgm" "$SEQ" -o "$WORK/x"
+
 # --- video input ------------------------------------------------------------
 if command -v ffmpeg > /dev/null 2>&1; then
     ffmpeg -loglevel error -y -framerate 10 -i "$SEQ/input/in%06d.png" -c:v mjpeg -q:v 3 "$WORK/v.avi"
