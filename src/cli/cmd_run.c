@@ -30,6 +30,8 @@
 #define MASK_COMPRESSION 1
 /* --show --realtime on a source without a frame rate (image sequences). */
 #define PREVIEW_DEFAULT_FPS 25.0
+/* Seconds between two redraws of the progress line. */
+#define PROGRESS_INTERVAL 0.1
 
 typedef struct run_options {
     const char *input;
@@ -51,6 +53,9 @@ typedef struct run_options {
     int skip_bad;           /* --on-error skip */
     const char *save_model; /* --save-model FILE */
     const char *load_model; /* --load-model FILE */
+    int verbose;            /* -v: describe the set-up at the start */
+    const char *stats_path; /* --stats FILE (JSON), "-" = stdout */
+    const char *stats_csv_path; /* --stats-csv FILE, "-" = stdout */
     unsigned params_given;  /* bit per bgs_param set on the command line */
     bgs_params params;
 } run_options;
@@ -62,7 +67,18 @@ typedef struct run_stats {
     double model_seconds;   /* time spent in bgs_model_apply */
     double total_seconds;
     long bad_frames;        /* frames passed over with --on-error skip */
+    /* Per frame, kept only for --stats / --stats-csv (16 bytes a frame). */
+    struct frame_record { long number; double foreground; } *per_frame;
+    long per_frame_capacity;
 } run_stats;
+
+/* The progress line on stderr (a terminal, without --quiet): frames done,
+ * frames/s and the time left, redrawn in place. */
+typedef struct progress {
+    int enabled;
+    long total;             /* frames expected, -1 if unknown */
+    double start, last_draw;
+} progress;
 
 static volatile sig_atomic_t stop_requested;
 
@@ -72,11 +88,27 @@ static void on_stop_signal(int sig)
     stop_requested = 1;
 }
 
+/* A progress line is on the terminal now (there is one cursor per process,
+ * so this is per process too). */
+static int progress_shown;
+
+static void progress_clear(void)
+{
+    if (progress_shown)
+        fputs("\r\033[K", stderr);
+    progress_shown = 0;
+}
+
+/* Every message of this file goes through cli_error: erase the progress
+ * line first, so the message starts on a line of its own. */
+#define cli_error(...) (progress_clear(), cli_error(__VA_ARGS__))
+
 enum {
     OPT_HELP = 1000, OPT_VERSION, OPT_GRAY, OPT_COLOR, OPT_START, OPT_FRAMES,
     OPT_MASK_PATTERN, OPT_BG_EVERY, OPT_BG_FINAL, OPT_FORCE,
     OPT_SHOW, OPT_REALTIME, OPT_NO_REALTIME, OPT_SNAPSHOT_AT,
     OPT_ON_ERROR, OPT_SAVE_MODEL, OPT_LOAD_MODEL, OPT_WRITERS,
+    OPT_STATS, OPT_STATS_CSV,
     OPT_PARAM_BASE = 2000, /* + bgs_param key */
 };
 
@@ -117,7 +149,14 @@ static void print_usage(FILE *out)
 "                            unless given on the command line)\n"
 "  -j, --threads N           model threads (default 0: one per core)\n"
 "      --writers N           mask-writing threads (default 1)\n"
-"  -q, --quiet               no summary on stderr\n"
+"  -q, --quiet               no progress line and no summary on stderr\n"
+"  -v, --verbose             describe input, model and output at the start\n"
+"                            (kernel, threads, bytes per pixel, frame rate)\n"
+"      --stats FILE          write the run's figures as JSON at the end (also\n"
+"                            when interrupted): timing, foreground per frame,\n"
+"                            parameters; - for stdout\n"
+"      --stats-csv FILE      write frame,foreground per frame as CSV; - for\n"
+"                            stdout\n"
 "  -h, --help                this help\n"
 "  -V, --version             print the version\n"
 "\n"
@@ -179,6 +218,9 @@ static struct option *build_long_options(void)
         {"load-model", required_argument, NULL, OPT_LOAD_MODEL},
         {"threads", required_argument, NULL, 'j'},
         {"writers", required_argument, NULL, OPT_WRITERS},
+        {"verbose", no_argument, NULL, 'v'},
+        {"stats", required_argument, NULL, OPT_STATS},
+        {"stats-csv", required_argument, NULL, OPT_STATS_CSV},
     };
     size_t nfixed = sizeof fixed / sizeof fixed[0];
     static struct option all[sizeof fixed / sizeof fixed[0] + BGS_PARAM_COUNT + 1];
@@ -234,13 +276,16 @@ static int parse_run_options(int argc, char **argv, run_options *o)
     optind = 1;
     opterr = 0; /* we print our own one-line messages */
     int c;
-    while ((c = getopt_long(argc, argv, ":o:hVfqj:", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":o:hVfqvj:", longopts, NULL)) != -1) {
         switch (c) {
         case 'o': o->output_dir = optarg; break;
         case 'h': print_usage(stdout); return EXIT_OK_STATUS;
         case 'V': printf("bgsub %s\n", bgs_version()); return EXIT_OK_STATUS;
         case 'f': o->force = 1; break;
         case 'q': o->quiet = 1; break;
+        case 'v': o->verbose = 1; break;
+        case OPT_STATS: o->stats_path = optarg; break;
+        case OPT_STATS_CSV: o->stats_csv_path = optarg; break;
         case OPT_GRAY: o->channels = 1; break;
         case OPT_COLOR: o->channels = 3; break;
         case OPT_START:
@@ -337,6 +382,15 @@ static int parse_run_options(int argc, char **argv, run_options *o)
     if (!o->show && (o->realtime >= 0 || o->snapshot_at)) {
         cli_error("%s only works with --show",
                   o->snapshot_at ? "--snapshot-at" : "--realtime/--no-realtime");
+        return EXIT_USAGE;
+    }
+    if (o->stats_path && o->stats_csv_path && strcmp(o->stats_path, "-") == 0 &&
+        strcmp(o->stats_csv_path, "-") == 0) {
+        cli_error("--stats and --stats-csv cannot both write to stdout");
+        return EXIT_USAGE;
+    }
+    if ((o->stats_path && !*o->stats_path) || (o->stats_csv_path && !*o->stats_csv_path)) {
+        cli_error("--stats and --stats-csv need a file name (or - for stdout)");
         return EXIT_USAGE;
     }
     if (bgs_params_check(&o->params) != BGS_OK) {
@@ -437,6 +491,7 @@ typedef struct run_state {
     int quit;               /* the preview asked to stop (q, window closed) */
     int write_failed;       /* a writer failed; its message is still to print */
     run_stats stats;
+    progress progress;
 } run_state;
 
 /* --show: draw the frame (its mask is already queued for writing, so
@@ -471,6 +526,60 @@ static int show_frame(run_state *s, const uint8_t *frame, ptrdiff_t stride,
     }
 }
 
+/* --stats, --stats-csv: keep the frame's number and foreground fraction. */
+static int record_frame(run_state *s, long number, double foreground)
+{
+    run_stats *st = &s->stats;
+    long n = st->frames - 1; /* the frame just counted */
+    if (n >= st->per_frame_capacity) {
+        long capacity = st->per_frame_capacity ? 2 * st->per_frame_capacity : 1024;
+        void *grown = realloc(st->per_frame, (size_t)capacity * sizeof *st->per_frame);
+        if (!grown) {
+            cli_error("out of memory for the statistics of %ld frames", capacity);
+            return -1;
+        }
+        st->per_frame = grown;
+        st->per_frame_capacity = capacity;
+    }
+    st->per_frame[n].number = number;
+    st->per_frame[n].foreground = foreground;
+    return 0;
+}
+
+/* The progress line, at most once per PROGRESS_INTERVAL: "bgsub: 120/300
+ * frames (40%), 850.2 frames/s, ETA 0:01", or "bgsub: 120 frames, 850.2
+ * frames/s" when the length of the input is unknown. */
+static void progress_update(run_state *s)
+{
+    progress *p = &s->progress;
+    if (!p->enabled)
+        return;
+    double now = now_seconds();
+    if (now - p->last_draw < PROGRESS_INTERVAL)
+        return;
+    p->last_draw = now;
+    long done = s->stats.frames;
+    double fps = now > p->start ? done / (now - p->start) : 0;
+    char line[160];
+    if (p->total > 0) {
+        long total = p->total > done ? p->total : done; /* the count may be an estimate */
+        int n = snprintf(line, sizeof line, "bgsub: %ld/%ld frames (%d%%), %.1f frames/s",
+                         done, total, (int)(100.0 * done / total), fps);
+        if (fps > 0 && n > 0 && (size_t)n < sizeof line) {
+            long left = (long)((total - done) / fps + 0.5);
+            if (left >= 3600)
+                snprintf(line + n, sizeof line - n, ", ETA %ld:%02ld:%02ld",
+                         left / 3600, left / 60 % 60, left % 60);
+            else
+                snprintf(line + n, sizeof line - n, ", ETA %ld:%02ld", left / 60, left % 60);
+        }
+    } else {
+        snprintf(line, sizeof line, "bgsub: %ld frames, %.1f frames/s", done, fps);
+    }
+    fprintf(stderr, "\r%s\033[K", line);
+    progress_shown = 1;
+}
+
 static int process_frame(run_state *s, const pipeline_frame *frame)
 {
     const run_options *o = s->opt;
@@ -487,7 +596,10 @@ static int process_frame(run_state *s, const pipeline_frame *frame)
     }
     s->stats.model_seconds += now_seconds() - t0;
     s->stats.frames++;
-    s->stats.foreground_sum += foreground_fraction(s->mask, (size_t)w * h);
+    double foreground = foreground_fraction(s->mask, (size_t)w * h);
+    s->stats.foreground_sum += foreground;
+    if ((o->stats_path || o->stats_csv_path) && record_frame(s, number, foreground))
+        return EXIT_FAILURE_STATUS;
 
     /* A failed write reports its status here, a frame or two later; the
      * message comes from pipeline_finish. */
@@ -560,6 +672,56 @@ static int save_model(const run_state *s)
     return 0;
 }
 
+static const char *source_kind_name(frame_source_kind kind)
+{
+    switch (kind) {
+    case FRAME_SOURCE_VIDEO: return "video";
+    case FRAME_SOURCE_FOLDER: return "folder of images";
+    case FRAME_SOURCE_PATTERN: return "image pattern";
+    }
+    return "input";
+}
+
+/* Before the pipeline starts (the source is then the reader thread's): the
+ * frames to expect, for the progress line, and with -v the set-up. */
+static void describe_run(run_state *s)
+{
+    const run_options *o = s->opt;
+    long total = frame_source_frame_count(s->src);
+    if (total >= 0)
+        total = total > o->start_frame - 1 ? total - (o->start_frame - 1) : 0;
+    if (o->max_frames > 0 && (total < 0 || total > o->max_frames))
+        total = o->max_frames;
+    s->progress = (progress){.enabled = !o->quiet && isatty(STDERR_FILENO),
+                             .total = total, .start = now_seconds()};
+    s->progress.last_draw = s->progress.start;
+    if (!o->verbose || o->quiet)
+        return;
+    int w = bgs_model_width(s->model), h = bgs_model_height(s->model);
+    double fps = frame_source_fps(s->src);
+    char rate[48] = "no frame rate", count[48] = "length unknown";
+    if (fps > 0)
+        snprintf(rate, sizeof rate, "%.2f frames/s", fps);
+    if (total >= 0)
+        snprintf(count, sizeof count, "%ld frames to process", total);
+    fprintf(stderr, "bgsub: input %s: %s, %dx%d, %s, %s\n", o->input,
+            source_kind_name(frame_source_get_kind(s->src)), w, h, rate, count);
+    size_t bytes = bgs_model_bytes_per_pixel(s->model);
+    bgs_params params;
+    bgs_model_get_params(s->model, &params);
+    fprintf(stderr, "bgsub: model: %s, %d components, kernel %s, %d thread%s, "
+            "%zu bytes/pixel (%.1f MB)%s\n",
+            bgs_model_channels(s->model) == 1 ? "gray" : "colour", params.components,
+            bgs_model_kernel_name(s->model), bgs_model_threads(s->model),
+            bgs_model_threads(s->model) == 1 ? "" : "s", bytes,
+            (double)bytes * w * h / 1e6, o->load_model ? ", loaded" : "");
+    if (o->output_dir)
+        fprintf(stderr, "bgsub: output: masks %s/%s, %d writer thread%s\n",
+                o->output_dir, o->mask_pattern, o->writers, o->writers == 1 ? "" : "s");
+    else
+        fprintf(stderr, "bgsub: output: no masks written\n");
+}
+
 static int open_run(run_state *s, const run_options *o, preview *pv)
 {
     char err[512];
@@ -611,6 +773,7 @@ static int open_run(run_state *s, const run_options *o, preview *pv)
         cli_error("--show: %s", err);
         return EXIT_FAILURE_STATUS;
     }
+    describe_run(s);
     s->out = (mask_output){o, w, h};
     pipeline_config cfg = {s->src, o->max_frames, o->writers, write_mask, &s->out};
     s->pipe = pipeline_start(&cfg, err, sizeof err);
@@ -643,6 +806,7 @@ static int finish_pipeline(run_state *s, int status)
 static void close_run(run_state *s)
 {
     finish_pipeline(s, 0);
+    free(s->stats.per_frame);
     free(s->background);
     bgs_model_free(s->model);
     if (s->src)
@@ -665,7 +829,10 @@ static int frame_loop(run_state *s)
             break;
         status = process_frame(s, frame);
         pipeline_release(s->pipe, frame);
+        if (status == 0)
+            progress_update(s);
     }
+    progress_clear();
     status = finish_pipeline(s, status);
     if (status)
         return status;
@@ -707,6 +874,116 @@ static void print_summary(const run_state *s)
             stop_requested ? " (interrupted)" : "");
 }
 
+static void json_string(FILE *out, const char *text)
+{
+    fputc('"', out);
+    for (const unsigned char *c = (const unsigned char *)text; *c; c++) {
+        if (*c == '"' || *c == '\\')
+            fprintf(out, "\\%c", *c);
+        else if (*c < 0x20)
+            fprintf(out, "\\u%04x", *c);
+        else
+            fputc(*c, out);
+    }
+    fputc('"', out);
+}
+
+/* --stats: the run as one JSON object. */
+static void stats_json(FILE *out, const run_state *s)
+{
+    const run_options *o = s->opt;
+    const run_stats *st = &s->stats;
+    double fps = st->total_seconds > 0 ? st->frames / st->total_seconds : 0;
+    double model_fps = st->model_seconds > 0 ? st->frames / st->model_seconds : 0;
+    fputs("{\n  \"input\": ", out);
+    json_string(out, o->input);
+    fputs(",\n  \"output\": ", out);
+    if (o->output_dir)
+        json_string(out, o->output_dir);
+    else
+        fputs("null", out);
+    fprintf(out, ",\n  \"width\": %d,\n  \"height\": %d,\n  \"channels\": %d,\n"
+            "  \"first_frame\": %ld,\n  \"frames\": %ld,\n  \"learning_frames\": %ld,\n"
+            "  \"skipped_frames\": %ld,\n  \"interrupted\": %s,\n  \"seconds\": %.3f,\n"
+            "  \"frames_per_second\": %.2f,\n  \"model_frames_per_second\": %.2f,\n"
+            "  \"mean_foreground\": %.6f,\n  \"kernel\": \"%s\",\n  \"threads\": %d,\n"
+            "  \"bytes_per_pixel\": %zu,\n  \"params\": {",
+            bgs_model_width(s->model), bgs_model_height(s->model),
+            bgs_model_channels(s->model), o->start_frame, st->frames,
+            st->learning_frames, st->bad_frames, stop_requested ? "true" : "false",
+            st->total_seconds, fps, model_fps,
+            st->frames ? st->foreground_sum / st->frames : 0.0,
+            bgs_model_kernel_name(s->model), bgs_model_threads(s->model),
+            bgs_model_bytes_per_pixel(s->model));
+    bgs_params params; /* the model's own: --load-model and preview keys count */
+    bgs_model_get_params(s->model, &params);
+    for (int key = 0; key < BGS_PARAM_COUNT; key++)
+        fprintf(out, "%s\"%s\": %.7g", key ? ", " : "",
+                bgs_param_get_info((bgs_param)key)->name,
+                bgs_params_get(&params, (bgs_param)key));
+    fputs("},\n  \"frame_numbers\": [", out);
+    for (long i = 0; i < st->frames; i++)
+        fprintf(out, "%s%ld", i ? ", " : "", st->per_frame[i].number);
+    fputs("],\n  \"foreground\": [", out);
+    for (long i = 0; i < st->frames; i++)
+        fprintf(out, "%s%.6f", i ? ", " : "", st->per_frame[i].foreground);
+    fputs("]\n}\n", out);
+}
+
+/* --stats-csv: a header, then "frame,foreground" per frame. */
+static void stats_csv(FILE *out, const run_state *s)
+{
+    fputs("frame,foreground\n", out);
+    for (long i = 0; i < s->stats.frames; i++)
+        fprintf(out, "%ld,%.6f\n", s->stats.per_frame[i].number,
+                s->stats.per_frame[i].foreground);
+}
+
+/* Format with writer into memory, then write it whole: to stdout for "-",
+ * else atomically (a reader sees the old file or the whole new one). */
+static int write_stats_file(const char *path, const run_state *s,
+                            void (*writer)(FILE *, const run_state *))
+{
+    char *text = NULL, err[512];
+    size_t size = 0;
+    FILE *mem = open_memstream(&text, &size);
+    if (!mem) {
+        cli_error("%s: out of memory for the statistics", path);
+        return EXIT_FAILURE_STATUS;
+    }
+    writer(mem, s);
+    if (fclose(mem) != 0) {
+        free(text);
+        cli_error("%s: out of memory for the statistics", path);
+        return EXIT_FAILURE_STATUS;
+    }
+    int failed;
+    if (strcmp(path, "-") == 0) {
+        failed = fwrite(text, 1, size, stdout) != size || fflush(stdout) != 0;
+        if (failed)
+            snprintf(err, sizeof err, "stdout: cannot write the statistics: %s",
+                     strerror(errno));
+    } else {
+        failed = cli_write_file_atomic(path, text, size, err, sizeof err) != 0;
+    }
+    free(text);
+    if (failed) {
+        cli_error("%s", err);
+        return EXIT_OUTPUT;
+    }
+    return 0;
+}
+
+static int write_stats(const run_state *s)
+{
+    int status = 0;
+    if (s->opt->stats_path)
+        status = write_stats_file(s->opt->stats_path, s, stats_json);
+    if (status == 0 && s->opt->stats_csv_path)
+        status = write_stats_file(s->opt->stats_csv_path, s, stats_csv);
+    return status;
+}
+
 static void install_signal_handlers(void)
 {
     struct sigaction sa;
@@ -715,10 +992,6 @@ static void install_signal_handlers(void)
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
-    /* A closed pipe or a file-size limit is an error to report (EPIPE,
-     * EFBIG), not a reason to die with half a file on disk. */
-    signal(SIGPIPE, SIG_IGN);
-    signal(SIGXFSZ, SIG_IGN);
 }
 
 int cmd_run(int argc, char **argv)
@@ -748,6 +1021,10 @@ int cmd_run(int argc, char **argv)
     if (status == 0) {
         status = frame_loop(&s);
         s.stats.total_seconds = now_seconds() - t0;
+        if (status == 0 || status == EXIT_INTERRUPTED) {
+            int stats_status = write_stats(&s);
+            status = stats_status ? stats_status : status;
+        }
         if (!opt.quiet && (status == 0 || status == EXIT_INTERRUPTED))
             print_summary(&s);
     }

@@ -6,10 +6,15 @@
  */
 #include "cli/cli.h"
 
+#include <signal.h>
 #include <string.h>
 
 int main(int argc, char **argv)
 {
+    /* For every sub-command, a closed pipe or a file-size limit is an error
+     * to report (EPIPE, EFBIG), not a reason to die with half a file. */
+    signal(SIGPIPE, SIG_IGN);
+    signal(SIGXFSZ, SIG_IGN);
     if (argc >= 2 && strcmp(argv[1], "eval") == 0)
         return cmd_eval(argc - 1, argv + 1);
     if (argc >= 2 && strcmp(argv[1], "segment") == 0)
