@@ -53,6 +53,12 @@ int cli_write_file_atomic(const char *path, const void *data, size_t size,
 int cli_read_file(const char *path, size_t max_size, uint8_t **data,
                   size_t *size, char *err, size_t errlen);
 
+/* Usage check for names given on the command line: an empty name is
+ * refused with "OPTION needs a NOUN, not an empty name". 0 if all are
+ * fine, else EXIT_USAGE after printing. pairs: option, noun, value, ...,
+ * NULL. */
+int cli_refuse_empty_names(const char *option, ...);
+
 /* Create a directory and its parents (like mkdir -p); 0 or -1 with errno. */
 int cli_make_dirs(const char *path);
 

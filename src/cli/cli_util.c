@@ -177,3 +177,20 @@ int cli_read_file(const char *path, size_t max_size, uint8_t **data,
     fclose(f);
     return 0;
 }
+
+int cli_refuse_empty_names(const char *option, ...)
+{
+    va_list ap;
+    va_start(ap, option);
+    int status = 0;
+    for (const char *opt = option; opt && !status; opt = va_arg(ap, const char *)) {
+        const char *noun = va_arg(ap, const char *);
+        const char *value = va_arg(ap, const char *);
+        if (value && value[0] == '\0') {
+            cli_error("%s needs %s, not an empty name", opt, noun);
+            status = EXIT_USAGE;
+        }
+    }
+    va_end(ap);
+    return status;
+}

@@ -83,6 +83,10 @@ static int parse_eval_options(int argc, char **argv, eval_options *o)
     }
     o->seq_dir = argv[optind];
     o->mask_dir = argv[optind + 1];
+    if (cli_refuse_empty_names("SEQ_DIR", "a folder name", o->seq_dir,
+                               "MASK_DIR", "a folder name", o->mask_dir,
+                               (const char *)NULL))
+        return EXIT_USAGE;
     return -1;
 }
 

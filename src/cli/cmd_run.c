@@ -371,6 +371,12 @@ static int parse_run_options(int argc, char **argv, run_options *o)
         return EXIT_USAGE;
     }
     o->input = argv[optind];
+    if (cli_refuse_empty_names("INPUT", "a file, folder or pattern", o->input,
+                               "-o", "a folder name", o->output_dir,
+                               "--save-model", "a file name", o->save_model,
+                               "--load-model", "a file name", o->load_model,
+                               (const char *)NULL))
+        return EXIT_USAGE;
     if (!o->output_dir && !o->show) {
         cli_error("no output folder: give -o DIR (or --show to watch only)");
         return EXIT_USAGE;

@@ -297,6 +297,10 @@ static int parse_options(int argc, char **argv, seg_options *o)
         return EXIT_USAGE;
     }
     o->input = argv[optind];
+    if (cli_refuse_empty_names("IMAGE", "a file, folder or pattern", o->input,
+                               "-o", "a file or folder name", o->output,
+                               "--plot", "a file name", o->plot, (const char *)NULL))
+        return EXIT_USAGE;
     return check_options(o);
 }
 

@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <jpeglib.h>
@@ -134,8 +135,15 @@ static int target_channels(int want, int natural, int content_is_gray)
 /* PNG reading                                                              */
 /* ------------------------------------------------------------------------ */
 
+/* Bytes being decoded and how far the decoder has read. */
+typedef struct byte_source {
+    const uint8_t *data;
+    size_t size;
+    size_t pos;
+} byte_source;
+
 typedef struct png_job {
-    FILE *file;
+    byte_source in;
     png_structp png;
     png_infop info;
     png_bytep *rows;
@@ -162,17 +170,18 @@ static void png_on_warning(png_structp png, png_const_charp message)
 
 /* Our own read function, so a short file gets a clear message rather than
  * libpng's generic "Read Error". */
-static void png_read_from_file(png_structp png, png_bytep data, size_t length)
+static void png_read_from_memory(png_structp png, png_bytep data,
+                                 size_t length)
 {
     png_job *job = png_get_io_ptr(png);
-    if (fread(data, 1, length, job->file) == length)
+    byte_source *in = &job->in;
+    if (length <= in->size - in->pos) {
+        memcpy(data, in->data + in->pos, length);
+        in->pos += length;
         return;
-    if (ferror(job->file))
-        snprintf(job->message, sizeof(job->message), "read error: %s",
-                 strerror(errno));
-    else
-        snprintf(job->message, sizeof(job->message),
-                 "truncated (file ends early)");
+    }
+    snprintf(job->message, sizeof(job->message),
+             "truncated (file ends early)");
     png_error(png, job->message);
 }
 
@@ -212,7 +221,21 @@ static int png_decode(png_job *job, image *img, char *err, size_t errlen,
 {
     if (setjmp(png_jmpbuf(job->png)))
         return fail(err, errlen, path, "bad PNG: %s", job->message);
-    png_set_read_fn(job->png, job, png_read_from_file);
+    png_set_read_fn(job->png, job, png_read_from_memory);
+#ifdef PNG_HANDLE_AS_UNKNOWN_SUPPORTED
+    /* Metadata chunks (text, ICC profile, ...) are skipped unread: nothing
+     * here uses them, and libpng would otherwise allocate and zero the
+     * length a chunk claims (up to 2 GB) before finding the file short. */
+    png_set_keep_unknown_chunks(job->png, PNG_HANDLE_CHUNK_NEVER, NULL, -1);
+#endif
+#ifdef FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
+    /* Fuzzing only: mutated bytes would nearly always stop at a checksum;
+     * going on with them reaches the decoder instead. */
+    png_set_crc_action(job->png, PNG_CRC_QUIET_USE, PNG_CRC_QUIET_USE);
+#ifdef PNG_IGNORE_ADLER32
+    png_set_option(job->png, PNG_IGNORE_ADLER32, PNG_OPTION_ON);
+#endif
+#endif
     png_read_info(job->png, job->info);
     png_uint_32 width = png_get_image_width(job->png, job->info);
     png_uint_32 height = png_get_image_height(job->png, job->info);
@@ -237,10 +260,11 @@ static int png_decode(png_job *job, image *img, char *err, size_t errlen,
     return 0;
 }
 
-static int load_png(FILE *file, const char *path, image *img,
-                    int *content_is_gray, char *err, size_t errlen)
+static int load_png(const uint8_t *data, size_t size, const char *path,
+                    image *img, int *content_is_gray, char *err,
+                    size_t errlen)
 {
-    png_job job = {.file = file};
+    png_job job = {.in = {.data = data, .size = size}};
     job.png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &job,
                                      png_on_error, png_on_warning);
     if (job.png)
@@ -262,9 +286,15 @@ static int load_png(FILE *file, const char *path, image *img,
 /* JPEG reading                                                             */
 /* ------------------------------------------------------------------------ */
 
+/* A progressive JPEG has about ten scans (mozjpeg's, a few more), and each
+ * scan walks the whole image: a small file repeating one scan thousands of
+ * times would keep the decoder busy for minutes. */
+#define JPEG_MAX_SCANS 100
+
 typedef struct jpeg_job {
     struct jpeg_decompress_struct cinfo;
     struct jpeg_error_mgr errmgr;
+    struct jpeg_progress_mgr progress;
     jmp_buf jump;
     char message[JMSG_LENGTH_MAX];
 } jpeg_job;
@@ -293,6 +323,18 @@ static int warning_means_damage(int code)
            code == JWRN_HUFF_BAD_CODE || code == JWRN_MUST_RESYNC;
 }
 
+/* Called between rows and scans while the input is read. */
+static void jpeg_on_progress(j_common_ptr cinfo)
+{
+    j_decompress_ptr dinfo = (j_decompress_ptr)(void *)cinfo;
+    if (dinfo->input_scan_number <= JPEG_MAX_SCANS)
+        return;
+    jpeg_job *job = job_of(cinfo);
+    snprintf(job->message, sizeof(job->message),
+             "too many scans (more than %d)", JPEG_MAX_SCANS);
+    longjmp(job->jump, 1);
+}
+
 static void jpeg_on_message(j_common_ptr cinfo, int level)
 {
     if (level < 0 && warning_means_damage(cinfo->err->msg_code))
@@ -300,14 +342,16 @@ static void jpeg_on_message(j_common_ptr cinfo, int level)
 }
 
 /* The part of JPEG decoding that may longjmp back here on error. */
-static int jpeg_decode(jpeg_job *job, FILE *file, int want, image *img,
-                       int *content_is_gray, const char *path, char *err,
-                       size_t errlen)
+static int jpeg_decode(jpeg_job *job, const uint8_t *data, size_t size,
+                       int want, image *img, int *content_is_gray,
+                       const char *path, char *err, size_t errlen)
 {
     struct jpeg_decompress_struct *cinfo = &job->cinfo;
     if (setjmp(job->jump))
         return fail(err, errlen, path, "bad JPEG: %s", job->message);
-    jpeg_stdio_src(cinfo, file);
+    jpeg_mem_src(cinfo, data, (unsigned long)size);
+    job->progress.progress_monitor = jpeg_on_progress;
+    cinfo->progress = &job->progress;
     jpeg_read_header(cinfo, TRUE);
     if (too_many_pixels(cinfo->image_width, cinfo->image_height))
         return fail_too_large(err, errlen, path, cinfo->image_width,
@@ -333,8 +377,9 @@ static int jpeg_decode(jpeg_job *job, FILE *file, int want, image *img,
     return 0;
 }
 
-static int load_jpeg(FILE *file, const char *path, int want, image *img,
-                     int *content_is_gray, char *err, size_t errlen)
+static int load_jpeg(const uint8_t *data, size_t size, const char *path,
+                     int want, image *img, int *content_is_gray, char *err,
+                     size_t errlen)
 {
     jpeg_job *job = calloc(1, sizeof(*job));
     if (!job)
@@ -348,8 +393,8 @@ static int load_jpeg(FILE *file, const char *path, int want, image *img,
         fail(err, errlen, path, "bad JPEG: %s", job->message);
     } else {
         jpeg_create_decompress(&job->cinfo);
-        result = jpeg_decode(job, file, want, img, content_is_gray, path, err,
-                             errlen);
+        result = jpeg_decode(job, data, size, want, img, content_is_gray,
+                             path, err, errlen);
     }
     jpeg_destroy_decompress(&job->cinfo);
     free(job);
@@ -364,12 +409,12 @@ static int load_jpeg(FILE *file, const char *path, int want, image *img,
 
 /* What we need from the BMP headers. */
 typedef struct bmp_header {
-    long pixel_offset;
+    size_t pixel_offset;
     int width, height; /* height > 0 */
     int top_down;
     int bits;          /* 8, 24 or 32 */
     int colors;        /* palette entries (8-bit only) */
-    long palette_offset;
+    size_t palette_offset;
 } bmp_header;
 
 static uint32_t read_le32(const uint8_t *p)
@@ -391,12 +436,13 @@ static int bmp_masks_are_bgrx(const uint8_t *masks)
            read_le32(masks + 8) == 0x000000ffu;
 }
 
-static int bmp_read_header(FILE *file, bmp_header *h, const char *path,
-                           char *err, size_t errlen)
+static int bmp_read_header(const uint8_t *data, size_t size, bmp_header *h,
+                           const char *path, char *err, size_t errlen)
 {
     /* 14-byte file header, 40-byte BITMAPINFOHEADER, 12 bytes of masks. */
     uint8_t b[66] = {0};
-    size_t got = fread(b, 1, sizeof(b), file);
+    size_t got = size < sizeof(b) ? size : sizeof(b);
+    memcpy(b, data, got);
     if (got < 54)
         return fail(err, errlen, path, "truncated BMP header");
     uint32_t info_size = read_le32(b + 14);
@@ -423,26 +469,26 @@ static int bmp_read_header(FILE *file, bmp_header *h, const char *path,
                     bits, compression);
     if (bits == 8 && colors > 256)
         return fail(err, errlen, path, "bad BMP palette size %u", colors);
-    h->pixel_offset = (long)read_le32(b + 10);
+    h->pixel_offset = read_le32(b + 10);
     h->width = width;
     h->height = (int)abs_height;
     h->top_down = height < 0;
     h->bits = bits;
     h->colors = bits == 8 ? (colors ? (int)colors : 256) : 0;
-    h->palette_offset = 14 + (long)info_size;
+    h->palette_offset = 14 + (size_t)info_size;
     return 0;
 }
 
 /* Palette as RGB triplets; entries the file does not define stay black. */
-static int bmp_read_palette(FILE *file, const bmp_header *h,
-                            uint8_t rgb[256][3], int *is_gray,
-                            const char *path, char *err, size_t errlen)
+static int bmp_read_palette(const uint8_t *data, size_t size,
+                            const bmp_header *h, uint8_t rgb[256][3],
+                            int *is_gray, const char *path, char *err,
+                            size_t errlen)
 {
-    uint8_t bgrx[256 * 4];
     size_t bytes = (size_t)h->colors * 4;
-    if (fseek(file, h->palette_offset, SEEK_SET) != 0 ||
-        fread(bgrx, 1, bytes, file) != bytes)
+    if (h->palette_offset > size || bytes > size - h->palette_offset)
         return fail(err, errlen, path, "truncated BMP palette");
+    const uint8_t *bgrx = data + h->palette_offset;
     memset(rgb, 0, 256 * 3);
     *is_gray = 1;
     for (int i = 0; i < h->colors; i++) {
@@ -476,40 +522,33 @@ static void bmp_convert_row(const bmp_header *h, const uint8_t *in,
     }
 }
 
-static int load_bmp(FILE *file, const char *path, image *img,
-                    int *content_is_gray, char *err, size_t errlen)
+static int load_bmp(const uint8_t *data, size_t size, const char *path,
+                    image *img, int *content_is_gray, char *err,
+                    size_t errlen)
 {
     bmp_header h = {0};
     uint8_t palette[256][3];
     int gray_palette = 0;
-    if (bmp_read_header(file, &h, path, err, errlen) < 0)
+    if (bmp_read_header(data, size, &h, path, err, errlen) < 0)
         return -1;
-    if (h.bits == 8 && bmp_read_palette(file, &h, palette, &gray_palette,
-                                        path, err, errlen) < 0)
+    if (h.bits == 8 && bmp_read_palette(data, size, &h, palette,
+                                        &gray_palette, path, err, errlen) < 0)
         return -1;
     int channels = gray_palette ? 1 : 3;
     size_t row_bytes = (((size_t)h.width * h.bits + 31) / 32) * 4;
-    uint8_t *row = malloc(row_bytes);
-    if (!row || image_alloc(img, h.width, h.height, channels, err, errlen) < 0) {
-        free(row);
+    /* Checked before allocating: the pixel rows must all be in the file. */
+    if (h.pixel_offset > size ||
+        (size - h.pixel_offset) / row_bytes < (size_t)h.height)
+        return fail(err, errlen, path, "truncated BMP data");
+    if (image_alloc(img, h.width, h.height, channels, err, errlen) < 0)
         return fail(err, errlen, path, "out of memory");
-    }
-    int result = 0;
-    if (fseek(file, h.pixel_offset, SEEK_SET) != 0)
-        result = fail(err, errlen, path, "bad BMP pixel offset");
-    for (int r = 0; result == 0 && r < h.height; r++) {
-        if (fread(row, 1, row_bytes, file) != row_bytes) {
-            result = fail(err, errlen, path, "truncated BMP data");
-            break;
-        }
+    const uint8_t *row = data + h.pixel_offset;
+    for (int r = 0; r < h.height; r++, row += row_bytes) {
         int y = h.top_down ? r : h.height - 1 - r;
         bmp_convert_row(&h, row, palette, channels, img->data + y * img->stride);
     }
-    free(row);
-    if (result < 0)
-        image_free(img);
     *content_is_gray = gray_palette;
-    return result;
+    return 0;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -549,24 +588,101 @@ static int fail_unknown_format(const uint8_t *m, size_t n, const char *path,
                 m[0], m[1]);
 }
 
-static int decode_file(FILE *file, const char *path, int want, image *img,
-                       int *content_is_gray, char *err, size_t errlen)
+static int decode_memory(const uint8_t *data, size_t size, const char *name,
+                         int want, image *img, int *content_is_gray,
+                         char *err, size_t errlen)
+{
+    switch (format_from_magic(data, size)) {
+    case FORMAT_PNG:
+        return load_png(data, size, name, img, content_is_gray, err, errlen);
+    case FORMAT_JPEG:
+        return load_jpeg(data, size, name, want, img, content_is_gray, err,
+                         errlen);
+    case FORMAT_BMP:
+        return load_bmp(data, size, name, img, content_is_gray, err, errlen);
+    default:
+        return fail_unknown_format(data, size, name, err, errlen);
+    }
+}
+
+int image_load_memory(const uint8_t *data, size_t size, const char *name,
+                      int want_channels, image *out, char *err, size_t errlen)
+{
+    memset(out, 0, sizeof(*out));
+    if (!name)
+        name = "(memory)";
+    if (want_channels != 0 && want_channels != 1 && want_channels != 3)
+        return fail(err, errlen, name, "cannot deliver %d channels",
+                    want_channels);
+    if (!data && size > 0)
+        return fail(err, errlen, name, "no data");
+    int content_is_gray = 0;
+    if (decode_memory(data, size, name, want_channels, out, &content_is_gray,
+                      err, errlen) < 0)
+        return -1;
+    int channels = target_channels(want_channels, out->channels,
+                                   content_is_gray);
+    if (convert_channels(out, channels, name, err, errlen) < 0) {
+        image_free(out);
+        return -1;
+    }
+    return 0;
+}
+
+/* Largest file image_load reads: a 32-bit BMP of IMAGE_MAX_PIXELS pixels
+ * with room to spare for headers and metadata. */
+#define IMAGE_MAX_FILE_BYTES ((size_t)IMAGE_MAX_PIXELS * 4 + ((size_t)64 << 20))
+
+static int fail_too_large_file(const char *path, char *err, size_t errlen)
+{
+    return fail(err, errlen, path, "file too large for an image (over %zu MB)",
+                IMAGE_MAX_FILE_BYTES >> 20);
+}
+
+/* The whole of an open file in a new buffer (*data, *size). The magic is
+ * read first: a file that is no image is refused unread (its first bytes
+ * are all the message needs), and so is one too large to be an image. */
+static int read_whole_file(FILE *file, const char *path, uint8_t **data,
+                           size_t *size, char *err, size_t errlen)
 {
     uint8_t magic[8];
     size_t n = fread(magic, 1, sizeof(magic), file);
-    if (ferror(file))
-        return fail(err, errlen, path, "read error: %s", strerror(errno));
-    rewind(file);
-    switch (format_from_magic(magic, n)) {
-    case FORMAT_PNG:
-        return load_png(file, path, img, content_is_gray, err, errlen);
-    case FORMAT_JPEG:
-        return load_jpeg(file, path, want, img, content_is_gray, err, errlen);
-    case FORMAT_BMP:
-        return load_bmp(file, path, img, content_is_gray, err, errlen);
-    default:
-        return fail_unknown_format(magic, n, path, err, errlen);
+    int whole = n < sizeof(magic) || format_from_magic(magic, n) == FORMAT_UNKNOWN;
+    size_t capacity = whole ? sizeof(magic) : 1 << 16;
+    struct stat st;
+    if (!whole && fstat(fileno(file), &st) == 0 && S_ISREG(st.st_mode)) {
+        if ((uintmax_t)st.st_size > IMAGE_MAX_FILE_BYTES)
+            return fail_too_large_file(path, err, errlen);
+        capacity = (size_t)st.st_size + 16; /* the end seen in one read */
     }
+    uint8_t *buf = malloc(capacity);
+    if (!buf)
+        return fail(err, errlen, path, "out of memory");
+    memcpy(buf, magic, n);
+    while (!whole && !ferror(file)) {
+        n += fread(buf + n, 1, capacity - n, file);
+        if (n < capacity)
+            break;
+        /* Not a regular file, or one that grew: make room. */
+        uint8_t *bigger = capacity < IMAGE_MAX_FILE_BYTES
+                              ? realloc(buf, capacity * 2) : NULL;
+        if (!bigger) {
+            free(buf);
+            return capacity < IMAGE_MAX_FILE_BYTES
+                       ? fail(err, errlen, path, "out of memory")
+                       : fail_too_large_file(path, err, errlen);
+        }
+        buf = bigger;
+        capacity *= 2;
+    }
+    if (ferror(file)) {
+        int saved = errno;
+        free(buf);
+        return fail(err, errlen, path, "read error: %s", strerror(saved));
+    }
+    *data = buf;
+    *size = n;
+    return 0;
 }
 
 int image_load(const char *path, int want_channels, image *out, char *err,
@@ -579,19 +695,15 @@ int image_load(const char *path, int want_channels, image *out, char *err,
     FILE *file = fopen(path, "rb");
     if (!file)
         return fail(err, errlen, path, "cannot open: %s", strerror(errno));
-    int content_is_gray = 0;
-    int result = decode_file(file, path, want_channels, out, &content_is_gray,
-                             err, errlen);
+    uint8_t *data = NULL;
+    size_t size = 0;
+    int result = read_whole_file(file, path, &data, &size, err, errlen);
     fclose(file);
-    if (result < 0)
-        return -1;
-    int channels = target_channels(want_channels, out->channels,
-                                   content_is_gray);
-    if (convert_channels(out, channels, path, err, errlen) < 0) {
-        image_free(out);
-        return -1;
-    }
-    return 0;
+    if (result == 0)
+        result = image_load_memory(data, size, path, want_channels, out, err,
+                                   errlen);
+    free(data);
+    return result;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -715,6 +827,8 @@ static int check_save_args(const char *path, const uint8_t *data, int width,
                            int height, int channels, ptrdiff_t stride,
                            int compression, char *err, size_t errlen)
 {
+    if (!path || !*path)
+        return fail(err, errlen, "\"\"", "empty file name");
     if (!data || width <= 0 || height <= 0 || (channels != 1 && channels != 3))
         return fail(err, errlen, path, "cannot save a %d x %d x %d image",
                     width, height, channels);

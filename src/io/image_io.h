@@ -12,8 +12,11 @@
 #include <stdint.h>
 
 /* Largest image accepted, in pixels; checked against the header before any
- * pixel buffer is allocated (a 16k x 16k frame). */
+ * pixel buffer is allocated (a 16k x 16k frame). The fuzz build lowers it
+ * (make fuzz), so that no input takes long to decode. */
+#ifndef IMAGE_MAX_PIXELS
 #define IMAGE_MAX_PIXELS (16384L * 16384L)
+#endif
 
 /* An 8-bit image with interleaved channels; data is owned (image_free). */
 typedef struct image {
@@ -35,6 +38,14 @@ void image_free(image *img);
  * (dropped) inputs are accepted. */
 int image_load(const char *path, int want_channels, image *out, char *err,
                size_t errlen);
+
+/* image_load for a file already in memory: the size bytes at data (not
+ * changed, not kept) are decoded by the same rules. name stands for the
+ * file in messages (NULL: "(memory)"). image_load reads the file whole and
+ * calls this; the fuzz targets (tests/fuzz/) call it directly. */
+int image_load_memory(const uint8_t *data, size_t size, const char *name,
+                      int want_channels, image *out, char *err,
+                      size_t errlen);
 
 /* Write an 8-bit PNG (gray if channels == 1, RGB if 3). The data goes to a
  * temporary file in the same folder that is renamed into place, so a reader

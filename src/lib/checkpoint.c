@@ -177,15 +177,19 @@ bgs_model *bgs_model_restore(const uint8_t *buf, size_t size)
         bgs_set_error("model checkpoint holds impossible sizes");
         return NULL;
     }
+    /* Check the size the header implies against the bytes there before
+     * allocating: a short file must not make us clear gigabytes. */
+    uint64_t expected = (uint64_t)height * ((width + BLOCK - 1) / BLOCK) *
+                        (uint64_t)p.components * (2 + channels) * BLOCK;
+    if (channels > 3 || state_bytes != expected * 2 ||
+        size != HEADER_BYTES + expected * 2 + CHECKSUM_BYTES) {
+        bgs_set_error("model checkpoint size does not match its header");
+        return NULL;
+    }
     bgs_model *m = bgs_model_create((int)width, (int)height, (int)channels, &p);
     if (!m)
         return NULL; /* the reason (bad size or parameter) is already set */
     size_t n = state_values(m);
-    if (state_bytes != (uint64_t)n * 2 || size != HEADER_BYTES + n * 2 + CHECKSUM_BYTES) {
-        bgs_model_free(m);
-        bgs_set_error("model checkpoint size does not match its header");
-        return NULL;
-    }
     uint16_t *state = model_state(m);
     for (size_t i = 0; i < n; i++, in += 2)
         state[i] = (uint16_t)(in[0] | in[1] << 8);

@@ -202,6 +202,36 @@ void model_row_scalar(const model_shape *s, uint16_t *state,
 /* Kernels                                                                  */
 /* ------------------------------------------------------------------------ */
 
+#ifdef BGS_HAVE_X86_KERNELS
+#include <cpuid.h>
+
+/* CPU features read with CPUID and XGETBV rather than
+ * __builtin_cpu_supports, which older compilers lack for F16C: the
+ * instructions must exist and the OS must save the wider registers. */
+static unsigned x86_features(void)
+{
+    enum { AVX2 = 1, AVX512 = 2 };
+    unsigned a, b, c, d;
+    if (!__get_cpuid(1, &a, &b, &c, &d))
+        return 0;
+    int osxsave = (c >> 27) & 1, f16c = (c >> 29) & 1, avx = (c >> 28) & 1;
+    if (!osxsave || !avx || !f16c)
+        return 0;
+    unsigned xcr0_lo, xcr0_hi;
+    __asm__("xgetbv" : "=a"(xcr0_lo), "=d"(xcr0_hi) : "c"(0));
+    if ((xcr0_lo & 0x6) != 0x6) /* XMM and YMM state */
+        return 0;
+    if (!__get_cpuid_count(7, 0, &a, &b, &c, &d))
+        return 0;
+    unsigned features = 0;
+    if ((b >> 5) & 1)
+        features |= AVX2;
+    if (((b >> 16) & 1) && (xcr0_lo & 0xe0) == 0xe0) /* opmask, ZMM state */
+        features |= AVX512;
+    return features;
+}
+#endif
+
 static int cpu_runs(bgs_kernel kernel)
 {
     switch (kernel) {
@@ -209,11 +239,9 @@ static int cpu_runs(bgs_kernel kernel)
         return 1;
 #ifdef BGS_HAVE_X86_KERNELS
     case BGS_KERNEL_AVX2:
-        __builtin_cpu_init();
-        return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("f16c");
+        return (x86_features() & 1) != 0;
     case BGS_KERNEL_AVX512:
-        __builtin_cpu_init();
-        return __builtin_cpu_supports("avx512f");
+        return (x86_features() & 2) != 0;
 #endif
     default:
         return 0;
