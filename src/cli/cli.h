@@ -26,7 +26,13 @@ int cmd_run(int argc, char **argv);     /* bgsub [options] INPUT -o DIR      */
 int cmd_eval(int argc, char **argv);    /* bgsub eval SEQ_DIR MASK_DIR        */
 int cmd_segment(int argc, char **argv); /* bgsub segment IMAGE -o MASK.png    */
 
-/* Print "bgsub: <message>" as one line on stderr. */
+/* A progress line redrawn in place on stderr (a terminal); cli_error and
+ * cli_progress_clear erase it, so messages start on a line of their own. */
+void cli_progress_line(const char *line);
+void cli_progress_clear(void);
+
+/* Print "bgsub: <message>" as one line on stderr (erasing any progress
+ * line first). */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Parse a whole string as a number; 0 on success, -1 if it is not one. */

@@ -10,9 +10,26 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* One cursor per process, so one progress line per process. */
+static int progress_shown;
+
+void cli_progress_line(const char *line)
+{
+    fprintf(stderr, "\r%s\033[K", line);
+    progress_shown = 1;
+}
+
+void cli_progress_clear(void)
+{
+    if (progress_shown)
+        fputs("\r\033[K", stderr);
+    progress_shown = 0;
+}
+
 void cli_error(const char *fmt, ...)
 {
     va_list ap;
+    cli_progress_clear();
     va_start(ap, fmt);
     fputs("bgsub: ", stderr);
     vfprintf(stderr, fmt, ap);

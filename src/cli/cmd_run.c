@@ -88,20 +88,7 @@ static void on_stop_signal(int sig)
     stop_requested = 1;
 }
 
-/* A progress line is on the terminal now (there is one cursor per process,
- * so this is per process too). */
-static int progress_shown;
 
-static void progress_clear(void)
-{
-    if (progress_shown)
-        fputs("\r\033[K", stderr);
-    progress_shown = 0;
-}
-
-/* Every message of this file goes through cli_error: erase the progress
- * line first, so the message starts on a line of its own. */
-#define cli_error(...) (progress_clear(), cli_error(__VA_ARGS__))
 
 enum {
     OPT_HELP = 1000, OPT_VERSION, OPT_GRAY, OPT_COLOR, OPT_START, OPT_FRAMES,
@@ -582,8 +569,7 @@ static void progress_update(run_state *s)
     } else {
         snprintf(line, sizeof line, "bgsub: %ld frames, %.1f frames/s", done, fps);
     }
-    fprintf(stderr, "\r%s\033[K", line);
-    progress_shown = 1;
+    cli_progress_line(line);
 }
 
 static int process_frame(run_state *s, const pipeline_frame *frame)
@@ -838,7 +824,7 @@ static int frame_loop(run_state *s)
         if (status == 0)
             progress_update(s);
     }
-    progress_clear();
+    cli_progress_clear();
     status = finish_pipeline(s, status);
     if (status)
         return status;
