@@ -199,7 +199,9 @@ clean:
 FUZZ_SECONDS ?= 60
 FUZZ_CC      ?= clang
 FUZZ_BUILD    = build-fuzz
-FUZZ_TARGETS  = fuzz_png fuzz_jpeg fuzz_bmp fuzz_model
+FUZZ_TARGETS  = fuzz_png fuzz_jpeg fuzz_bmp fuzz_model fuzz_cli
+# The option parser's target links the program's own objects (not main.c).
+FUZZ_CLI_OBJ  = $(filter-out $(FUZZ_BUILD)/src/cli/main.o,$(CLI_SRC:%.c=$(FUZZ_BUILD)/%.o))
 FUZZ_SAN      = -fsanitize=address,undefined -fno-sanitize-recover=undefined \
                 -fno-omit-frame-pointer -DFUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION \
                 -D'IMAGE_MAX_PIXELS=(2048L * 2048L)'
@@ -207,6 +209,7 @@ FUZZ_MAX_LEN_fuzz_png   = 65536
 FUZZ_MAX_LEN_fuzz_jpeg  = 65536
 FUZZ_MAX_LEN_fuzz_bmp   = 65536
 FUZZ_MAX_LEN_fuzz_model = 262144
+FUZZ_MAX_LEN_fuzz_cli   = 1024
 # (fuzz-run-NAME and fuzz-merge-NAME cannot be .PHONY: make applies no
 # pattern rule to a phony target.)
 .PHONY: fuzz fuzz-build fuzz-merge
@@ -216,10 +219,11 @@ fuzz: $(FUZZ_TARGETS:%=fuzz-run-%)
 fuzz-build:
 	$(MAKE) BUILD=$(FUZZ_BUILD) CC=$(FUZZ_CC) OPT=-O1 \
 	  EXTRA_CFLAGS="$(FUZZ_SAN) -fsanitize=fuzzer-no-link" \
-	  $(FUZZ_BUILD)/libbgsub.a $(FUZZ_BUILD)/libbgsub_io.a
+	  $(FUZZ_BUILD)/libbgsub.a $(FUZZ_BUILD)/libbgsub_io.a $(FUZZ_CLI_OBJ)
 	for t in $(FUZZ_TARGETS); do \
 	  $(FUZZ_CC) $(CPPFLAGS_ALL) -Itests/fuzz $(PKG_CFLAGS) -std=c11 $(WARN) -g -O1 \
 	    $(FUZZ_SAN) -fsanitize=fuzzer -o $(FUZZ_BUILD)/$$t tests/fuzz/$$t.c \
+	    $$( [ $$t = fuzz_cli ] && echo $(FUZZ_CLI_OBJ) ) \
 	    $(FUZZ_BUILD)/libbgsub_io.a $(FUZZ_BUILD)/libbgsub.a $(LDLIBS_ALL) || exit 1; \
 	done
 

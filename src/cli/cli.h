@@ -26,6 +26,10 @@ int cmd_run(int argc, char **argv);     /* bgsub [options] INPUT -o DIR      */
 int cmd_eval(int argc, char **argv);    /* bgsub eval SEQ_DIR MASK_DIR        */
 int cmd_segment(int argc, char **argv); /* bgsub segment IMAGE -o MASK.png    */
 
+/* Parses the main command's options and does nothing else: 0 if they are
+ * valid, else the exit status the command would give (for the fuzzer). */
+int cmd_run_check_options(int argc, char **argv);
+
 /* A progress line redrawn in place on stderr (a terminal); cli_error and
  * cli_progress_clear erase it, so messages start on a line of their own. */
 void cli_progress_line(const char *line);

@@ -54,7 +54,7 @@ static int parse_eval_options(int argc, char **argv, eval_options *o)
     };
     memset(o, 0, sizeof *o);
     o->mask_pattern = "bin%06d.png";
-    optind = 1;
+    optind = 0; /* 0, not 1: GNU getopt then resets all its state */
     opterr = 0;
     int c;
     while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {

@@ -260,7 +260,7 @@ static int parse_run_options(int argc, char **argv, run_options *o)
     bgs_params_default(&o->params);
 
     struct option *longopts = build_long_options();
-    optind = 1;
+    optind = 0; /* 0, not 1: GNU getopt then resets all its state */
     opterr = 0; /* we print our own one-line messages */
     int c;
     while ((c = getopt_long(argc, argv, ":o:hVfqvj:", longopts, NULL)) != -1) {
@@ -984,6 +984,13 @@ static void install_signal_handlers(void)
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
+}
+
+int cmd_run_check_options(int argc, char **argv)
+{
+    run_options opt;
+    int status = parse_run_options(argc, argv, &opt);
+    return status < 0 ? 0 : status;
 }
 
 int cmd_run(int argc, char **argv)

@@ -207,7 +207,7 @@ static int parse_options(int argc, char **argv, seg_options *o)
     o->sharing = SHARE_NONE;
     bgs_hist_fit_params_default(&o->fit);
 
-    optind = 1;
+    optind = 0; /* 0, not 1: GNU getopt then resets all its state */
     opterr = 0;
     int c;
     while ((c = getopt_long(argc, argv, ":o:fh", longopts, NULL)) != -1) {

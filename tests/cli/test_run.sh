@@ -157,6 +157,18 @@ expect_error "--load-model missing" 3 "nomodel.bgm: cannot open" "$B" --load-mod
 expect_error "--load-model for gray on colour" 3 "model is for 64x48 frames with 3 channel" "$B" --gray --load-model "$WORK/m.bgm" "$SEQ" -o "$WORK/x"
 expect_error "--load-model with another K" 2 "components cannot change" "$B" --components 4 --load-model "$WORK/m.bgm" "$SEQ" -o "$WORK/x"
 
+# A closed pipe: statistics to a reader that has gone. No crash (SIGPIPE is
+# ignored), one line, status 4, and every mask still complete.
+sh -c '"$0" -q --stats - --learning-frames 5 "$1" -o "$2" 2> "$3"; echo $? > "$3.rc"' \
+    "$B" "$SEQ" "$WORK/pipe" "$WORK/pipe.err" | true
+sleep 0.5 # the reader is gone at once; bgsub writes its statistics at the end
+pipe_rc=$(cat "$WORK/pipe.err.rc" 2> /dev/null || echo none)
+if [ "$pipe_rc" = 4 ] && grep -q 'Broken pipe' "$WORK/pipe.err" && [ "$(count_masks "$WORK/pipe")" -eq 40 ]; then
+    ok "--stats - into a closed pipe: status 4, one line, masks complete"
+else
+    fail "closed pipe" "rc=$pipe_rc masks=$(count_masks "$WORK/pipe")" "$(cat "$WORK/pipe.err")"
+fi
+
 # --- video input ------------------------------------------------------------
 if command -v ffmpeg > /dev/null 2>&1; then
     ffmpeg -loglevel error -y -framerate 10 -i "$SEQ/input/in%06d.png" -c:v mjpeg -q:v 3 "$WORK/v.avi"
