@@ -69,6 +69,9 @@ int cli_read_file(const char *path, size_t max_size, uint8_t **data,
  * NULL. */
 int cli_refuse_empty_names(const char *option, ...);
 
+/* Write text as a JSON string literal (quotes, escapes) to out. */
+void cli_json_string(FILE *out, const char *text);
+
 /* Create a directory and its parents (like mkdir -p); 0 or -1 with errno. */
 int cli_make_dirs(const char *path);
 

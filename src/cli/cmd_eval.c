@@ -198,25 +198,11 @@ static void print_text(const eval_options *o, const eval_result *r)
            (unsigned long long)r->counts.tn, (unsigned long long)r->counts.fn);
 }
 
-static void print_json_string(const char *s)
-{
-    putchar('"');
-    for (; *s; s++) {
-        if (*s == '"' || *s == '\\')
-            printf("\\%c", *s);
-        else if ((unsigned char)*s < 0x20)
-            printf("\\u%04x", *s);
-        else
-            putchar(*s);
-    }
-    putchar('"');
-}
-
 static void print_json(const eval_options *o, const eval_result *r)
 {
     bgs_metrics m = bgs_metrics_from_counts(&r->counts);
     printf("{\"sequence\": ");
-    print_json_string(o->seq_dir);
+    cli_json_string(stdout, o->seq_dir);
     printf(", \"first_frame\": %ld, \"last_frame\": %ld, \"frames\": %ld,\n",
            r->first, r->last, r->frames);
     printf(" \"recall\": %.6f, \"specificity\": %.6f, \"fpr\": %.6f, "

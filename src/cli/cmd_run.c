@@ -223,6 +223,18 @@ static struct option *build_long_options(void)
     return all;
 }
 
+static int parse_int_in(const char *opt, const char *text, int min, int max,
+                        int *out)
+{
+    long n;
+    if (cli_parse_long(text, &n) != 0 || n < min || n > max) {
+        cli_error("%s needs a whole number from %d to %d, not '%s'", opt, min, max, text);
+        return -1;
+    }
+    *out = (int)n;
+    return 0;
+}
+
 static int parse_count(const char *opt, const char *text, long min, long *out)
 {
     if (cli_parse_long(text, out) != 0 || *out < min) {
@@ -286,24 +298,12 @@ static int parse_run_options(int argc, char **argv, run_options *o)
             break;
         case OPT_BG_FINAL: o->background_final = 1; break;
         case OPT_SHOW: o->show = 1; break;
-        case 'j': {
-            long n;
-            if (cli_parse_long(optarg, &n) != 0 || n < 0 || n > 256) {
-                cli_error("--threads needs a whole number from 0 to 256, not '%s'", optarg);
-                return EXIT_USAGE;
-            }
-            o->threads = (int)n;
+        case 'j':
+            if (parse_int_in("--threads", optarg, 0, 256, &o->threads)) return EXIT_USAGE;
             break;
-        }
-        case OPT_WRITERS: {
-            long n;
-            if (cli_parse_long(optarg, &n) != 0 || n < 1 || n > 16) {
-                cli_error("--writers needs a whole number from 1 to 16, not '%s'", optarg);
-                return EXIT_USAGE;
-            }
-            o->writers = (int)n;
+        case OPT_WRITERS:
+            if (parse_int_in("--writers", optarg, 1, 16, &o->writers)) return EXIT_USAGE;
             break;
-        }
         case OPT_ON_ERROR:
             if (strcmp(optarg, "skip") != 0 && strcmp(optarg, "stop") != 0) {
                 cli_error("--on-error takes skip or stop, not '%s'", optarg);
@@ -866,20 +866,6 @@ static void print_summary(const run_state *s)
             stop_requested ? " (interrupted)" : "");
 }
 
-static void json_string(FILE *out, const char *text)
-{
-    fputc('"', out);
-    for (const unsigned char *c = (const unsigned char *)text; *c; c++) {
-        if (*c == '"' || *c == '\\')
-            fprintf(out, "\\%c", *c);
-        else if (*c < 0x20)
-            fprintf(out, "\\u%04x", *c);
-        else
-            fputc(*c, out);
-    }
-    fputc('"', out);
-}
-
 /* --stats: the run as one JSON object. */
 static void stats_json(FILE *out, const run_state *s)
 {
@@ -888,10 +874,10 @@ static void stats_json(FILE *out, const run_state *s)
     double fps = st->total_seconds > 0 ? st->frames / st->total_seconds : 0;
     double model_fps = st->model_seconds > 0 ? st->frames / st->model_seconds : 0;
     fputs("{\n  \"input\": ", out);
-    json_string(out, o->input);
+    cli_json_string(out, o->input);
     fputs(",\n  \"output\": ", out);
     if (o->output_dir)
-        json_string(out, o->output_dir);
+        cli_json_string(out, o->output_dir);
     else
         fputs("null", out);
     fprintf(out, ",\n  \"width\": %d,\n  \"height\": %d,\n  \"channels\": %d,\n"

@@ -354,20 +354,6 @@ static int seg_fit_run(const seg_options *o, seg_fit *f, const char *name)
 /* JSON                                                                     */
 /* ------------------------------------------------------------------------ */
 
-static void json_string(FILE *out, const char *s)
-{
-    fputc('"', out);
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p == '"' || *p == '\\')
-            fprintf(out, "\\%c", *p);
-        else if (*p < 0x20)
-            fprintf(out, "\\u%04x", *p);
-        else
-            fputc(*p, out);
-    }
-    fputc('"', out);
-}
-
 static void json_number(FILE *out, const char *fmt, double v)
 {
     if (isfinite(v))
@@ -763,7 +749,7 @@ static int segment_image(const seg_options *o, seg_fit *f)
         rc = write_plot(o, f);
     if (!rc && o->json) {
         printf("{\n  \"input\": ");
-        json_string(stdout, o->input);
+        cli_json_string(stdout, o->input);
         printf(",\n  \"width\": %d,\n  \"height\": %d,\n", img.width, img.height);
         json_params(stdout, o, "  ");
         json_fit_fields(stdout, o, f, "  ");
@@ -849,7 +835,7 @@ static void seq_json_fit(seq_state *s, const seg_fit *f, long frame)
         return;
     printf("%s    {\n      \"frame\": %ld,\n      \"source\": ", s->json_items ? ",\n" : "",
            frame);
-    json_string(stdout, frame_source_current_name(s->src));
+    cli_json_string(stdout, frame_source_current_name(s->src));
     printf(",\n");
     json_fit_fields(stdout, s->opt, f, "      ");
     printf("    }");
@@ -958,7 +944,7 @@ static int segment_sequence(const seg_options *o, seg_fit *f)
     }
     if (o->json) {
         printf("{\n  \"input\": ");
-        json_string(stdout, o->input);
+        cli_json_string(stdout, o->input);
         printf(",\n  \"width\": %d,\n  \"height\": %d,\n  \"mode\": \"%s\",\n",
                s.width, s.height, sharing_name(o->sharing));
         json_params(stdout, o, "  ");
