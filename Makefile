@@ -41,7 +41,7 @@ TEST_TOOLS = $(TEST_TOOL_SRC:tests/tools/%.c=$(BUILD)/tests/tools/%)
 
 DEB_PACKAGES = build-essential pkg-config libpng-dev libjpeg-dev libavformat-dev \
                libavcodec-dev libswscale-dev libavutil-dev libavdevice-dev libsdl2-dev ffmpeg \
-               man-db groff-base
+               man-db groff-base xvfb xauth xdotool
 
 .PHONY: all deps demo test test-asan bench clean valgrind install uninstall
 all: $(BIN) $(LIB_SO) $(TOOLS)
