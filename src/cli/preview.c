@@ -773,31 +773,36 @@ static int render(preview *p, const char *capture_path, char *err,
 /* Keys and window events                                                   */
 /* ------------------------------------------------------------------------ */
 
-static void change_alpha(preview *p, bgs_params *params, double factor)
+/* Set a parameter from a key, clamped to its bounds, and say so on the top
+ * line. */
+static void set_from_key(preview *p, bgs_params *params, bgs_param key,
+                         double v, const char *label, const char *fmt)
 {
-    const bgs_param_info *info = bgs_param_get_info(BGS_PARAM_ALPHA);
-    double v = params->alpha * factor;
+    const bgs_param_info *info = bgs_param_get_info(key);
     if (v < info->min_value)
         v = info->min_value;
     if (v > info->max_value)
         v = info->max_value;
-    params->alpha = (float)v;
-    set_message(p, U_ALPHA " %.3g from the next frame%s", v,
+    bgs_params_set(params, key, v);
+    char value[32];
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+    snprintf(value, sizeof value, fmt, v);
+#pragma GCC diagnostic pop
+    set_message(p, "%s %s from the next frame%s", label, value,
                 v == info->min_value || v == info->max_value ? " (limit)" : "");
+}
+
+static void change_alpha(preview *p, bgs_params *params, double factor)
+{
+    set_from_key(p, params, BGS_PARAM_ALPHA, params->alpha * factor, U_ALPHA, "%.3g");
 }
 
 static void change_lambda(preview *p, bgs_params *params, double step)
 {
-    const bgs_param_info *info = bgs_param_get_info(BGS_PARAM_MATCH_SIGMAS);
     /* Stay on the 0.1 grid so repeated presses do not drift. */
     double v = floor((params->match_sigmas + step) * 10 + 0.5) / 10;
-    if (v < info->min_value)
-        v = info->min_value;
-    if (v > info->max_value)
-        v = info->max_value;
-    params->match_sigmas = (float)v;
-    set_message(p, U_LAMBDA " %.2f from the next frame%s", v,
-                v == info->min_value || v == info->max_value ? " (limit)" : "");
+    set_from_key(p, params, BGS_PARAM_MATCH_SIGMAS, v, U_LAMBDA, "%.2f");
 }
 
 /* The character keys (from text input, so any keyboard layout works).
