@@ -74,6 +74,37 @@ typedef struct bgs_params {
     float var_max;        /* variance ceiling                                */
     float weight_init;    /* weight of a newly created component             */
     int learning_frames;  /* N: frames learnt before detection starts        */
+
+    /* Cast shadows (colour frames only; ignored for gray). A foreground
+     * pixel is shadow when, against one of its background components of
+     * mean E and variance σ², its brightness ratio a = (I·E)/(E·E) lies in
+     * [shadow_min_brightness, shadow_max_brightness] and its colour
+     * distortion |I - aE| is below shadow_chroma · a · σ·√C (Horprasert et
+     * al.; the test OpenCV's MOG2 uses). Shadow pixels are written as
+     * shadow_value (0 = background, the default). */
+    int shadows;                  /* 1 = detect shadows, 0 = off           */
+    int shadow_value;             /* mask value of shadow pixels, 0..254   */
+    float shadow_min_brightness;  /* darkest shadow, fraction of background */
+    float shadow_max_brightness;  /* lightest shadow                        */
+    float shadow_chroma;          /* colour distortion limit, in σ           */
+
+    /* Mask clean-up, in this order (see bgs_cleanup): median, opening,
+     * closing, hole filling, smallest blob. 0 turns a step off. */
+    int median;                   /* 0, 3 or 5: median window side          */
+    int open_radius;              /* opening with a (2r+1)² square          */
+    int close_radius;             /* closing with a (2r+1)² square          */
+    /* Areas are fractions of the frame (0.002 = 0.2 % of its pixels), so
+     * one setting means the same at 320x240 and at 1920x1080. */
+    float fill_holes;             /* fill enclosed holes up to this area    */
+    float min_area;               /* drop blobs smaller than this area      */
+
+    /* Sudden global change (lights, camera gain): when more than
+     * relearn_fraction of the pixels (inside the region of interest) are
+     * foreground in one frame, that frame's mask is cleared and the model
+     * restarts its start-up schedule (learning rate 1/n from n = 1), with
+     * blank masks for relearn_frames frames. 0 = never. */
+    float relearn_fraction;
+    int relearn_frames;
 } bgs_params;
 
 /* Keys for the table-driven interface (CLI options, help, man page). */
@@ -87,6 +118,18 @@ typedef enum bgs_param {
     BGS_PARAM_VAR_MAX,
     BGS_PARAM_WEIGHT_INIT,
     BGS_PARAM_LEARNING_FRAMES,
+    BGS_PARAM_SHADOWS,
+    BGS_PARAM_SHADOW_VALUE,
+    BGS_PARAM_SHADOW_MIN_BRIGHTNESS,
+    BGS_PARAM_SHADOW_MAX_BRIGHTNESS,
+    BGS_PARAM_SHADOW_CHROMA,
+    BGS_PARAM_MEDIAN,
+    BGS_PARAM_OPEN_RADIUS,
+    BGS_PARAM_CLOSE_RADIUS,
+    BGS_PARAM_FILL_HOLES,
+    BGS_PARAM_MIN_AREA,
+    BGS_PARAM_RELEARN_FRACTION,
+    BGS_PARAM_RELEARN_FRAMES,
     BGS_PARAM_COUNT
 } bgs_param;
 
@@ -143,6 +186,21 @@ void bgs_model_free(bgs_model *model);
 bgs_status bgs_model_apply(bgs_model *model, const uint8_t *frame,
                            ptrdiff_t frame_stride, uint8_t *mask,
                            ptrdiff_t mask_stride);
+
+/* Region of interest: width x height bytes, rows stride bytes apart; where
+ * a byte is 0 the pixel is outside. Outside, the mask is always background
+ * and the model is not updated (its state stays as it was), and the pixels
+ * do not count towards relearn_fraction. Blocks of pixels wholly outside
+ * cost nothing. roi = NULL removes the region (the whole frame). The model
+ * keeps its own copy. */
+bgs_status bgs_model_set_roi(bgs_model *model, const uint8_t *roi,
+                             ptrdiff_t stride);
+
+/* Sudden global changes the model has re-learnt from so far (see
+ * relearn_fraction), and whether the last frame applied was one, or lay in
+ * the blank frames after one. */
+long bgs_model_relearn_count(const bgs_model *model);
+int bgs_model_is_relearning(const bgs_model *model);
 
 /* Background image: per pixel, the weight-averaged mean of the background
  * components, written with the model's channel count and layout. */
@@ -201,6 +259,73 @@ bgs_status bgs_model_checkpoint(const bgs_model *model, uint8_t *buf,
  * not a checkpoint, are damaged (checksum), of another format version, or
  * hold values outside the parameter bounds. */
 bgs_model *bgs_model_restore(const uint8_t *buf, size_t size);
+
+/* ------------------------------------------------------------------------ */
+/* Mask clean-up and blobs                                                  */
+/* ------------------------------------------------------------------------ */
+
+/* Mask clean-up and blobs. Masks are one byte per pixel; only the value
+ * BGS_MASK_FOREGROUND (255) is foreground. Clean-up works on that binary
+ * layer: pixels that leave the foreground become BGS_MASK_BACKGROUND (0),
+ * pixels that join it become 255, any other value (e.g. a shadow value)
+ * is kept where the foreground does not change. Steps run in this order:
+ * median, opening, closing, hole filling, minimum area.
+ *
+ *  - Frame borders: the local steps (median, opening, closing) see the
+ *    frame extended by replicating its edge pixels. For the erosions and
+ *    dilations of opening and closing that is the same as clipping the
+ *    window to the frame, so an object cut by the border is eroded no more
+ *    than along its visible edges, and nothing grows in from outside.
+ *  - Connectivity: foreground is 8-connected (diagonal neighbours belong to
+ *    the same blob); background is 4-connected, the consistent complement,
+ *    so a diagonal chain of foreground pixels closes a hole.
+ *  - Every step is off by default (bgs_cleanup_default). */
+typedef struct bgs_cleanup {
+    int median;        /* 0 = off, 3 or 5: side of the square window       */
+    int open_radius;   /* 0 = off; opening with a (2r+1)x(2r+1) square     */
+    int close_radius;  /* 0 = off; closing with a (2r+1)x(2r+1) square     */
+    long fill_holes;   /* 0 = off; fill background regions enclosed by
+                          foreground (not touching the frame border, 8-/4-
+                          connectivity documented) of at most this many px */
+    long min_area;     /* 0 = off; remove 8-connected foreground blobs of
+                          fewer pixels                                      */
+} bgs_cleanup;
+
+/* Largest open_radius / close_radius (a 65x65 square). */
+#define BGS_CLEANUP_MAX_RADIUS 32
+
+typedef struct bgs_blob {
+    int x, y, width, height; /* bounding box                                 */
+    long area;               /* pixels                                       */
+    double cx, cy;           /* centroid                                     */
+} bgs_blob;
+
+/* Every step off (all fields 0). */
+void bgs_cleanup_default(bgs_cleanup *cleanup);
+
+typedef struct bgs_postproc bgs_postproc; /* workspace for one frame size */
+/* width, height: 1..65536 with width * height < 2^31. NULL on failure.
+ * Work buffers are allocated on first use and reused; one bgs_postproc
+ * serves one thread at a time. */
+bgs_postproc *bgs_postproc_create(int width, int height);
+void bgs_postproc_free(bgs_postproc *pp);
+/* BGS_ERR_PARAMETER naming the first bad field: median not 0, 3 or 5, a
+ * radius outside 0..BGS_CLEANUP_MAX_RADIUS, a negative area. */
+bgs_status bgs_cleanup_check(const bgs_cleanup *cleanup);
+/* In place: mask is pp's width x height, rows stride bytes apart. On
+ * failure (bad arguments, no memory) the mask is left as it was. The local
+ * steps cost the same on any mask; hole filling and minimum area grow with
+ * the number of runs of equal pixels (timings: tools/bench_postproc). */
+bgs_status bgs_postproc_clean(bgs_postproc *pp, const bgs_cleanup *cleanup,
+                              uint8_t *mask, ptrdiff_t stride);
+/* 8-connected blobs of 255 pixels with area >= min_area, in raster order of
+ * their first pixel; *blobs points into pp and stays valid until the next
+ * call on pp. The bounding box is inclusive (x .. x + width - 1); the
+ * centroid is the mean of the pixel coordinates (pixel (x, y) at x, y).
+ * min_area 0 or 1 keeps every blob. With *count 0, *blobs may be NULL. */
+bgs_status bgs_postproc_blobs(bgs_postproc *pp, const uint8_t *mask,
+                              ptrdiff_t stride, long min_area,
+                              const bgs_blob **blobs, size_t *count);
 
 /* ------------------------------------------------------------------------ */
 /* Histogram segmentation                                                   */

@@ -1,12 +1,13 @@
 /*
  * bench.c - model throughput on frames already in memory.
  *
- *   build/tools/bench [--gray] [--frames N] [--repeat R] [INPUT]
+ *   build/tools/bench [--gray] [--frames N] [--repeat R] [--threads T] [INPUT]
  *
  * Decodes up to N frames of INPUT (default samples/sample.mp4) into memory,
- * then times bgs_model_apply over them R times with default parameters, so
- * that decoding and PNG writing are not counted. Prints frames/s, the frame
- * size and the model's bytes per pixel.
+ * then times bgs_model_apply over them R times with default parameters on
+ * T threads (default 1), so that decoding and PNG writing are not counted.
+ * Prints frames/s, the frame size, the kernel and the model's bytes per
+ * pixel. BGSUB_KERNEL=scalar|avx2|avx512 chooses the kernel.
  */
 #include "bgsub.h"
 #include "io/frame_source.h"
@@ -64,7 +65,7 @@ static int load_frames(const char *input, int channels, int max_frames,
 int main(int argc, char **argv)
 {
     const char *input = "samples/sample.mp4";
-    int channels = 3, max_frames = 300, repeat = 3;
+    int channels = 3, max_frames = 300, repeat = 3, threads = 1;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--gray") == 0)
             channels = 1;
@@ -72,15 +73,18 @@ int main(int argc, char **argv)
             max_frames = atoi(argv[++i]);
         else if (strcmp(argv[i], "--repeat") == 0 && i + 1 < argc)
             repeat = atoi(argv[++i]);
+        else if (strcmp(argv[i], "--threads") == 0 && i + 1 < argc)
+            threads = atoi(argv[++i]);
         else if (argv[i][0] != '-')
             input = argv[i];
         else {
-            fprintf(stderr, "usage: bench [--gray] [--frames N] [--repeat R] [INPUT]\n");
+            fprintf(stderr, "usage: bench [--gray] [--frames N] [--repeat R] "
+                            "[--threads T] [INPUT]\n");
             return 2;
         }
     }
-    if (max_frames < 1 || repeat < 1) {
-        fprintf(stderr, "bench: --frames and --repeat must be at least 1\n");
+    if (max_frames < 1 || repeat < 1 || threads < 1) {
+        fprintf(stderr, "bench: --frames, --repeat and --threads must be at least 1\n");
         return 2;
     }
     frame_set set;
@@ -91,8 +95,8 @@ int main(int argc, char **argv)
     bgs_params_default(&params);
     bgs_model *model = bgs_model_create(set.width, set.height, channels, &params);
     uint8_t *mask = malloc((size_t)set.width * set.height);
-    if (!model || !mask) {
-        fprintf(stderr, "bench: %s\n", model ? "out of memory" : bgs_last_error());
+    if (!model || !mask || bgs_model_set_threads(model, threads) != BGS_OK) {
+        fprintf(stderr, "bench: %s\n", model && !mask ? "out of memory" : bgs_last_error());
         return 1;
     }
     double t0 = now_seconds();
@@ -102,11 +106,12 @@ int main(int argc, char **argv)
             bgs_model_apply(model, set.pixels + set.frame_bytes * f,
                             (ptrdiff_t)set.width * channels, mask, set.width);
     double seconds = now_seconds() - t0;
-    printf("model %dx%d %s, K=%d, %zu bytes/pixel, 1 thread: %ld frames in "
-           "%.3f s = %.1f frames/s\n",
+    printf("model %dx%d %s, K=%d, %zu bytes/pixel, kernel %s, %d thread%s: "
+           "%ld frames in %.3f s = %.1f frames/s\n",
            set.width, set.height, channels == 3 ? "colour" : "gray",
-           params.components, bgs_model_bytes_per_pixel(model), frames,
-           seconds, frames / seconds);
+           params.components, bgs_model_bytes_per_pixel(model),
+           bgs_model_kernel_name(model), bgs_model_threads(model),
+           bgs_model_threads(model) == 1 ? "" : "s", frames, seconds, frames / seconds);
     bgs_model_free(model);
     free(mask);
     free(set.pixels);

@@ -39,10 +39,35 @@
  * so there the colour is a blend and the label really is uncertain. Scoring
  * ignores 170, like CDnet does.
  *
+ * Scene kinds (--scene): "street" is the scene above. Each other kind is the
+ * same street (same background, same objects on the same paths, so the same
+ * 255/170 labels) plus one hard case of background subtraction, so that the
+ * F-measure a kind loses against "street" is what that case costs:
+ *   - shadows: every object casts a shadow on the ground, hard or soft-edged,
+ *     that multiplies what is under it by a factor of 0.4..0.8 (one per
+ *     object, the same for the three channels, so the chromaticity stays;
+ *     +-8% of static ground grain in the darkening). Shadow pixels that no
+ *     object touches and that are at least 10% darker are labelled 50,
+ *     CDnet's "hard shadow", which scoring counts as negative, like 0;
+ *   - light-switch: the light changes abruptly twice during the scored
+ *     frames: to x0.58/0.60/0.66 (R/G/B: dimmer and a little bluer) at 35%
+ *     of them, back to x1 at 70%. Labels as in "street";
+ *   - waving: a tree stands in front of the buildings; its crown sways
+ *     (a periodic sway, random gusts and per-leaf flutter) so that its
+ *     pixels alternate among dark leaf, lit leaf and what is behind. It is
+ *     background (0); pedestrians pass in front of it;
+ *   - noise: a poor camera: Gaussian noise of sigma 10 unless --noise says
+ *     otherwise, 0.2% salt-and-pepper pixels per frame and a per-frame gain
+ *     jitter of about 1.5%. Labels as in "street".
+ * OUT/scene.txt describes the sequence for scripts and tests: one "key
+ * values..." line each (scene kind, size, frames, the light switch frames
+ * and gains, the tree's box...).
+ *
  * Determinism: one splitmix64 stream derived from --seed lays out the scene,
  * and frame t's camera noise comes from its own stream seeded by (seed, t),
  * so the output depends only on the options (and on the C library's sin/exp
- * rounding, which could in principle differ on another platform).
+ * rounding, which could in principle differ on another platform). The scene
+ * kinds draw from streams of their own, so "street" is unchanged by them.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -168,12 +193,25 @@ static double fractal_noise(uint64_t seed, double x, double y, int octaves)
 /* Options                                                                  */
 /* ------------------------------------------------------------------------ */
 
+typedef enum scene_kind {
+    SCENE_STREET, SCENE_SHADOWS, SCENE_LIGHT_SWITCH, SCENE_WAVING, SCENE_NOISE,
+    SCENE_KINDS
+} scene_kind;
+
+static const char *const scene_names[SCENE_KINDS] = {
+    "street", "shadows", "light-switch", "waving", "noise",
+};
+
+#define NOISY_CAMERA_SIGMA 10.0 /* --scene noise without --noise */
+
 typedef struct options {
     int width, height, frames, learn, objects;
     uint64_t seed;
     double noise;
     int gray;
     const char *out;
+    scene_kind kind;
+    int noise_given;
 } options;
 
 static const char usage[] =
@@ -194,12 +232,21 @@ static const char usage[] =
     "  --objects N        moving objects, 0..16 (default 4); object 1 stops\n"
     "                     for up to 150 frames after the learning frames\n"
     "  --gray             write 8-bit gray input frames instead of RGB\n"
+    "  --scene KIND       street (default), or the street plus one hard case:\n"
+    "                     shadows (cast shadows, labelled 50), light-switch\n"
+    "                     (abrupt global light changes), waving (a swaying\n"
+    "                     tree, background) or noise (sigma 10 unless --noise,\n"
+    "                     salt-and-pepper, per-frame gain jitter)\n"
     "  -h, --help         show this help\n"
     "\n"
     "Ground truth: 0 static, 255 object (also while stopped), 170 on the\n"
-    "one-pixel anti-aliased edge band of objects (to be ignored by scoring).\n"
+    "one-pixel anti-aliased edge band of objects (to be ignored by scoring),\n"
+    "50 cast shadow (--scene shadows; scored as negative, like 0).\n"
     "The scene has textured background, a rippling pond (multi-modal\n"
     "background), slow illumination drift and Gaussian camera noise.\n"
+    "OUT/scene.txt lists the kind, size, frames and, for light-switch, the\n"
+    "frames where the light changes (\"switch_frames A B\"); for waving, the\n"
+    "tree's box (\"waving_box X0 Y0 X1 Y1\", pixels, X1 and Y1 excluded).\n"
     "Exit status: 0 success, 1 write error, 2 bad arguments.\n";
 
 static int bad_arg(const char *what, const char *value, const char *expect)
@@ -244,6 +291,16 @@ static int parse_seed(const char *s, uint64_t *out)
     return 0;
 }
 
+static int parse_scene(const char *s, scene_kind *out)
+{
+    for (int k = 0; k < SCENE_KINDS; k++)
+        if (strcmp(s, scene_names[k]) == 0) {
+            *out = (scene_kind)k;
+            return 0;
+        }
+    return bad_arg("--scene", s, "street, shadows, light-switch, waving or noise");
+}
+
 static int parse_noise(const char *s, double *out)
 {
     char *end;
@@ -277,8 +334,12 @@ static int set_option(options *o, const char *name, const char *value)
         return parse_int(name, value, 0, MAX_OBJECTS, &o->objects);
     if (strcmp(name, "--seed") == 0)
         return parse_seed(value, &o->seed);
-    if (strcmp(name, "--noise") == 0)
+    if (strcmp(name, "--noise") == 0) {
+        o->noise_given = 1;
         return parse_noise(value, &o->noise);
+    }
+    if (strcmp(name, "--scene") == 0)
+        return parse_scene(value, &o->kind);
     fprintf(stderr, "synth: unknown option '%s' (see --help)\n", name);
     return 2;
 }
@@ -328,7 +389,7 @@ static int parse_one(options *o, int argc, char **argv, int *i)
 
 static int parse_args(int argc, char **argv, options *o)
 {
-    *o = (options){ 320, 240, 300, 100, 4, 1, 3.0, 0, NULL };
+    *o = (options){ 320, 240, 300, 100, 4, 1, 3.0, 0, NULL, SCENE_STREET, 0 };
     for (int i = 1; i < argc; i++) {
         int rc = parse_one(o, argc, argv, &i);
         if (rc != 0)
@@ -343,6 +404,8 @@ static int parse_args(int argc, char **argv, options *o)
                 o->learn, o->frames);
         return 2;
     }
+    if (o->kind == SCENE_NOISE && !o->noise_given)
+        o->noise = NOISY_CAMERA_SIGMA;
     return 0;
 }
 
@@ -367,6 +430,8 @@ typedef struct object {
     uint64_t texture_seed;
     int nkeys;
     keyframe keys[MAX_KEYS];
+    double shadow_factor;   /* --scene shadows: what its shadow multiplies by */
+    double shadow_soft;     /* width of the shadow's edge ramp, pixels */
 } object;
 
 /* A static textured rectangle of the background, in fractions of the frame. */
@@ -379,6 +444,16 @@ typedef struct box {
     int x0, y0, x1, y1; /* half-open: x0 <= x < x1 */
 } box;
 
+/* --scene waving: a tree whose crown sways in front of the buildings. */
+typedef struct tree {
+    double cx, cy, rx, ry; /* crown ellipse at rest, pixels */
+    double amp;            /* sway amplitude at the top of the crown, pixels */
+    double period;         /* frames per sway cycle */
+    double leaf;           /* leaf texture cell, pixels */
+    uint64_t seed;
+    box reach;             /* every pixel the swaying crown can cover */
+} tree;
+
 typedef struct scene {
     int width, height, frames;
     float *background;   /* width*height*3, before illumination and noise */
@@ -387,6 +462,11 @@ typedef struct scene {
     float *pond_rate;    /* per pond pixel: radians per frame */
     int nobjects;
     object objects[MAX_OBJECTS];
+    scene_kind kind;
+    uint64_t effect_seed;  /* the scene kinds' own random numbers */
+    double sun_dx, sun_dy; /* shadows: unit vector along which shadows fall */
+    int switch_frames[2];  /* light-switch: first frame of each change, 0 none */
+    tree tree;
 } scene;
 
 /* Layout, in fractions of the frame: the road and its lanes, where people
@@ -503,12 +583,16 @@ static void init_pond(scene *s, uint64_t seed)
         }
 }
 
+static void paint_trunk(scene *s); /* --scene waving, with the tree below */
+
 static void paint_background(scene *s, uint64_t seed)
 {
     paint_ground(s, seed + 1);
     for (size_t i = 0; i < sizeof scene_patches / sizeof scene_patches[0]; i++)
         paint_patch(s, &scene_patches[i]);
     paint_centre_line(s);
+    if (s->kind == SCENE_WAVING)
+        paint_trunk(s);
     apply_texture(s, seed + 2);
 }
 
@@ -748,13 +832,265 @@ static void draw_pond(const scene *s, int t, float *rgb)
         }
 }
 
-/* Noise-free frame t (1-based) in rgb, object coverage in cover. */
-static void render_frame(const scene *s, int t, float *rgb, uint8_t *cover)
+/* ------------------------------------------------------------------------ */
+/* Scene kinds: shadows, light switch, waving tree, noisy camera            */
+/* ------------------------------------------------------------------------ */
+
+/* Random streams of the scene kinds, apart from the street's layout (stream
+ * 0) and frame t's camera noise (stream t <= 999999). */
+#define EFFECT_STREAM (1ULL << 40)       /* sun, shadows, tree */
+#define FRAME_EFFECT_STREAM (1ULL << 41) /* + t: frame t's gain, salt-and-pepper */
+
+#define SHADOW_FACTOR_MIN 0.4
+#define SHADOW_FACTOR_MAX 0.8
+#define SHADOW_LABEL_DARKENING 0.1f /* label 50 from 10% darker */
+#define SWITCH_AT_1 0.35 /* share of the scored frames before each switch */
+#define SWITCH_AT_2 0.70
+#define SALT_PEPPER_RATE 0.002
+#define GAIN_JITTER_SIGMA 0.015
+#define GAIN_JITTER_MAX 0.04
+
+static const double switched_gains[3] = { 0.58, 0.60, 0.66 };
+static const double leaf_colours[2][3] = { { 38, 78, 34 }, { 104, 150, 62 } };
+static const double trunk_colour[3] = { 92, 70, 52 };
+
+static double clamp01(double v) { return v < 0.0 ? 0.0 : v > 1.0 ? 1.0 : v; }
+
+/* The sun is low, behind the camera: shadows fall down the frame and to
+ * one side, 20..45 degrees below the horizontal. Objects take turns at a
+ * hard (1-pixel) and a soft (2.5..4-pixel) edge; each has its own darkness. */
+static void plan_shadows(scene *s, rng *r)
+{
+    double angle = rng_range(r, 20.0, 45.0) * TWO_PI / 360.0;
+    s->sun_dx = ((rng_next(r) & 1) ? 1.0 : -1.0) * cos(angle);
+    s->sun_dy = sin(angle);
+    for (int i = 0; i < s->nobjects; i++) {
+        object *ob = &s->objects[i];
+        ob->shadow_factor = rng_range(r, SHADOW_FACTOR_MIN, SHADOW_FACTOR_MAX);
+        ob->shadow_soft = i % 2 == 0 ? 1.0 : rng_range(r, 2.5, 4.0);
+    }
+}
+
+/* A shadow on the ground: an ellipse, or a rectangle for cars, centred at
+ * (cx, cy) with half axes a along (ux, uy) and b across it. */
+typedef struct shadow_shape {
+    double cx, cy, a, b, ux, uy;
+    int ellipse;
+} shadow_shape;
+
+static shadow_shape object_shadow(const scene *s, const object *ob, double x,
+                                  double y)
+{
+    if (ob->shape == SHAPE_CAR) {
+        /* the car's footprint pushed along the sun by about its height */
+        double len = 0.9 * ob->half_h;
+        return (shadow_shape){ x + s->sun_dx * len, y + s->sun_dy * len,
+                               ob->half_w, ob->half_h, 1.0, 0.0, 0 };
+    }
+    /* a standing person: a long thin ellipse that starts at the feet */
+    double len = 1.6 * ob->half_h, feet_y = y + 0.9 * ob->half_h;
+    return (shadow_shape){ x + s->sun_dx * len / 2, feet_y + s->sun_dy * len / 2,
+                           len / 2, 0.9 * ob->half_w, s->sun_dx, s->sun_dy, 1 };
+}
+
+/* Signed distance in pixels from (px, py) to the shadow's edge, negative
+ * inside: Chebyshev for the rectangle, first order for the ellipse (the
+ * implicit function over its gradient), which is all an edge ramp needs. */
+static double shadow_distance(const shadow_shape *sh, double px, double py)
+{
+    double dx = px - sh->cx, dy = py - sh->cy;
+    double u = dx * sh->ux + dy * sh->uy, v = -dx * sh->uy + dy * sh->ux;
+    if (!sh->ellipse)
+        return fmax(fabs(u) - sh->a, fabs(v) - sh->b);
+    double gu = u / (sh->a * sh->a), gv = v / (sh->b * sh->b);
+    double r = sqrt(u * gu + v * gv), g = hypot(gu, gv);
+    if (g < 1e-12)
+        return -fmin(sh->a, sh->b);
+    return (r - 1.0) * r / g;
+}
+
+/* shade = how much each pixel is darkened (1 - factor; 0: no shadow). Where
+ * shadows overlap the darker one wins: they come from the same sun. */
+static void cast_shadows(const scene *s, int t, float *shade)
+{
+    memset(shade, 0, (size_t)s->width * s->height * sizeof *shade);
+    for (int k = 0; k < s->nobjects; k++) {
+        const object *ob = &s->objects[k];
+        double x, y;
+        if (!object_position(ob, t, &x, &y))
+            continue;
+        shadow_shape sh = object_shadow(s, ob, x, y);
+        double reach = hypot(sh.a, sh.b) + ob->shadow_soft + 1.0;
+        int x0 = (int)fmax(0.0, floor(sh.cx - reach));
+        int x1 = (int)fmin(s->width - 1.0, ceil(sh.cx + reach));
+        int y0 = (int)fmax(0.0, floor(sh.cy - reach));
+        int y1 = (int)fmin(s->height - 1.0, ceil(sh.cy + reach));
+        for (int py = y0; py <= y1; py++)
+            for (int px = x0; px <= x1; px++) {
+                double d = shadow_distance(&sh, px + 0.5, py + 0.5);
+                double strength = clamp01(0.5 - d / ob->shadow_soft);
+                size_t i = (size_t)py * s->width + px;
+                float dark = (float)(strength * (1.0 - ob->shadow_factor));
+                if (dark > shade[i])
+                    shade[i] = dark;
+            }
+    }
+}
+
+/* Darkens rgb by shade, the same for the three channels so the colour's
+ * chromaticity stays, with +-8% of fixed grain in the darkening: a shadow
+ * on real ground is not flat. */
+static void apply_shade(const scene *s, const float *shade, float *rgb)
+{
+    for (int y = 0; y < s->height; y++)
+        for (int x = 0; x < s->width; x++) {
+            size_t i = (size_t)y * s->width + x;
+            if (shade[i] <= 0.0f)
+                continue;
+            double grain = value_noise(s->effect_seed, x / 2.5, y / 2.5);
+            double f = 1.0 - shade[i] * (0.92 + 0.16 * grain);
+            for (int c = 0; c < 3; c++)
+                rgb[i * 3 + c] = (float)(rgb[i * 3 + c] * f);
+        }
+}
+
+/* The light changes at 35% and 70% of the scored frames (the second is
+ * left out when it would not come after the first, in a short sequence). */
+static void plan_switches(scene *s, const options *o)
+{
+    int scored = o->frames - o->learn;
+    int first = o->learn + (int)lround(SWITCH_AT_1 * scored);
+    int second = o->learn + (int)lround(SWITCH_AT_2 * scored);
+    if (first <= o->learn)
+        first = o->learn + 1;
+    s->switch_frames[0] = first;
+    s->switch_frames[1] = second > first && second <= o->frames ? second : 0;
+}
+
+static int lights_switched(const scene *s, int t)
+{
+    return t >= s->switch_frames[0] &&
+           (s->switch_frames[1] == 0 || t < s->switch_frames[1]);
+}
+
+static void apply_gains(float *rgb, size_t n, const double gains[3])
+{
+    for (size_t i = 0; i < n; i++)
+        for (int c = 0; c < 3; c++)
+            rgb[i * 3 + c] = (float)(rgb[i * 3 + c] * gains[c]);
+}
+
+/* The crown stands in front of the left buildings, low enough that people
+ * on the pavement and those crossing at 0.30..0.50 of the width pass in
+ * front of it. Sizes scale with the frame. */
+static void plan_tree(scene *s, uint64_t seed)
+{
+    tree *tr = &s->tree;
+    tr->cx = 0.29 * s->width;
+    tr->cy = 0.20 * s->height;
+    tr->rx = 0.13 * s->width;
+    tr->ry = 0.17 * s->height;
+    tr->amp = s->width / 90.0;
+    tr->period = 36.0;
+    tr->leaf = s->width / 64.0;
+    tr->seed = seed;
+    /* the ragged outline reaches 1.15 radii; sway and flutter add 1.55 amp */
+    double mx = 1.15 * tr->rx + 1.55 * tr->amp + 1.0, my = 1.15 * tr->ry + 1.0;
+    tr->reach.x0 = (int)fmax(0.0, floor(tr->cx - mx));
+    tr->reach.x1 = (int)fmin(s->width, ceil(tr->cx + mx));
+    tr->reach.y0 = (int)fmax(0.0, floor(tr->cy - my));
+    tr->reach.y1 = (int)fmin(s->height, ceil(tr->cy + my));
+}
+
+/* The trunk is part of the static background (textured with it). */
+static void paint_trunk(scene *s)
+{
+    const tree *tr = &s->tree;
+    box b = { (int)lround(tr->cx - 0.012 * s->width), (int)lround(tr->cy + 0.5 * tr->ry),
+              (int)lround(tr->cx + 0.012 * s->width), (int)lround(0.42 * s->height) };
+    for (int y = b.y0; y < b.y1; y++)
+        for (int x = b.x0; x < b.x1; x++)
+            for (int c = 0; c < 3; c++)
+                s->background[((size_t)y * s->width + x) * 3 + c] = (float)trunk_colour[c];
+}
+
+/* The crown at frame t: leaves in two tones with gaps between them, the
+ * whole shifted sideways by a periodic sway plus slow random gusts (more at
+ * the top than near the trunk) and a per-leaf flutter. Like the pond, the
+ * tones switch hard, so a pixel's history has two or three distinct modes
+ * (dark leaf, lit leaf, what is behind). */
+static void draw_tree(const scene *s, int t, float *rgb)
+{
+    const tree *tr = &s->tree;
+    double gust = 2.0 * value_noise(tr->seed + 1, t / 17.0, 0.5) - 1.0;
+    double swing = 0.7 * sin(TWO_PI * t / tr->period) + 0.5 * gust;
+    box b = tr->reach;
+    for (int y = b.y0; y < b.y1; y++) {
+        double py = y + 0.5;
+        double bend = 1.0 - 0.6 * clamp01((py - (tr->cy - tr->ry)) / (2.0 * tr->ry));
+        for (int x = b.x0; x < b.x1; x++) {
+            double px = x + 0.5;
+            double flutter = 0.35 * tr->amp *
+                (2.0 * value_noise(tr->seed + 2, px / 6.0, py / 6.0 + 0.45 * t) - 1.0);
+            double sx = px - tr->amp * bend * swing - flutter;
+            double u = (sx - tr->cx) / tr->rx, v = (py - tr->cy) / tr->ry;
+            double ragged = 0.3 * (fractal_noise(tr->seed + 3, sx / 10.0, py / 10.0, 2) - 0.5);
+            if (sqrt(u * u + v * v) + ragged >= 1.0)
+                continue;
+            double leaf = fractal_noise(tr->seed + 4, sx / tr->leaf, py / tr->leaf, 3);
+            if (leaf < 0.35)
+                continue; /* a gap: what is behind shows */
+            const double *col = leaf_colours[leaf < 0.62 ? 0 : 1];
+            double tone = 0.92 + 0.16 * value_noise(tr->seed + 5, sx / 2.0, py / 2.0);
+            size_t i = (size_t)y * s->width + x;
+            for (int c = 0; c < 3; c++)
+                rgb[i * 3 + c] = (float)(col[c] * tone);
+        }
+    }
+}
+
+/* Noisy camera: frame t's gain, 1 +- about 1.5%, at most 4% off. */
+static double gain_jitter(rng *r)
+{
+    double j = GAIN_JITTER_SIGMA * rng_gauss(r);
+    return 1.0 + (j < -GAIN_JITTER_MAX ? -GAIN_JITTER_MAX : j > GAIN_JITTER_MAX ? GAIN_JITTER_MAX : j);
+}
+
+/* Dead and hot pixels that differ frame to frame: all channels 0 or 255. */
+static void salt_and_pepper(uint8_t *pixels, size_t n, int channels, rng *r)
+{
+    for (size_t i = 0; i < n; i++)
+        if (rng_uniform(r) < SALT_PEPPER_RATE)
+            memset(pixels + i * channels, (rng_next(r) & 1) ? 255 : 0, (size_t)channels);
+}
+
+/* Lays out what the scene kind adds, from a stream of its own. */
+static void plan_scene_kind(scene *s, const options *o)
+{
+    rng r = rng_make(o->seed, EFFECT_STREAM);
+    s->effect_seed = rng_next(&r);
+    if (s->kind == SCENE_SHADOWS)
+        plan_shadows(s, &r);
+    else if (s->kind == SCENE_LIGHT_SWITCH)
+        plan_switches(s, o);
+}
+
+/* Noise-free frame t (1-based) in rgb, object coverage in cover, and for
+ * --scene shadows the shadows' darkening in shade (NULL otherwise). The
+ * light switch is applied later, on the whole frame. */
+static void render_frame(const scene *s, int t, float *rgb, uint8_t *cover,
+                         float *shade)
 {
     size_t n = (size_t)s->width * s->height;
     memcpy(rgb, s->background, n * 3 * sizeof *rgb);
     memset(cover, 0, n);
     draw_pond(s, t, rgb);
+    if (s->kind == SCENE_WAVING)
+        draw_tree(s, t, rgb);
+    if (shade != NULL) {
+        cast_shadows(s, t, shade);
+        apply_shade(s, shade, rgb);
+    }
     for (int i = 0; i < s->nobjects; i++) {
         double x, y;
         if (object_position(&s->objects[i], t, &x, &y))
@@ -790,11 +1126,16 @@ static void expose(const float *rgb, size_t n, int channels, double gain,
     }
 }
 
-/* CDnet labels from coverage: full 255, partial 170 (unknown), none 0. */
-static void label(const uint8_t *cover, size_t n, uint8_t *gt)
+/* CDnet labels from coverage: full 255, partial 170 (unknown), none 0 or,
+ * where a shadow darkens the ground by SHADOW_LABEL_DARKENING or more, 50
+ * (shadow): the faint outer rim of a soft shadow stays 0, as a person
+ * labelling the frame would leave it. */
+static void label(const uint8_t *cover, const float *shade, size_t n,
+                  uint8_t *gt)
 {
     for (size_t i = 0; i < n; i++)
-        gt[i] = cover[i] == FULL_COVER ? 255 : cover[i] > 0 ? 170 : 0;
+        gt[i] = cover[i] == FULL_COVER ? 255 : cover[i] > 0 ? 170
+              : shade != NULL && shade[i] >= SHADOW_LABEL_DARKENING ? 50 : 0;
 }
 
 static void scene_free(scene *s)
@@ -810,6 +1151,7 @@ static int scene_init(scene *s, const options *o)
     s->width = o->width;
     s->height = o->height;
     s->frames = o->frames;
+    s->kind = o->kind;
     s->pond = frac_box(s, 0.62, 0.84, 0.97, 0.98);
     size_t n = (size_t)s->width * s->height;
     size_t np = (size_t)(s->pond.x1 - s->pond.x0) * (size_t)(s->pond.y1 - s->pond.y0);
@@ -822,9 +1164,12 @@ static int scene_init(scene *s, const options *o)
     }
     rng r = rng_make(o->seed, 0);
     uint64_t tex_seed = rng_next(&r);
+    if (s->kind == SCENE_WAVING)
+        plan_tree(s, tex_seed + 4);
     paint_background(s, tex_seed);
     init_pond(s, tex_seed + 3);
     plan_objects(s, o, &r);
+    plan_scene_kind(s, o);
     return 0;
 }
 
@@ -967,27 +1312,66 @@ static int write_layout(const options *o)
     return 0;
 }
 
-/* Buffers for one frame. */
+/* OUT/scene.txt: what scripts and tests need to know of the sequence, one
+ * "key values..." line each. */
+static int write_scene_info(const options *o, const scene *s)
+{
+    char text[1024], path[PATH_MAX];
+    size_t len = 0;
+#define ADD(...) (len += (size_t)snprintf(text + len, sizeof text - len, __VA_ARGS__))
+    ADD("# synth scene description (see synth --help)\n");
+    ADD("scene %s\nsize %d %d\nchannels %d\nframes %d\nlearn %d\n",
+        scene_names[o->kind], o->width, o->height, o->gray ? 1 : 3, o->frames, o->learn);
+    ADD("scored %d %d\nseed %llu\nnoise %g\nobjects %d\n", o->learn + 1, o->frames,
+        (unsigned long long)o->seed, o->noise, o->objects);
+    ADD("labels 0 static%s, 170 unknown, 255 moving\n",
+        o->kind == SCENE_SHADOWS ? ", 50 shadow" : "");
+    if (o->kind == SCENE_SHADOWS)
+        ADD("shadow_factor_range %.2f %.2f\nsun_direction %.4f %.4f\n",
+            SHADOW_FACTOR_MIN, SHADOW_FACTOR_MAX, s->sun_dx, s->sun_dy);
+    if (o->kind == SCENE_LIGHT_SWITCH) {
+        ADD("switch_frames %d", s->switch_frames[0]);
+        if (s->switch_frames[1])
+            ADD(" %d", s->switch_frames[1]);
+        ADD("\nswitch_gains %.2f %.2f %.2f\n", switched_gains[0], switched_gains[1],
+            switched_gains[2]);
+    }
+    if (o->kind == SCENE_WAVING)
+        ADD("waving_box %d %d %d %d\n", s->tree.reach.x0, s->tree.reach.y0,
+            s->tree.reach.x1, s->tree.reach.y1);
+    if (o->kind == SCENE_NOISE)
+        ADD("salt_pepper_rate %g\ngain_jitter_sigma %g\n", SALT_PEPPER_RATE,
+            GAIN_JITTER_SIGMA);
+#undef ADD
+    if (join_path(path, sizeof path, o->out, "scene.txt") != 0 ||
+        write_file(path, text, len) != 0)
+        return fail_errno("cannot write", path);
+    return 0;
+}
+
+/* Buffers for one frame; shade only for --scene shadows. */
 typedef struct frame_buffers {
-    float *rgb;
+    float *rgb, *shade;
     uint8_t *cover, *pixels, *gt;
 } frame_buffers;
 
 static void buffers_free(frame_buffers *b)
 {
     free(b->rgb);
+    free(b->shade);
     free(b->cover);
     free(b->pixels);
     free(b->gt);
 }
 
-static int buffers_alloc(frame_buffers *b, size_t n)
+static int buffers_alloc(frame_buffers *b, size_t n, int shadows)
 {
     b->rgb = malloc(n * 3 * sizeof *b->rgb);
+    b->shade = shadows ? malloc(n * sizeof *b->shade) : NULL;
     b->cover = malloc(n);
     b->pixels = malloc(n * 3);
     b->gt = malloc(n);
-    if (b->rgb && b->cover && b->pixels && b->gt)
+    if (b->rgb && (b->shade || !shadows) && b->cover && b->pixels && b->gt)
         return 0;
     buffers_free(b);
     return -1;
@@ -1015,12 +1399,20 @@ static int save_frame(const options *o, int t, const frame_buffers *b)
 static int write_frames(const options *o, const scene *s, frame_buffers *b)
 {
     size_t n = (size_t)o->width * o->height;
+    int channels = o->gray ? 1 : 3;
     for (int t = 1; t <= o->frames; t++) {
         rng r = rng_make(o->seed, (uint64_t)t); /* frame t on its own */
-        render_frame(s, t, b->rgb, b->cover);
-        expose(b->rgb, n, o->gray ? 1 : 3, illumination(s, t), o->noise, &r,
-               b->pixels);
-        label(b->cover, n, b->gt);
+        rng fx = rng_make(o->seed, FRAME_EFFECT_STREAM + (uint64_t)t);
+        double gain = illumination(s, t);
+        render_frame(s, t, b->rgb, b->cover, b->shade);
+        if (s->kind == SCENE_LIGHT_SWITCH && lights_switched(s, t))
+            apply_gains(b->rgb, n, switched_gains);
+        if (s->kind == SCENE_NOISE)
+            gain *= gain_jitter(&fx);
+        expose(b->rgb, n, channels, gain, o->noise, &r, b->pixels);
+        if (s->kind == SCENE_NOISE)
+            salt_and_pepper(b->pixels, n, channels, &fx);
+        label(b->cover, b->shade, n, b->gt);
         if (save_frame(o, t, b) != 0)
             return 1;
     }
@@ -1040,12 +1432,14 @@ static int generate(const options *o)
         fprintf(stderr, "synth: out of memory\n");
         return 1;
     }
-    if (buffers_alloc(&b, (size_t)o->width * o->height) != 0) {
+    if (buffers_alloc(&b, (size_t)o->width * o->height, o->kind == SCENE_SHADOWS) != 0) {
         scene_free(&s);
         fprintf(stderr, "synth: out of memory\n");
         return 1;
     }
     int rc = write_layout(o);
+    if (rc == 0)
+        rc = write_scene_info(o, &s);
     if (rc == 0)
         rc = write_frames(o, &s, &b);
     buffers_free(&b);

@@ -25,6 +25,7 @@ enum {
 int cmd_run(int argc, char **argv);     /* bgsub [options] INPUT -o DIR      */
 int cmd_eval(int argc, char **argv);    /* bgsub eval SEQ_DIR MASK_DIR        */
 int cmd_segment(int argc, char **argv); /* bgsub segment IMAGE -o MASK.png    */
+int cmd_events(int argc, char **argv);  /* bgsub events VIDEO                 */
 
 /* Parses the main command's options and does nothing else: 0 if they are
  * valid, else the exit status the command would give (for the fuzzer). */
@@ -55,6 +56,9 @@ int cli_frame_path(char *buf, size_t size, const char *dir,
 /* Write size bytes to path through a temporary file in the same folder that
  * is renamed into place: a reader sees the old file or the whole new one.
  * 0, or -1 with a one-line message naming the file in err. */
+/* 1 if path exists and is neither a regular file nor a folder (a device
+ * such as /dev/null, a FIFO): such a target is written in place. */
+int cli_is_device_or_fifo(const char *path);
 int cli_write_file_atomic(const char *path, const void *data, size_t size,
                           char *err, size_t errlen);
 
@@ -71,6 +75,21 @@ int cli_refuse_empty_names(const char *option, ...);
 
 /* Write text as a JSON string literal (quotes, escapes) to out. */
 void cli_json_string(FILE *out, const char *text);
+
+/* The model parameters as long options, one per bgs_param ("--alpha X",
+ * ...), so every sub-command that runs the model offers the same ones.
+ * cli_param_options fills BGS_PARAM_COUNT entries of out; the option of key
+ * k returns first_value + k from getopt_long. */
+struct option;
+struct bgs_params;
+void cli_param_options(struct option *out, int first_value);
+/* Parse the value of --<name of key> into params, refusing (one line
+ * printed, -1) a value that is not a number or is out of bounds; on success
+ * sets bit key of *given. */
+int cli_param_parse(struct bgs_params *params, unsigned *given, int key,
+                    const char *text);
+/* The help lines "  --alpha X   learning rate ... (0.005, 1e-06..1)". */
+void cli_param_help(FILE *out);
 
 /* Create a directory and its parents (like mkdir -p); 0 or -1 with errno. */
 int cli_make_dirs(const char *path);

@@ -1,5 +1,6 @@
 /* cli_util.c - small helpers shared by the bgsub sub-commands. */
 #include "cli/cli.h"
+#include "bgsub.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -7,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -124,9 +126,46 @@ int cli_frame_path(char *buf, size_t size, const char *dir,
     return n < 0 || (size_t)n >= size ? -1 : 0;
 }
 
+int cli_is_device_or_fifo(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode);
+}
+
+/* All of data to fd; 0, or -1 with errno (0 for a write of nothing). */
+static int write_all(int fd, const uint8_t *p, size_t left)
+{
+    while (left > 0) {
+        ssize_t wrote = write(fd, p, left);
+        if (wrote < 0 && errno == EINTR)
+            continue;
+        if (wrote <= 0) {
+            if (wrote == 0)
+                errno = ENOSPC;
+            return -1;
+        }
+        p += wrote;
+        left -= (size_t)wrote;
+    }
+    return 0;
+}
+
 int cli_write_file_atomic(const char *path, const void *data, size_t size,
                           char *err, size_t errlen)
 {
+    if (cli_is_device_or_fifo(path)) {
+        /* Written to, not renamed over: as root a rename would replace
+         * /dev/null itself. */
+        int fd = open(path, O_WRONLY);
+        if (fd < 0 || write_all(fd, data, size) != 0) {
+            snprintf(err, errlen, "%s: cannot write: %s", path, strerror(errno));
+            if (fd >= 0)
+                close(fd);
+            return -1;
+        }
+        close(fd);
+        return 0;
+    }
     char tmp[4096];
     int n = snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
     if (n < 0 || (size_t)n >= sizeof tmp) {
@@ -138,21 +177,11 @@ int cli_write_file_atomic(const char *path, const void *data, size_t size,
         snprintf(err, errlen, "%s: cannot create: %s", path, strerror(errno));
         return -1;
     }
-    const uint8_t *p = data;
-    size_t left = size;
-    while (left > 0) {
-        ssize_t wrote = write(fd, p, left);
-        if (wrote < 0 && errno == EINTR)
-            continue;
-        if (wrote <= 0) {
-            snprintf(err, errlen, "%s: cannot write: %s", path,
-                     wrote < 0 ? strerror(errno) : "no space");
-            close(fd);
-            unlink(tmp);
-            return -1;
-        }
-        p += wrote;
-        left -= (size_t)wrote;
+    if (write_all(fd, data, size) != 0) {
+        snprintf(err, errlen, "%s: cannot write: %s", path, strerror(errno));
+        close(fd);
+        unlink(tmp);
+        return -1;
     }
     if (close(fd) != 0 || rename(tmp, path) != 0) {
         snprintf(err, errlen, "%s: cannot write: %s", path, strerror(errno));
@@ -224,4 +253,39 @@ void cli_json_string(FILE *out, const char *text)
             fputc(*c, out);
     }
     fputc('"', out);
+}
+
+void cli_param_options(struct option *out, int first_value)
+{
+    for (int key = 0; key < BGS_PARAM_COUNT; key++)
+        out[key] = (struct option){bgs_param_get_info((bgs_param)key)->name,
+                                   required_argument, NULL, first_value + key};
+}
+
+int cli_param_parse(bgs_params *params, unsigned *given, int key, const char *text)
+{
+    const bgs_param_info *info = bgs_param_get_info((bgs_param)key);
+    double value;
+    if (cli_parse_double(text, &value) != 0) {
+        cli_error("--%s needs a number, not '%s'", info->name, text);
+        return -1;
+    }
+    if (bgs_params_set(params, (bgs_param)key, value) != BGS_OK) {
+        cli_error("--%s: %s", info->name, bgs_last_error());
+        return -1;
+    }
+    *given |= 1u << key;
+    return 0;
+}
+
+void cli_param_help(FILE *out)
+{
+    for (int key = 0; key < BGS_PARAM_COUNT; key++) {
+        const bgs_param_info *info = bgs_param_get_info((bgs_param)key);
+        char opt[64];
+        snprintf(opt, sizeof opt, "--%s %s", info->name,
+                 info->is_integer ? "N" : "X");
+        fprintf(out, "      %-22s%s (%g, %g..%g)\n", opt, info->description,
+                info->default_value, info->min_value, info->max_value);
+    }
 }

@@ -2,34 +2,26 @@
  * cmd_eval.c - `bgsub eval SEQ_DIR MASK_DIR`: score masks against a
  * ChangeDetection.net sequence folder (groundtruth/gt%06d.png, ROI.bmp,
  * temporalROI.txt) with the benchmark's rules (see bgs_counts_add_frame).
+ * Given a dataset root of category/sequence folders instead, the whole
+ * tree is scored by eval_tree.c.
  */
 #include "cli/cli.h"
-#include "bgsub.h"
+#include "cli/eval.h"
 #include "io/image_io.h"
 
 #include <getopt.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
-
-typedef struct eval_options {
-    const char *seq_dir;
-    const char *mask_dir;
-    const char *mask_pattern;
-    int json;
-} eval_options;
-
-typedef struct eval_result {
-    long first, last;   /* scored frame range, inclusive */
-    long frames;        /* frames scored */
-    bgs_counts counts;
-} eval_result;
 
 static void print_eval_usage(FILE *out)
 {
     fprintf(out,
 "Usage: bgsub eval [options] SEQ_DIR MASK_DIR\n"
+"       bgsub eval [options] DATASET RESULTS\n"
+"       bgsub eval --run [options] DATASET RESULTS [-- BGSUB_OPTIONS...]\n"
 "\n"
 "Scores the masks in MASK_DIR against the ChangeDetection.net sequence in\n"
 "SEQ_DIR: groundtruth/gt%%06d.png (255 moving = positive; 0 static and 50\n"
@@ -37,29 +29,61 @@ static void print_eval_usage(FILE *out)
 "temporalROI.txt (\"FIRST LAST\": frames scored; without it every frame that\n"
 "has ground truth). A mask pixel is foreground when it is 255.\n"
 "\n"
-"      --json              print the metrics and counts as JSON\n"
-"      --mask-pattern PAT  mask names in MASK_DIR (default bin%%06d.png)\n"
+"A folder without groundtruth/ is taken as a dataset, laid out as the\n"
+"benchmark publishes it: DATASET/CATEGORY/SEQUENCE/ sequence folders, with\n"
+"the masks in RESULTS/CATEGORY/SEQUENCE/. Every sequence is scored; the table\n"
+"has one row per sequence, then each category's mean over its sequences,\n"
+"then the overall mean over the categories (the benchmark's averaging). A\n"
+"sequence that cannot be scored (no results folder, a mask missing) is an\n"
+"error row, its category's and the overall means are left out, and the exit\n"
+"status is 3.\n"
+"\n"
+"      --json[=FILE]       the results as JSON: alone on stdout (--json or\n"
+"                          --json=-), or written to FILE beside the table\n"
+"      --mask-pattern PAT  mask names in each mask folder (default bin%%06d.png)\n"
+"      --run               first run bgsub on every sequence of DATASET, into\n"
+"                          RESULTS/CATEGORY/SEQUENCE/; options after -- are\n"
+"                          given to each run (e.g. -- --alpha 0.01 --force)\n"
 "  -h, --help              this help\n"
 "\n"
-"Exit status: 0 success, 2 bad usage, 3 a file missing or unreadable.\n");
+"Exit status: 0 success, 2 bad usage, 3 a file missing or unreadable (or a\n"
+"sequence not scored), 4 --json FILE cannot be written; with --run, a\n"
+"failed run's own status.\n");
 }
 
 static int parse_eval_options(int argc, char **argv, eval_options *o)
 {
     static const struct option longopts[] = {
-        {"json", no_argument, NULL, 'j'},
+        {"json", optional_argument, NULL, 'j'},
         {"mask-pattern", required_argument, NULL, 'p'},
+        {"run", no_argument, NULL, 'r'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     memset(o, 0, sizeof *o);
     o->mask_pattern = "bin%06d.png";
+    /* Whatever follows "--" is for bgsub itself (--run): cut it off before
+     * getopt, which would otherwise move it among our own arguments. */
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--") == 0) {
+            o->run_args = argv + i + 1;
+            o->run_argc = argc - i - 1;
+            argc = i;
+            break;
+        }
+    }
     optind = 0; /* 0, not 1: GNU getopt then resets all its state */
     opterr = 0;
     int c;
     while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
         switch (c) {
-        case 'j': o->json = 1; break;
+        case 'j':
+            if (optarg && optarg[0] == '\0') {
+                cli_error("--json= needs a file name (or - for stdout)");
+                return EXIT_USAGE;
+            }
+            o->json_path = optarg ? optarg : "-";
+            break;
         case 'p':
             if (!cli_is_frame_pattern(optarg)) {
                 cli_error("--mask-pattern '%s' needs one integer conversion such as bin%%06d.png",
@@ -68,6 +92,7 @@ static int parse_eval_options(int argc, char **argv, eval_options *o)
             }
             o->mask_pattern = optarg;
             break;
+        case 'r': o->run = 1; break;
         case 'h': print_eval_usage(stdout); return EXIT_OK_STATUS;
         case ':':
             cli_error("option %s needs a value", argv[optind - 1]);
@@ -78,21 +103,26 @@ static int parse_eval_options(int argc, char **argv, eval_options *o)
         }
     }
     if (argc - optind != 2) {
-        cli_error("eval needs SEQ_DIR and MASK_DIR (see bgsub eval --help)");
+        cli_error("eval needs SEQ_DIR and MASK_DIR, or DATASET and RESULTS (see bgsub eval --help)");
         return EXIT_USAGE;
     }
-    o->seq_dir = argv[optind];
-    o->mask_dir = argv[optind + 1];
-    if (cli_refuse_empty_names("SEQ_DIR", "a folder name", o->seq_dir,
-                               "MASK_DIR", "a folder name", o->mask_dir,
+    o->dataset = argv[optind];
+    o->results = argv[optind + 1];
+    if (cli_refuse_empty_names("SEQ_DIR", "a folder name", o->dataset,
+                               "MASK_DIR", "a folder name", o->results,
                                (const char *)NULL))
         return EXIT_USAGE;
+    if (o->run_args && !o->run) {
+        cli_error("eval: options after -- are for --run, which was not given");
+        return EXIT_USAGE;
+    }
     return -1;
 }
 
 /* Reads "FIRST LAST" from temporalROI.txt; without the file, scores from
  * frame 1 up to the last ground-truth file. Returns an exit status. */
-static int read_frame_range(const char *seq_dir, long *first, long *last)
+static int read_frame_range(const char *seq_dir, long *first, long *last,
+                            char *err, size_t errlen)
 {
     char path[PATH_MAX];
     snprintf(path, sizeof path, "%s/temporalROI.txt", seq_dir);
@@ -101,7 +131,7 @@ static int read_frame_range(const char *seq_dir, long *first, long *last)
         int n = fscanf(f, "%ld %ld", first, last);
         fclose(f);
         if (n != 2 || *first < 1 || *last < *first) {
-            cli_error("%s: expected two frame numbers \"FIRST LAST\"", path);
+            snprintf(err, errlen, "%s: expected two frame numbers \"FIRST LAST\"", path);
             return EXIT_INPUT;
         }
         return 0;
@@ -113,64 +143,59 @@ static int read_frame_range(const char *seq_dir, long *first, long *last)
             break;
     }
     if (*last == 0) {
-        cli_error("%s/groundtruth: no ground truth (gt000001.png ...) found", seq_dir);
+        snprintf(err, errlen, "%s/groundtruth: no ground truth (gt000001.png ...) found",
+                 seq_dir);
         return EXIT_INPUT;
     }
     return 0;
 }
 
 /* ROI.bmp is optional; a missing file means every pixel counts. */
-static int load_roi(const char *seq_dir, image *roi)
+static int load_roi(const char *seq_dir, image *roi, char *err, size_t errlen)
 {
-    char path[PATH_MAX], err[512];
+    char path[PATH_MAX];
     memset(roi, 0, sizeof *roi);
     snprintf(path, sizeof path, "%s/ROI.bmp", seq_dir);
     if (access(path, F_OK) != 0)
         return 0;
-    if (image_load(path, 1, roi, err, sizeof err) != 0) {
-        cli_error("%s", err);
-        return EXIT_INPUT;
-    }
-    return 0;
+    return image_load(path, 1, roi, err, errlen) != 0 ? EXIT_INPUT : 0;
 }
 
 static int load_gray_same_size(const char *path, image *img, int width,
-                               int height)
+                               int height, char *err, size_t errlen)
 {
-    char err[512];
-    if (image_load(path, 1, img, err, sizeof err) != 0) {
-        cli_error("%s", err);
+    if (image_load(path, 1, img, err, errlen) != 0)
         return EXIT_INPUT;
-    }
     if (width > 0 && (img->width != width || img->height != height)) {
-        cli_error("%s: size %dx%d differs from the ground truth's %dx%d", path,
-                  img->width, img->height, width, height);
+        snprintf(err, errlen, "%s: size %dx%d differs from the ground truth's %dx%d",
+                 path, img->width, img->height, width, height);
         image_free(img);
         return EXIT_INPUT;
     }
     return 0;
 }
 
-static int score_frame(const eval_options *o, long number, const image *roi,
-                       bgs_counts *counts)
+static int score_frame(const char *seq_dir, const char *mask_dir,
+                       const char *mask_pattern, long number, const image *roi,
+                       bgs_counts *counts, char *err, size_t errlen)
 {
     char gt_dir[PATH_MAX], gt_path[PATH_MAX], mask_path[PATH_MAX];
-    snprintf(gt_dir, sizeof gt_dir, "%s/groundtruth", o->seq_dir);
+    snprintf(gt_dir, sizeof gt_dir, "%s/groundtruth", seq_dir);
     if (cli_frame_path(gt_path, sizeof gt_path, gt_dir, "gt%06d.png", number) ||
-        cli_frame_path(mask_path, sizeof mask_path, o->mask_dir, o->mask_pattern, number)) {
-        cli_error("%s: path too long", o->mask_dir);
+        cli_frame_path(mask_path, sizeof mask_path, mask_dir, mask_pattern, number)) {
+        snprintf(err, errlen, "%s: path too long", mask_dir);
         return EXIT_USAGE;
     }
 
     image gt = {0}, mask = {0}; /* image_free is safe on a zeroed image */
-    int status = load_gray_same_size(gt_path, &gt, 0, 0);
+    int status = load_gray_same_size(gt_path, &gt, 0, 0, err, errlen);
     if (status)
         return status;
-    status = load_gray_same_size(mask_path, &mask, gt.width, gt.height);
+    status = load_gray_same_size(mask_path, &mask, gt.width, gt.height, err, errlen);
     if (status == 0 && roi->data &&
         (roi->width != gt.width || roi->height != gt.height)) {
-        cli_error("%s/ROI.bmp: size %dx%d differs from the ground truth's %dx%d",
-                  o->seq_dir, roi->width, roi->height, gt.width, gt.height);
+        snprintf(err, errlen, "%s/ROI.bmp: size %dx%d differs from the ground truth's %dx%d",
+                 seq_dir, roi->width, roi->height, gt.width, gt.height);
         status = EXIT_INPUT;
     }
     if (status == 0)
@@ -181,10 +206,31 @@ static int score_frame(const eval_options *o, long number, const image *roi,
     return status;
 }
 
-static void print_text(const eval_options *o, const eval_result *r)
+int eval_score_sequence(const char *seq_dir, const char *mask_dir,
+                        const char *mask_pattern, eval_result *r,
+                        char *err, size_t errlen)
+{
+    memset(r, 0, sizeof *r);
+    int status = read_frame_range(seq_dir, &r->first, &r->last, err, errlen);
+    if (status)
+        return status;
+    image roi;
+    status = load_roi(seq_dir, &roi, err, errlen);
+    if (status)
+        return status;
+    for (long n = r->first; n <= r->last && status == 0; n++) {
+        status = score_frame(seq_dir, mask_dir, mask_pattern, n, &roi, &r->counts,
+                             err, errlen);
+        r->frames += status == 0;
+    }
+    image_free(&roi);
+    return status;
+}
+
+static void print_text(const char *seq_dir, const eval_result *r)
 {
     bgs_metrics m = bgs_metrics_from_counts(&r->counts);
-    printf("sequence     %s\n", o->seq_dir);
+    printf("sequence     %s\n", seq_dir);
     printf("frames       %ld-%ld (%ld scored)\n", r->first, r->last, r->frames);
     printf("recall       %.4f\n", m.recall);
     printf("specificity  %.4f\n", m.specificity);
@@ -198,19 +244,75 @@ static void print_text(const eval_options *o, const eval_result *r)
            (unsigned long long)r->counts.tn, (unsigned long long)r->counts.fn);
 }
 
-static void print_json(const eval_options *o, const eval_result *r)
+void eval_write_result_json(FILE *out, const eval_result *r, const char *sep)
 {
     bgs_metrics m = bgs_metrics_from_counts(&r->counts);
-    printf("{\"sequence\": ");
-    cli_json_string(stdout, o->seq_dir);
-    printf(", \"first_frame\": %ld, \"last_frame\": %ld, \"frames\": %ld,\n",
-           r->first, r->last, r->frames);
-    printf(" \"recall\": %.6f, \"specificity\": %.6f, \"fpr\": %.6f, "
-           "\"fnr\": %.6f, \"pwc\": %.6f, \"precision\": %.6f, \"f_measure\": %.6f,\n",
-           m.recall, m.specificity, m.fpr, m.fnr, m.pwc, m.precision, m.f_measure);
-    printf(" \"tp\": %llu, \"fp\": %llu, \"tn\": %llu, \"fn\": %llu}\n",
-           (unsigned long long)r->counts.tp, (unsigned long long)r->counts.fp,
-           (unsigned long long)r->counts.tn, (unsigned long long)r->counts.fn);
+    fprintf(out, "\"first_frame\": %ld, \"last_frame\": %ld, \"frames\": %ld%s",
+            r->first, r->last, r->frames, sep);
+    fprintf(out, "\"recall\": %.6f, \"specificity\": %.6f, \"fpr\": %.6f, "
+            "\"fnr\": %.6f, \"pwc\": %.6f, \"precision\": %.6f, \"f_measure\": %.6f%s",
+            m.recall, m.specificity, m.fpr, m.fnr, m.pwc, m.precision, m.f_measure, sep);
+    fprintf(out, "\"tp\": %llu, \"fp\": %llu, \"tn\": %llu, \"fn\": %llu",
+            (unsigned long long)r->counts.tp, (unsigned long long)r->counts.fp,
+            (unsigned long long)r->counts.tn, (unsigned long long)r->counts.fn);
+}
+
+int eval_emit_json(const char *json_path, const char *text, size_t size)
+{
+    if (strcmp(json_path, "-") == 0) {
+        if (fwrite(text, 1, size, stdout) != size || fflush(stdout) != 0) {
+            cli_error("stdout: cannot write the JSON");
+            return EXIT_OUTPUT;
+        }
+        return 0;
+    }
+    char err[PATH_MAX + 128];
+    if (cli_write_file_atomic(json_path, text, size, err, sizeof err) != 0) {
+        cli_error("%s", err);
+        return EXIT_OUTPUT;
+    }
+    return 0;
+}
+
+static int eval_one_sequence(const eval_options *o)
+{
+    if (o->run) {
+        cli_error("eval --run needs a DATASET of CATEGORY/SEQUENCE folders; "
+                  "%s is one sequence (run bgsub on it directly)", o->dataset);
+        return EXIT_USAGE;
+    }
+    eval_result r;
+    char err[PATH_MAX + 256];
+    int status = eval_score_sequence(o->dataset, o->results, o->mask_pattern, &r,
+                                     err, sizeof err);
+    if (status) {
+        cli_error("%s", err);
+        return status;
+    }
+    if (!o->json_path || strcmp(o->json_path, "-") != 0)
+        print_text(o->dataset, &r);
+    if (!o->json_path)
+        return 0;
+    char *text = NULL;
+    size_t size = 0;
+    FILE *json = open_memstream(&text, &size);
+    if (!json) {
+        cli_error("out of memory");
+        return EXIT_FAILURE_STATUS;
+    }
+    fputs("{\"sequence\": ", json);
+    cli_json_string(json, o->dataset);
+    fputs(", ", json);
+    eval_write_result_json(json, &r, ",\n ");
+    fputs("}\n", json);
+    if (fclose(json) != 0) {
+        free(text);
+        cli_error("out of memory");
+        return EXIT_FAILURE_STATUS;
+    }
+    status = eval_emit_json(o->json_path, text, size);
+    free(text);
+    return status;
 }
 
 int cmd_eval(int argc, char **argv)
@@ -220,25 +322,12 @@ int cmd_eval(int argc, char **argv)
     if (status >= 0)
         return status;
 
-    eval_result r;
-    memset(&r, 0, sizeof r);
-    status = read_frame_range(o.seq_dir, &r.first, &r.last);
-    if (status)
-        return status;
-    image roi;
-    status = load_roi(o.seq_dir, &roi);
-    if (status)
-        return status;
-    for (long n = r.first; n <= r.last && status == 0; n++) {
-        status = score_frame(&o, n, &roi, &r.counts);
-        r.frames += status == 0;
-    }
-    image_free(&roi);
-    if (status)
-        return status;
-    if (o.json)
-        print_json(&o, &r);
-    else
-        print_text(&o, &r);
-    return 0;
+    /* A folder with groundtruth/ is one sequence; any other folder is a
+     * dataset root (eval_tree reports one that holds no sequence). */
+    char gt_dir[PATH_MAX];
+    struct stat st;
+    snprintf(gt_dir, sizeof gt_dir, "%s/groundtruth", o.dataset);
+    if (stat(gt_dir, &st) == 0 && S_ISDIR(st.st_mode))
+        return eval_one_sequence(&o);
+    return eval_tree(&o);
 }

@@ -11,6 +11,7 @@
  */
 #include "cli/cli.h"
 #include "bgsub.h"
+#include "io/canvas.h"
 #include "io/frame_source.h"
 #include "io/image_io.h"
 
@@ -447,72 +448,12 @@ enum {
     PLOT_LEFT = 40, PLOT_RIGHT = 16, PLOT_TOP = 16, PLOT_BOTTOM = 36,
 };
 
-typedef struct canvas {
-    uint8_t px[PLOT_H][PLOT_W][3];
-} canvas;
-
-typedef struct rgb {
-    uint8_t r, g, b;
-} rgb;
-
-static void put_pixel(canvas *cv, int x, int y, rgb c)
-{
-    if (x < 0 || y < 0 || x >= PLOT_W || y >= PLOT_H)
-        return;
-    cv->px[y][x][0] = c.r;
-    cv->px[y][x][1] = c.g;
-    cv->px[y][x][2] = c.b;
-}
-
-static void fill_rect(canvas *cv, int x0, int y0, int x1, int y1, rgb c)
-{
-    for (int y = y0; y <= y1; y++)
-        for (int x = x0; x <= x1; x++)
-            put_pixel(cv, x, y, c);
-}
-
-/* Bresenham with a square brush of the given width. */
-static void draw_line(canvas *cv, int x0, int y0, int x1, int y1, int width,
-                      rgb c)
-{
-    int dx = abs(x1 - x0), dy = -abs(y1 - y0);
-    int sx = x0 < x1 ? 1 : -1, sy = y0 < y1 ? 1 : -1;
-    int err = dx + dy, lo = -(width - 1) / 2, hi = width / 2;
-    for (;;) {
-        fill_rect(cv, x0 + lo, y0 + lo, x0 + hi, y0 + hi, c);
-        if (x0 == x1 && y0 == y1)
-            break;
-        int e2 = 2 * err;
-        if (e2 >= dy) {
-            err += dy;
-            x0 += sx;
-        }
-        if (e2 <= dx) {
-            err += dx;
-            y0 += sy;
-        }
-    }
-}
-
-/* Digits 0-9 in a 3x5 font, one row per 3 bits. */
-static const uint8_t digit_font[10][5] = {
-    {7, 5, 5, 5, 7}, {2, 6, 2, 2, 7}, {7, 1, 7, 4, 7}, {7, 1, 7, 1, 7},
-    {5, 5, 7, 1, 1}, {7, 4, 7, 1, 7}, {7, 4, 7, 5, 7}, {7, 1, 1, 1, 1},
-    {7, 5, 7, 5, 7}, {7, 5, 7, 1, 7},
-};
-
-/* A number centred at x, top at y, scale 2. */
-static void draw_number(canvas *cv, int x, int y, int value, rgb c)
+/* A number centred at x, top at y. */
+static void draw_number(canvas *cv, int x, int y, int value, canvas_rgb c)
 {
     char text[16];
-    int n = snprintf(text, sizeof text, "%d", value);
-    int left = x - (n * 8 - 2) / 2;
-    for (int i = 0; i < n; i++)
-        for (int row = 0; row < 5; row++)
-            for (int col = 0; col < 3; col++)
-                if (digit_font[text[i] - '0'][row] & (4 >> col))
-                    fill_rect(cv, left + i * 8 + 2 * col, y + 2 * row,
-                              left + i * 8 + 2 * col + 1, y + 2 * row + 1, c);
+    snprintf(text, sizeof text, "%d", value);
+    canvas_text(cv, x - canvas_text_width(text, 1) / 2, y, text, 1, c);
 }
 
 static double plot_x(double level)
@@ -545,7 +486,7 @@ static double model_count(const bgs_hist_fit_result *r, int j, double x,
 }
 
 static void draw_curve(canvas *cv, const bgs_hist_fit_result *r, int j,
-                       double pixels, double ymax, int width, rgb c)
+                       double pixels, double ymax, int width, canvas_rgb c)
 {
     int px0 = (int)plot_x(-0.5), px1 = (int)plot_x(255.5);
     double scale = 256.0 / (PLOT_W - PLOT_LEFT - PLOT_RIGHT);
@@ -554,32 +495,32 @@ static void draw_curve(canvas *cv, const bgs_hist_fit_result *r, int j,
         double level = (px - PLOT_LEFT) * scale - 0.5;
         int y = plot_y(model_count(r, j, level, pixels), ymax);
         if (px > px0)
-            draw_line(cv, px - 1, prev_y, px, y, width, c);
+            canvas_line(cv, px - 1, prev_y, px, y, width, c);
         prev_y = y;
     }
 }
 
 static void draw_vertical_dashes(canvas *cv, double level, int on, int off,
-                                 rgb c)
+                                 canvas_rgb c)
 {
     int x = (int)lround(plot_x(level));
     for (int y = PLOT_TOP; y < PLOT_H - PLOT_BOTTOM; y++)
         if ((y - PLOT_TOP) % (on + off) < on)
-            fill_rect(cv, x, y, x + 1, y, c);
+            canvas_fill_rect(cv, x, y, x + 1, y, c);
 }
 
 static void render_plot(canvas *cv, const seg_fit *f)
 {
-    static const rgb palette[BGS_HIST_MAX_K] = {
+    static const canvas_rgb palette[BGS_HIST_MAX_K] = {
         {31, 119, 180}, {44, 160, 44}, {255, 127, 14}, {148, 103, 189},
         {23, 190, 207}, {140, 86, 75}, {227, 119, 194}, {188, 189, 34},
     };
-    const rgb white = {255, 255, 255}, black = {0, 0, 0}, bar = {190, 190, 190};
-    const rgb clipped = {110, 110, 110}, red = {214, 39, 40}, magenta = {200, 0, 200};
+    const canvas_rgb white = {255, 255, 255}, black = {0, 0, 0}, bar = {190, 190, 190};
+    const canvas_rgb clipped = {110, 110, 110}, red = {214, 39, 40}, magenta = {200, 0, 200};
     const bgs_hist_fit_result *r = f->method == METHOD_GMM ? &f->gmm : NULL;
     double pixels = (double)bgs_hist_total(&f->hist);
 
-    fill_rect(cv, 0, 0, PLOT_W - 1, PLOT_H - 1, white);
+    canvas_fill_rect(cv, 0, 0, PLOT_W - 1, PLOT_H - 1, white);
     /* Vertical scale: the mixture's peak, or the tallest bar if that is not
      * far above it (a spike of saturated pixels would flatten the rest). */
     double hmax = 1.0, peak = 0.0;
@@ -595,9 +536,9 @@ static void render_plot(canvas *cv, const seg_fit *f)
             continue;
         int x0 = (int)lround(plot_x(v - 0.5)), x1 = (int)lround(plot_x(v + 0.5)) - 1;
         int y = plot_y((double)f->hist.count[v], ymax);
-        fill_rect(cv, x0, y, x1, PLOT_H - PLOT_BOTTOM - 1, bar);
+        canvas_fill_rect(cv, x0, y, x1, PLOT_H - PLOT_BOTTOM - 1, bar);
         if ((double)f->hist.count[v] > ymax) /* clipped bar */
-            fill_rect(cv, x0, y, x1, y + 3, clipped);
+            canvas_fill_rect(cv, x0, y, x1, y + 3, clipped);
     }
     if (r) {
         /* The mixture under the components, so that both show. */
@@ -613,12 +554,12 @@ static void render_plot(canvas *cv, const seg_fit *f)
 
     /* Axes, ticks every 32 levels, labels every 64. */
     int base = PLOT_H - PLOT_BOTTOM;
-    draw_line(cv, PLOT_LEFT - 1, PLOT_TOP, PLOT_LEFT - 1, base, 1, black);
-    draw_line(cv, PLOT_LEFT - 1, base, PLOT_W - PLOT_RIGHT, base, 1, black);
+    canvas_line(cv, PLOT_LEFT - 1, PLOT_TOP, PLOT_LEFT - 1, base, 1, black);
+    canvas_line(cv, PLOT_LEFT - 1, base, PLOT_W - PLOT_RIGHT, base, 1, black);
     for (int v = 0; v <= 256; v += 32) {
         int level = v == 256 ? 255 : v;
         int x = (int)lround(plot_x(level));
-        draw_line(cv, x, base, x, base + 5, 1, black);
+        canvas_line(cv, x, base, x, base + 5, 1, black);
         if (v % 64 == 0 || v == 256)
             draw_number(cv, x, base + 10, level, black);
     }
@@ -627,15 +568,15 @@ static void render_plot(canvas *cv, const seg_fit *f)
 static int write_plot(const seg_options *o, const seg_fit *f)
 {
     char err[512];
-    canvas *cv = malloc(sizeof *cv);
-    if (!cv) {
+    canvas cv;
+    if (canvas_init(&cv, PLOT_W, PLOT_H, (canvas_rgb){255, 255, 255}) != 0) {
         cli_error("out of memory for the plot");
         return EXIT_FAILURE_STATUS;
     }
-    render_plot(cv, f);
-    int rc = image_save_png(o->plot, &cv->px[0][0][0], PLOT_W, PLOT_H, 3,
-                            PLOT_W * 3, PLOT_COMPRESSION, err, sizeof err);
-    free(cv);
+    render_plot(&cv, f);
+    int rc = image_save_png(o->plot, cv.px, PLOT_W, PLOT_H, 3, PLOT_W * 3,
+                            PLOT_COMPRESSION, err, sizeof err);
+    canvas_free(&cv);
     if (rc != 0) {
         cli_error("%s", err);
         return EXIT_OUTPUT;
@@ -658,7 +599,7 @@ static void on_stop_signal(int sig)
 /* 0 if path may be written, else an exit status (the error printed). */
 static int check_writable(const seg_options *o, const char *path)
 {
-    if (!o->force && access(path, F_OK) == 0) {
+    if (!o->force && access(path, F_OK) == 0 && !cli_is_device_or_fifo(path)) {
         cli_error("%s: already exists (use --force to overwrite)", path);
         return EXIT_OUTPUT;
     }

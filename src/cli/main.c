@@ -3,6 +3,7 @@
  *   bgsub [options] INPUT -o DIR      background subtraction (cmd_run.c)
  *   bgsub eval SEQ_DIR MASK_DIR       ChangeDetection.net scoring (cmd_eval.c)
  *   bgsub segment IMAGE -o MASK.png   histogram segmentation (cmd_segment.c)
+ *   bgsub events VIDEO                time ranges with motion (cmd_events.c)
  */
 #include "cli/cli.h"
 
@@ -19,5 +20,7 @@ int main(int argc, char **argv)
         return cmd_eval(argc - 1, argv + 1);
     if (argc >= 2 && strcmp(argv[1], "segment") == 0)
         return cmd_segment(argc - 1, argv + 1);
+    if (argc >= 2 && strcmp(argv[1], "events") == 0)
+        return cmd_events(argc - 1, argv + 1);
     return cmd_run(argc, argv);
 }

@@ -13,6 +13,7 @@
  * whole frame, so not more. */
 #define FRAME_SLOTS 4
 
+
 /* ------------------------------------------------------------------------ */
 /* A blocking queue of pointers with a fixed capacity                       */
 /* ------------------------------------------------------------------------ */
@@ -99,7 +100,9 @@ typedef struct frame_slot {
 
 typedef struct mask_job {
     uint8_t *mask;
+    uint8_t *frame;        /* copy of the input, for the stream writer */
     long number;
+    int users;             /* writer stages still to see it (under lock) */
 } mask_job;
 
 struct pipeline {
@@ -109,10 +112,10 @@ struct pipeline {
     ptr_queue free_frames, ready_frames;
     mask_job *jobs;
     int job_count;
-    ptr_queue free_masks, write_queue;
-    pthread_t reader;
+    ptr_queue free_masks, write_queue, stream_queue;
+    pthread_t reader, streamer;
     pthread_t *writers;
-    int reader_started, writers_started;
+    int reader_started, writers_started, streamer_started;
 
     pthread_mutex_t lock;      /* guards the fields below */
     int stop_reading;
@@ -133,17 +136,16 @@ static int stop_requested(pipeline *p)
 static void *reader_main(void *arg)
 {
     pipeline *p = arg;
-    size_t row = (size_t)p->width * p->channels;
     for (long index = 0; p->cfg.max_frames == 0 || index < p->cfg.max_frames; index++) {
         if (stop_requested(p))
             break;
         frame_slot *slot = queue_pop(&p->free_frames);
         if (!slot)
             break;
-        const uint8_t *data;
-        ptrdiff_t stride;
         char err[512];
-        int got = frame_source_read(p->cfg.src, &data, &stride, err, sizeof err);
+        /* Decoded and converted straight into the slot: no copy. */
+        int got = frame_source_read_into(p->cfg.src, slot->pixels,
+                                         slot->frame.stride, err, sizeof err);
         if (got <= 0) {
             if (got < 0) {
                 pthread_mutex_lock(&p->lock);
@@ -153,8 +155,6 @@ static void *reader_main(void *arg)
             }
             break;
         }
-        for (int y = 0; y < p->height; y++)
-            memcpy(slot->pixels + row * y, data + stride * y, row);
         slot->frame.index = index;
         slot->frame.position = frame_source_position(p->cfg.src);
         snprintf(slot->frame.name, sizeof slot->frame.name, "%s",
@@ -166,28 +166,66 @@ static void *reader_main(void *arg)
     return NULL;
 }
 
+static int write_failed(pipeline *p)
+{
+    pthread_mutex_lock(&p->lock);
+    int failed = p->write_status != 0;
+    pthread_mutex_unlock(&p->lock);
+    return failed;
+}
+
+/* Keeps the first failure of any writer stage. */
+static void record_write_failure(pipeline *p, int status, const char *err)
+{
+    pthread_mutex_lock(&p->lock);
+    if (p->write_status == 0) {
+        p->write_status = status;
+        snprintf(p->write_error, sizeof p->write_error, "%s", err);
+    }
+    pthread_mutex_unlock(&p->lock);
+}
+
+/* One writer stage is done with job; the last one recycles it. */
+static void job_done(pipeline *p, mask_job *job)
+{
+    pthread_mutex_lock(&p->lock);
+    int last = --job->users == 0;
+    pthread_mutex_unlock(&p->lock);
+    if (last)
+        queue_push(&p->free_masks, job);
+}
+
 static void *writer_main(void *arg)
 {
     pipeline *p = arg;
     mask_job *job;
     while ((job = queue_pop(&p->write_queue)) != NULL) {
-        pthread_mutex_lock(&p->lock);
-        int failed = p->write_status != 0;
-        pthread_mutex_unlock(&p->lock);
-        if (!failed) {
+        if (!write_failed(p)) {
             char err[512] = "";
             int status = p->cfg.write(p->cfg.write_ctx, job->mask, job->number,
                                       err, sizeof err);
-            if (status != 0) {
-                pthread_mutex_lock(&p->lock);
-                if (p->write_status == 0) {
-                    p->write_status = status;
-                    snprintf(p->write_error, sizeof p->write_error, "%s", err);
-                }
-                pthread_mutex_unlock(&p->lock);
-            }
+            if (status != 0)
+                record_write_failure(p, status, err);
         }
-        queue_push(&p->free_masks, job);
+        job_done(p, job);
+    }
+    return NULL;
+}
+
+/* The ordered outputs: one thread, so masks reach them in frame order. */
+static void *stream_main(void *arg)
+{
+    pipeline *p = arg;
+    mask_job *job;
+    while ((job = queue_pop(&p->stream_queue)) != NULL) {
+        if (!write_failed(p)) {
+            char err[512] = "";
+            int status = p->cfg.stream(p->cfg.stream_ctx, job->mask, job->frame,
+                                       job->number, err, sizeof err);
+            if (status != 0)
+                record_write_failure(p, status, err);
+        }
+        job_done(p, job);
     }
     return NULL;
 }
@@ -196,21 +234,27 @@ static void free_buffers(pipeline *p)
 {
     for (int i = 0; i < FRAME_SLOTS; i++)
         free(p->frames[i].pixels);
-    for (int i = 0; p->jobs && i < p->job_count; i++)
+    for (int i = 0; p->jobs && i < p->job_count; i++) {
         free(p->jobs[i].mask);
+        free(p->jobs[i].frame);
+    }
     free(p->jobs);
     free(p->writers);
     queue_destroy(&p->free_frames);
     queue_destroy(&p->ready_frames);
     queue_destroy(&p->free_masks);
     queue_destroy(&p->write_queue);
+    queue_destroy(&p->stream_queue);
     pthread_mutex_destroy(&p->lock);
     free(p);
 }
 
 static int alloc_buffers(pipeline *p)
 {
-    size_t frame_bytes = (size_t)p->width * p->height * p->channels;
+    /* Rows as the source wants them, to decode straight into the slots
+     * (64-byte aligned, on huge pages: see frame_source_alloc). */
+    size_t stride = (size_t)frame_source_stride(p->cfg.src);
+    size_t frame_bytes = stride * (size_t)p->height;
     size_t mask_bytes = (size_t)p->width * p->height;
     /* Masks: one being filled, one per writer being written, and as many
      * again queued so the model never waits for a slow write. */
@@ -219,19 +263,23 @@ static int alloc_buffers(pipeline *p)
     p->writers = calloc((size_t)p->cfg.writers, sizeof(pthread_t));
     if (!p->jobs || !p->writers ||
         queue_init(&p->free_frames, FRAME_SLOTS) || queue_init(&p->ready_frames, FRAME_SLOTS) ||
-        queue_init(&p->free_masks, p->job_count) || queue_init(&p->write_queue, p->job_count))
+        queue_init(&p->free_masks, p->job_count) || queue_init(&p->write_queue, p->job_count) ||
+        queue_init(&p->stream_queue, p->job_count))
         return -1;
     for (int i = 0; i < FRAME_SLOTS; i++) {
-        p->frames[i].pixels = malloc(frame_bytes);
+        p->frames[i].pixels = frame_source_alloc(frame_bytes);
         if (!p->frames[i].pixels)
             return -1;
         p->frames[i].frame.data = p->frames[i].pixels;
-        p->frames[i].frame.stride = (ptrdiff_t)p->width * p->channels;
+        p->frames[i].frame.stride = (ptrdiff_t)stride;
         queue_push(&p->free_frames, &p->frames[i]);
     }
     for (int i = 0; i < p->job_count; i++) {
-        p->jobs[i].mask = malloc(mask_bytes);
+        p->jobs[i].mask = frame_source_alloc(mask_bytes);
         if (!p->jobs[i].mask)
+            return -1;
+        if (p->cfg.stream && p->cfg.stream_frames &&
+            !(p->jobs[i].frame = malloc(frame_bytes)))
             return -1;
         queue_push(&p->free_masks, &p->jobs[i]);
     }
@@ -246,8 +294,8 @@ pipeline *pipeline_start(const pipeline_config *config, char *err, size_t errlen
         return NULL;
     }
     p->cfg = *config;
-    if (p->cfg.writers < 1)
-        p->cfg.writers = 1;
+    if (p->cfg.writers < 1 || !p->cfg.write)
+        p->cfg.writers = 1; /* sizes the mask buffers; threads only with write */
     p->width = frame_source_width(config->src);
     p->height = frame_source_height(config->src);
     p->channels = frame_source_channels(config->src);
@@ -263,12 +311,15 @@ pipeline *pipeline_start(const pipeline_config *config, char *err, size_t errlen
         return NULL;
     }
     p->reader_started = 1;
-    for (int i = 0; i < p->cfg.writers; i++) {
+    for (int i = 0; p->cfg.write && i < p->cfg.writers; i++) {
         if (pthread_create(&p->writers[i], NULL, writer_main, p) != 0)
             break;
         p->writers_started++;
     }
-    if (p->writers_started == 0) {
+    if (p->cfg.stream && pthread_create(&p->streamer, NULL, stream_main, p) == 0)
+        p->streamer_started = 1;
+    if ((p->cfg.write && p->writers_started == 0) ||
+        (p->cfg.stream && !p->streamer_started)) {
         snprintf(err, errlen, "cannot start a writer thread");
         pipeline_finish(p, NULL, 0);
         return NULL;
@@ -301,7 +352,8 @@ uint8_t *pipeline_mask_buffer(pipeline *p)
     return job ? job->mask : NULL;
 }
 
-int pipeline_write(pipeline *p, uint8_t *mask, long number)
+int pipeline_write(pipeline *p, uint8_t *mask, long number,
+                   const pipeline_frame *frame)
 {
     mask_job *job = NULL;
     for (int i = 0; i < p->job_count && !job; i++)
@@ -317,7 +369,20 @@ int pipeline_write(pipeline *p, uint8_t *mask, long number)
         return status;
     }
     job->number = number;
-    queue_push(&p->write_queue, job);
+    if (job->frame && frame) {
+        size_t row = (size_t)p->width * p->channels;
+        for (int y = 0; y < p->height; y++)
+            memcpy(job->frame + row * y, frame->data + frame->stride * y, row);
+    }
+    job->users = (p->cfg.write != NULL) + (p->cfg.stream != NULL);
+    if (job->users == 0) { /* nothing to write (--show alone) */
+        queue_push(&p->free_masks, job);
+        return 0;
+    }
+    if (p->cfg.write)
+        queue_push(&p->write_queue, job);
+    if (p->cfg.stream)
+        queue_push(&p->stream_queue, job);
     return 0;
 }
 
@@ -337,8 +402,11 @@ int pipeline_finish(pipeline *p, char *err, size_t errlen)
     if (p->reader_started)
         pthread_join(p->reader, NULL);
     queue_close(&p->write_queue); /* writers drain what is queued, then end */
+    queue_close(&p->stream_queue);
     for (int i = 0; i < p->writers_started; i++)
         pthread_join(p->writers[i], NULL);
+    if (p->streamer_started)
+        pthread_join(p->streamer, NULL);
     int status = p->write_status;
     if (status != 0 && err)
         snprintf(err, errlen, "%s", p->write_error);

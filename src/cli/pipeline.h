@@ -4,8 +4,10 @@
  * A reader thread decodes frames ahead into a few frame buffers; the caller
  * (the main thread, which also owns the model and any preview window) takes
  * them in order; writer threads encode and write the masks the caller hands
- * back. Buffers are recycled through bounded queues, so memory stays flat
- * however long the input is.
+ * back, and one stream thread hands every mask, in frame order, to the
+ * outputs that are one stream (raw masks on stdout, videos, blob lists).
+ * Buffers are recycled through bounded queues, so memory stays flat however
+ * long the input is.
  */
 #ifndef BGSUB_PIPELINE_H
 #define BGSUB_PIPELINE_H
@@ -22,12 +24,23 @@ typedef struct pipeline pipeline;
 typedef int (*mask_writer)(void *ctx, const uint8_t *mask, long number,
                            char *err, size_t errlen);
 
+/* Takes one mask for the ordered outputs; returns 0, or an exit status with
+ * a one-line message in err. Called on the stream thread, frame after frame
+ * in the order they were read. frame is the input frame (width·channels
+ * bytes a row, packed) when the config asks for it, else NULL. */
+typedef int (*stream_writer)(void *ctx, const uint8_t *mask,
+                             const uint8_t *frame, long number, char *err,
+                             size_t errlen);
+
 typedef struct pipeline_config {
     frame_source *src;     /* opened; read only by the reader thread       */
     long max_frames;       /* stop after this many frames, 0 = all          */
-    int writers;           /* writer threads (>= 1)                         */
-    mask_writer write;
+    int writers;           /* writer threads (>= 1; none if write is NULL)  */
+    mask_writer write;     /* per-mask files (PNG), any order; or NULL      */
     void *write_ctx;
+    stream_writer stream;  /* ordered outputs on one thread; or NULL        */
+    void *stream_ctx;
+    int stream_frames;     /* give stream the input frame too (a copy)      */
 } pipeline_config;
 
 typedef struct pipeline_frame {
@@ -49,9 +62,11 @@ void pipeline_release(pipeline *p, pipeline_frame *frame);
 
 /* A free mask buffer (width·height bytes), waiting if all are queued. */
 uint8_t *pipeline_mask_buffer(pipeline *p);
-/* Queues a filled mask for writing as frame number. Returns 0, or the exit
- * status of an earlier failed write (the mask is then dropped). */
-int pipeline_write(pipeline *p, uint8_t *mask, long number);
+/* Queues a filled mask for writing as frame number; frame is the input it
+ * came from (copied when the stream writer wants frames). Returns 0, or the
+ * exit status of an earlier failed write (the mask is then dropped). */
+int pipeline_write(pipeline *p, uint8_t *mask, long number,
+                   const pipeline_frame *frame);
 
 /* Asks the reader to stop early (interrupted); frames already decoded are
  * dropped, masks already queued are still written. */

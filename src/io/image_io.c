@@ -10,6 +10,7 @@
  * function that calls setjmp: nothing the error path needs lives in a local
  * variable that changes after setjmp.
  */
+#include "io/io_util.h"
 #include "io/image_io.h"
 
 #include <errno.h>
@@ -28,23 +29,6 @@
 #include <png.h>
 #include <zlib.h>
 
-/* Formats a one-line "path: reason" message into err; returns -1 so that
- * callers can write `return fail(...)`. */
-static int fail(char *err, size_t errlen, const char *path, const char *fmt,
-                ...)
-{
-    if (!err || errlen == 0)
-        return -1;
-    int n = snprintf(err, errlen, "%s: ", path);
-    if (n < 0 || (size_t)n >= errlen)
-        return -1;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err + n, errlen - (size_t)n, fmt, ap);
-    va_end(ap);
-    return -1;
-}
-
 static int too_many_pixels(long long width, long long height)
 {
     return width * height > IMAGE_MAX_PIXELS;
@@ -53,7 +37,7 @@ static int too_many_pixels(long long width, long long height)
 static int fail_too_large(char *err, size_t errlen, const char *path,
                           long long width, long long height)
 {
-    return fail(err, errlen, path,
+    return io_fail(err, errlen, path,
                 "image too large: %lld x %lld pixels (limit %ld)", width,
                 height, (long)IMAGE_MAX_PIXELS);
 }
@@ -63,14 +47,14 @@ int image_alloc(image *img, int width, int height, int channels, char *err,
 {
     memset(img, 0, sizeof(*img));
     if (width <= 0 || height <= 0 || (channels != 1 && channels != 3))
-        return fail(err, errlen, "image", "bad size %d x %d x %d", width,
+        return io_fail(err, errlen, "image", "bad size %d x %d x %d", width,
                     height, channels);
     if (too_many_pixels(width, height))
         return fail_too_large(err, errlen, "image", width, height);
     ptrdiff_t stride = (ptrdiff_t)width * channels;
     img->data = calloc((size_t)height, (size_t)stride);
     if (!img->data)
-        return fail(err, errlen, "image", "out of memory for %d x %d pixels",
+        return io_fail(err, errlen, "image", "out of memory for %d x %d pixels",
                     width, height);
     img->width = width;
     img->height = height;
@@ -107,7 +91,7 @@ static int convert_channels(image *img, int channels, const char *path,
         return 0;
     image out;
     if (image_alloc(&out, img->width, img->height, channels, err, errlen) < 0)
-        return fail(err, errlen, path, "out of memory");
+        return io_fail(err, errlen, path, "out of memory");
     for (int y = 0; y < img->height; y++) {
         const uint8_t *in = img->data + y * img->stride;
         uint8_t *o = out.data + y * out.stride;
@@ -221,7 +205,7 @@ static int png_decode(png_job *job, image *img, char *err, size_t errlen,
                       const char *path)
 {
     if (setjmp(png_jmpbuf(job->png)))
-        return fail(err, errlen, path, "bad PNG: %s", job->message);
+        return io_fail(err, errlen, path, "bad PNG: %s", job->message);
     png_set_read_fn(job->png, job, png_read_from_memory);
 #ifdef PNG_HANDLE_AS_UNKNOWN_SUPPORTED
     /* Metadata chunks (text, ICC profile, ...) are skipped unread: nothing
@@ -248,12 +232,12 @@ static int png_decode(png_job *job, image *img, char *err, size_t errlen,
     if ((channels != 1 && channels != 3) ||
         png_get_bit_depth(job->png, job->info) != 8 ||
         png_get_rowbytes(job->png, job->info) != (size_t)width * channels)
-        return fail(err, errlen, path, "unsupported PNG pixel layout");
+        return io_fail(err, errlen, path, "unsupported PNG pixel layout");
     if (image_alloc(img, (int)width, (int)height, channels, err, errlen) < 0)
-        return fail(err, errlen, path, "out of memory");
+        return io_fail(err, errlen, path, "out of memory");
     job->rows = malloc(sizeof(*job->rows) * height);
     if (!job->rows)
-        return fail(err, errlen, path, "out of memory");
+        return io_fail(err, errlen, path, "out of memory");
     for (png_uint_32 y = 0; y < height; y++)
         job->rows[y] = img->data + y * img->stride;
     png_read_image(job->png, job->rows);
@@ -272,7 +256,7 @@ static int load_png(const uint8_t *data, size_t size, const char *path,
         job.info = png_create_info_struct(job.png);
     int result = -1;
     if (!job.png || !job.info)
-        fail(err, errlen, path, "out of memory");
+        io_fail(err, errlen, path, "out of memory");
     else
         result = png_decode(&job, img, err, errlen, path);
     png_destroy_read_struct(&job.png, &job.info, NULL);
@@ -349,7 +333,7 @@ static int jpeg_decode(jpeg_job *job, const uint8_t *data, size_t size,
 {
     struct jpeg_decompress_struct *cinfo = &job->cinfo;
     if (setjmp(job->jump))
-        return fail(err, errlen, path, "bad JPEG: %s", job->message);
+        return io_fail(err, errlen, path, "bad JPEG: %s", job->message);
     jpeg_mem_src(cinfo, data, (unsigned long)size);
     job->progress.progress_monitor = jpeg_on_progress;
     cinfo->progress = &job->progress;
@@ -359,7 +343,7 @@ static int jpeg_decode(jpeg_job *job, const uint8_t *data, size_t size,
                               cinfo->image_height);
     J_COLOR_SPACE space = cinfo->jpeg_color_space;
     if (space == JCS_CMYK || space == JCS_YCCK)
-        return fail(err, errlen, path, "CMYK JPEG images are not supported");
+        return io_fail(err, errlen, path, "CMYK JPEG images are not supported");
     *content_is_gray = space == JCS_GRAYSCALE;
     /* The Y plane of a YCbCr JPEG already is the BT.601 luma: taking it
      * directly skips chroma upsampling and colour conversion. */
@@ -369,7 +353,7 @@ static int jpeg_decode(jpeg_job *job, const uint8_t *data, size_t size,
     jpeg_start_decompress(cinfo);
     if (image_alloc(img, (int)cinfo->output_width, (int)cinfo->output_height,
                     cinfo->output_components, err, errlen) < 0)
-        return fail(err, errlen, path, "out of memory");
+        return io_fail(err, errlen, path, "out of memory");
     while (cinfo->output_scanline < cinfo->output_height) {
         JSAMPROW row = img->data + cinfo->output_scanline * img->stride;
         jpeg_read_scanlines(cinfo, &row, 1);
@@ -384,14 +368,14 @@ static int load_jpeg(const uint8_t *data, size_t size, const char *path,
 {
     jpeg_job *job = calloc(1, sizeof(*job));
     if (!job)
-        return fail(err, errlen, path, "out of memory");
+        return io_fail(err, errlen, path, "out of memory");
     job->cinfo.err = jpeg_std_error(&job->errmgr);
     job->errmgr.error_exit = jpeg_on_error;
     job->errmgr.emit_message = jpeg_on_message;
     int result = -1;
     if (setjmp(job->jump)) {
         /* jpeg_create_decompress itself failed (out of memory). */
-        fail(err, errlen, path, "bad JPEG: %s", job->message);
+        io_fail(err, errlen, path, "bad JPEG: %s", job->message);
     } else {
         jpeg_create_decompress(&job->cinfo);
         result = jpeg_decode(job, data, size, want, img, content_is_gray,
@@ -445,10 +429,10 @@ static int bmp_read_header(const uint8_t *data, size_t size, bmp_header *h,
     size_t got = size < sizeof(b) ? size : sizeof(b);
     memcpy(b, data, got);
     if (got < 54)
-        return fail(err, errlen, path, "truncated BMP header");
+        return io_fail(err, errlen, path, "truncated BMP header");
     uint32_t info_size = read_le32(b + 14);
     if (info_size < 40)
-        return fail(err, errlen, path,
+        return io_fail(err, errlen, path,
                     "unsupported BMP header (%u bytes, need 40 or more)",
                     info_size);
     int32_t width = (int32_t)read_le32(b + 18);
@@ -458,18 +442,18 @@ static int bmp_read_header(const uint8_t *data, size_t size, bmp_header *h,
     uint32_t colors = read_le32(b + 46);
     long long abs_height = height < 0 ? -(long long)height : height;
     if (width <= 0 || height == 0)
-        return fail(err, errlen, path, "bad BMP size %d x %d", width, height);
+        return io_fail(err, errlen, path, "bad BMP size %d x %d", width, height);
     if (too_many_pixels(width, abs_height))
         return fail_too_large(err, errlen, path, width, abs_height);
     int plain = compression == 0;
     int bgrx_fields = compression == 3 && bits == 32 && got == sizeof(b) &&
                       bmp_masks_are_bgrx(b + 54);
     if (!((bits == 8 || bits == 24 || bits == 32) && plain) && !bgrx_fields)
-        return fail(err, errlen, path,
+        return io_fail(err, errlen, path,
                     "unsupported BMP: %d bits per pixel, compression %u",
                     bits, compression);
     if (bits == 8 && colors > 256)
-        return fail(err, errlen, path, "bad BMP palette size %u", colors);
+        return io_fail(err, errlen, path, "bad BMP palette size %u", colors);
     h->pixel_offset = read_le32(b + 10);
     h->width = width;
     h->height = (int)abs_height;
@@ -488,7 +472,7 @@ static int bmp_read_palette(const uint8_t *data, size_t size,
 {
     size_t bytes = (size_t)h->colors * 4;
     if (h->palette_offset > size || bytes > size - h->palette_offset)
-        return fail(err, errlen, path, "truncated BMP palette");
+        return io_fail(err, errlen, path, "truncated BMP palette");
     const uint8_t *bgrx = data + h->palette_offset;
     memset(rgb, 0, 256 * 3);
     *is_gray = 1;
@@ -540,9 +524,9 @@ static int load_bmp(const uint8_t *data, size_t size, const char *path,
     /* Checked before allocating: the pixel rows must all be in the file. */
     if (h.pixel_offset > size ||
         (size - h.pixel_offset) / row_bytes < (size_t)h.height)
-        return fail(err, errlen, path, "truncated BMP data");
+        return io_fail(err, errlen, path, "truncated BMP data");
     if (image_alloc(img, h.width, h.height, channels, err, errlen) < 0)
-        return fail(err, errlen, path, "out of memory");
+        return io_fail(err, errlen, path, "out of memory");
     const uint8_t *row = data + h.pixel_offset;
     for (int r = 0; r < h.height; r++, row += row_bytes) {
         int y = h.top_down ? r : h.height - 1 - r;
@@ -580,11 +564,11 @@ static int fail_unknown_format(const uint8_t *m, size_t n, const char *path,
                                char *err, size_t errlen)
 {
     if (n == 0)
-        return fail(err, errlen, path, "empty file");
+        return io_fail(err, errlen, path, "empty file");
     if (n == 1)
-        return fail(err, errlen, path,
+        return io_fail(err, errlen, path,
                     "not a PNG, JPEG or BMP image: starts with 0x%02x", m[0]);
-    return fail(err, errlen, path,
+    return io_fail(err, errlen, path,
                 "not a PNG, JPEG or BMP image: starts with 0x%02x 0x%02x",
                 m[0], m[1]);
 }
@@ -613,10 +597,10 @@ int image_load_memory(const uint8_t *data, size_t size, const char *name,
     if (!name)
         name = "(memory)";
     if (want_channels != 0 && want_channels != 1 && want_channels != 3)
-        return fail(err, errlen, name, "cannot deliver %d channels",
+        return io_fail(err, errlen, name, "cannot deliver %d channels",
                     want_channels);
     if (!data && size > 0)
-        return fail(err, errlen, name, "no data");
+        return io_fail(err, errlen, name, "no data");
     int content_is_gray = 0;
     if (decode_memory(data, size, name, want_channels, out, &content_is_gray,
                       err, errlen) < 0)
@@ -636,7 +620,7 @@ int image_load_memory(const uint8_t *data, size_t size, const char *name,
 
 static int fail_too_large_file(const char *path, char *err, size_t errlen)
 {
-    return fail(err, errlen, path, "file too large for an image (over %zu MB)",
+    return io_fail(err, errlen, path, "file too large for an image (over %zu MB)",
                 IMAGE_MAX_FILE_BYTES >> 20);
 }
 
@@ -658,7 +642,7 @@ static int read_whole_file(FILE *file, const char *path, uint8_t **data,
     }
     uint8_t *buf = malloc(capacity);
     if (!buf)
-        return fail(err, errlen, path, "out of memory");
+        return io_fail(err, errlen, path, "out of memory");
     memcpy(buf, magic, n);
     while (!whole && !ferror(file)) {
         n += fread(buf + n, 1, capacity - n, file);
@@ -670,7 +654,7 @@ static int read_whole_file(FILE *file, const char *path, uint8_t **data,
         if (!bigger) {
             free(buf);
             return capacity < IMAGE_MAX_FILE_BYTES
-                       ? fail(err, errlen, path, "out of memory")
+                       ? io_fail(err, errlen, path, "out of memory")
                        : fail_too_large_file(path, err, errlen);
         }
         buf = bigger;
@@ -679,7 +663,7 @@ static int read_whole_file(FILE *file, const char *path, uint8_t **data,
     if (ferror(file)) {
         int saved = errno;
         free(buf);
-        return fail(err, errlen, path, "read error: %s", strerror(saved));
+        return io_fail(err, errlen, path, "read error: %s", strerror(saved));
     }
     *data = buf;
     *size = n;
@@ -691,11 +675,11 @@ int image_load(const char *path, int want_channels, image *out, char *err,
 {
     memset(out, 0, sizeof(*out));
     if (want_channels != 0 && want_channels != 1 && want_channels != 3)
-        return fail(err, errlen, path, "cannot deliver %d channels",
+        return io_fail(err, errlen, path, "cannot deliver %d channels",
                     want_channels);
     FILE *file = fopen(path, "rb");
     if (!file)
-        return fail(err, errlen, path, "cannot open: %s", strerror(errno));
+        return io_fail(err, errlen, path, "cannot open: %s", strerror(errno));
     uint8_t *data = NULL;
     size_t size = 0;
     int result = read_whole_file(file, path, &data, &size, err, errlen);
@@ -798,20 +782,15 @@ static int png_write_stream(FILE *file, const uint8_t *data, int width,
  * (mkstemp creates files readable by the owner only). */
 static FILE *open_temp_beside(const char *path, char **temp_path)
 {
-    static atomic_uint counter;
-    const char *slash = strrchr(path, '/');
-    int dir_len = slash ? (int)(slash - path + 1) : 0;
-    const char *base = slash ? slash + 1 : path;
-    size_t size = strlen(path) + 64;
-    char *name = malloc(size);
-    if (!name)
-        return NULL;
     for (int attempt = 0; attempt < 1000; attempt++) {
-        snprintf(name, size, "%.*s.%s.tmp.%ld.%u", dir_len, path, base,
-                 (long)getpid(), atomic_fetch_add(&counter, 1));
+        char *name = io_temp_name_beside(path);
+        if (!name)
+            return NULL;
         int fd = open(name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-        if (fd < 0 && errno == EEXIST)
+        if (fd < 0 && errno == EEXIST) {
+            free(name);
             continue;
+        }
         FILE *file = fd < 0 ? NULL : fdopen(fd, "wb");
         if (!file) {
             int saved = errno;
@@ -819,13 +798,13 @@ static FILE *open_temp_beside(const char *path, char **temp_path)
                 close(fd);
                 unlink(name);
             }
+            free(name);
             errno = saved;
-            break;
+            return NULL;
         }
         *temp_path = name;
         return file;
     }
-    free(name);
     return NULL;
 }
 
@@ -834,17 +813,17 @@ static int check_save_args(const char *path, const uint8_t *data, int width,
                            int compression, char *err, size_t errlen)
 {
     if (!path || !*path)
-        return fail(err, errlen, "\"\"", "empty file name");
+        return io_fail(err, errlen, "\"\"", "empty file name");
     if (!data || width <= 0 || height <= 0 || (channels != 1 && channels != 3))
-        return fail(err, errlen, path, "cannot save a %d x %d x %d image",
+        return io_fail(err, errlen, path, "cannot save a %d x %d x %d image",
                     width, height, channels);
     if (too_many_pixels(width, height))
         return fail_too_large(err, errlen, path, width, height);
     if (stride < (ptrdiff_t)width * channels)
-        return fail(err, errlen, path, "row stride %td shorter than a row",
+        return io_fail(err, errlen, path, "row stride %td shorter than a row",
                     stride);
     if (compression < 0 || compression > 9)
-        return fail(err, errlen, path, "compression %d not in 0..9",
+        return io_fail(err, errlen, path, "compression %d not in 0..9",
                     compression);
     return 0;
 }
@@ -857,9 +836,14 @@ int image_save_png(const char *path, const uint8_t *data, int width,
                         compression, err, errlen) < 0)
         return -1;
     char *temp = NULL;
-    FILE *file = open_temp_beside(path, &temp);
+    struct stat st;
+    /* A device or FIFO (/dev/null, a pipe) is written to, never renamed
+     * over: as root a rename would replace /dev/null itself. */
+    int in_place = stat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode);
+    FILE *file = in_place ? fopen(path, "wb") : open_temp_beside(path, &temp);
     if (!file)
-        return fail(err, errlen, path, "cannot create temporary file: %s",
+        return io_fail(err, errlen, path, in_place ? "cannot open: %s"
+                                                : "cannot create temporary file: %s",
                     strerror(errno));
     char message[200] = "";
     int result = png_write_stream(file, data, width, height, channels, stride,
@@ -873,14 +857,15 @@ int image_save_png(const char *path, const uint8_t *data, int width,
         snprintf(message, sizeof(message), "write error: %s", strerror(errno));
         result = -1;
     }
-    if (result == 0 && rename(temp, path) != 0) {
+    if (result == 0 && temp && rename(temp, path) != 0) {
         snprintf(message, sizeof(message), "cannot rename %s into place: %s",
                  temp, strerror(errno));
         result = -1;
     }
     if (result < 0) {
-        unlink(temp);
-        fail(err, errlen, path, "%s", message);
+        if (temp)
+            unlink(temp);
+        io_fail(err, errlen, path, "%s", message);
     }
     free(temp);
     return result;

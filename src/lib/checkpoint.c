@@ -10,10 +10,13 @@
 #include <stdlib.h>
 
 #define MAGIC "BGSUBMDL"
-#define FORMAT_VERSION 1u
-/* magic, version, width, height, channels, components, learning_frames,
- * 7 float parameters, frames (u64), state bytes (u64) */
-#define HEADER_BYTES (8 + 4 * 6 + 4 * 7 + 8 + 8)
+#define FORMAT_VERSION 2u
+/* magic, version, width, height, channels, parameter count, every
+ * parameter as a double in bgs_param order, four counters (u64: frames,
+ * frames since the start-up schedule began, blank frames left, global
+ * changes), state bytes (u64). Format 1 held only the first nine
+ * parameters and one counter. */
+#define HEADER_BYTES (8 + 4 * 5 + 8 * BGS_PARAM_COUNT + 8 * 4 + 8)
 #define CHECKSUM_BYTES 8
 
 static uint64_t fnv1a(const uint8_t *p, size_t n)
@@ -40,11 +43,11 @@ static uint8_t *put_u64(uint8_t *p, uint64_t v)
     return p;
 }
 
-static uint8_t *put_f32(uint8_t *p, float f)
+static uint8_t *put_f64(uint8_t *p, double d)
 {
-    uint32_t v;
-    memcpy(&v, &f, sizeof v);
-    return put_u32(p, v);
+    uint64_t v;
+    memcpy(&v, &d, sizeof v);
+    return put_u64(p, v);
 }
 
 static uint32_t get_u32(const uint8_t **p)
@@ -65,12 +68,12 @@ static uint64_t get_u64(const uint8_t **p)
     return v;
 }
 
-static float get_f32(const uint8_t **p)
+static double get_f64(const uint8_t **p)
 {
-    uint32_t v = get_u32(p);
-    float f;
-    memcpy(&f, &v, sizeof f);
-    return f;
+    uint64_t v = get_u64(p);
+    double d;
+    memcpy(&d, &v, sizeof d);
+    return d;
 }
 
 /* The state is the blocks of every row, padding lanes included. */
@@ -99,16 +102,13 @@ bgs_status bgs_model_checkpoint(const bgs_model *m, uint8_t *buf, size_t size)
     o = put_u32(o, (uint32_t)bgs_model_width(m));
     o = put_u32(o, (uint32_t)bgs_model_height(m));
     o = put_u32(o, (uint32_t)bgs_model_channels(m));
-    o = put_u32(o, (uint32_t)p.components);
-    o = put_u32(o, (uint32_t)p.learning_frames);
-    o = put_f32(o, p.alpha);
-    o = put_f32(o, p.bg_ratio);
-    o = put_f32(o, p.match_sigmas);
-    o = put_f32(o, p.var_init);
-    o = put_f32(o, p.var_min);
-    o = put_f32(o, p.var_max);
-    o = put_f32(o, p.weight_init);
-    o = put_u64(o, (uint64_t)bgs_model_frame_count(m));
+    o = put_u32(o, (uint32_t)BGS_PARAM_COUNT);
+    for (int key = 0; key < BGS_PARAM_COUNT; key++)
+        o = put_f64(o, bgs_params_get(&p, (bgs_param)key));
+    long counters[4];
+    model_get_counters(m, &counters[0], &counters[1], &counters[2], &counters[3]);
+    for (int i = 0; i < 4; i++)
+        o = put_u64(o, (uint64_t)counters[i]);
     size_t n = state_values(m);
     o = put_u64(o, (uint64_t)n * 2);
     const uint16_t *state = model_state(m);
@@ -160,21 +160,23 @@ bgs_model *bgs_model_restore(const uint8_t *buf, size_t size)
     }
     uint32_t width = get_u32(&in), height = get_u32(&in);
     uint32_t channels = get_u32(&in);
+    if (get_u32(&in) != BGS_PARAM_COUNT) {
+        bgs_set_error("model checkpoint holds another set of parameters");
+        return NULL;
+    }
     bgs_params p;
-    p.components = (int)get_u32(&in);
-    p.learning_frames = (int)get_u32(&in);
-    p.alpha = get_f32(&in);
-    p.bg_ratio = get_f32(&in);
-    p.match_sigmas = get_f32(&in);
-    p.var_init = get_f32(&in);
-    p.var_min = get_f32(&in);
-    p.var_max = get_f32(&in);
-    p.weight_init = get_f32(&in);
-    uint64_t frames = get_u64(&in);
+    bgs_params_default(&p);
+    for (int key = 0; key < BGS_PARAM_COUNT; key++)
+        if (bgs_params_set(&p, (bgs_param)key, get_f64(&in)) != BGS_OK)
+            return NULL; /* the parameter and its bounds are in the error */
+    uint64_t counters[4];
+    for (int i = 0; i < 4; i++)
+        counters[i] = get_u64(&in);
     uint64_t state_bytes = get_u64(&in);
-    if (width > 65536 || height > 65536 || p.components > BGS_MAX_COMPONENTS ||
-        p.components < 1 || frames > (uint64_t)LONG_MAX) {
-        bgs_set_error("model checkpoint holds impossible sizes");
+    if (width > 65536 || height > 65536 || counters[0] > (uint64_t)LONG_MAX ||
+        counters[1] > counters[0] || counters[2] > counters[0] ||
+        counters[3] > counters[0]) {
+        bgs_set_error("model checkpoint holds impossible sizes or counters");
         return NULL;
     }
     /* Check the size the header implies against the bytes there before
@@ -198,6 +200,7 @@ bgs_model *bgs_model_restore(const uint8_t *buf, size_t size)
         bgs_set_error("model checkpoint holds invalid values (variance or mean)");
         return NULL;
     }
-    model_set_frame_count(m, (long)frames);
+    model_set_counters(m, (long)counters[0], (long)counters[1], (long)counters[2],
+                       (long)counters[3]);
     return m;
 }

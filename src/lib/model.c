@@ -8,9 +8,11 @@
  */
 #include "lib/model_impl.h"
 #include "lib/pool.h"
+#include "lib/postproc.h"
 
 #include <math.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 struct bgs_model {
@@ -18,10 +20,23 @@ struct bgs_model {
     int height;
     bgs_params params;
     long frames;            /* frames applied so far */
+    long startup;           /* frames since the start-up schedule (re)began */
+    long blank_left;        /* blank-mask frames left after a global change */
+    long relearns;          /* global changes re-learnt from */
+    int relearning;         /* the last frame was a global change or blank */
     uint16_t *state;        /* height · blocks_per_row blocks */
+    /* Region of interest, NULL for the whole frame: a copy of the caller's
+     * bytes (0 = outside), the block coverage (BLOCK_*) per block, and the
+     * number of pixels inside. */
+    uint8_t *roi;
+    uint8_t *roi_blocks;
+    long roi_pixels;
     bgs_kernel kernel;      /* the kernel in use (never AUTO) */
     model_row_fn row_fn;
     task_pool *pool;        /* NULL until more than one thread is asked for */
+    bgs_postproc *postproc; /* mask clean-up workspace, made on first use */
+    long *foreground;       /* per-part counts of the last frame */
+    int foreground_parts;
 };
 
 /* ------------------------------------------------------------------------ */
@@ -98,6 +113,42 @@ static int background_count(const pixel_model *px, int K, float bg_ratio)
             return k + 1;
     }
     return K;
+}
+
+/*
+ * Cast shadow (Horprasert et al.; the test of OpenCV's MOG2): against one of
+ * the background components, in rank order, the pixel's brightness ratio
+ * a = (x·μ)/(μ·μ) lies in [lo, hi] and the colour distortion |x - aμ|² is
+ * below λs²·C·σ²·a² (the match rule's per-channel RMS distance, scaled by the
+ * darkening).
+ */
+static int is_shadow(const pixel_model *px, int K, int C, const float x[3],
+                     const frame_rates *r)
+{
+    float weight_sum = 0.0f;
+    for (int k = 0; k < K && px->weight[k] > 0.0f; k++) {
+        float xm = 0.0f, mm = 0.0f;
+        for (int c = 0; c < C; c++) {
+            xm += x[c] * px->mean[k][c];
+            mm += px->mean[k][c] * px->mean[k][c];
+        }
+        if (mm > 0.0f) {
+            float a = xm / mm;
+            if (a >= r->shadow_lo && a <= r->shadow_hi) {
+                float d2 = 0.0f;
+                for (int c = 0; c < C; c++) {
+                    float d = a * px->mean[k][c] - x[c];
+                    d2 += d * d;
+                }
+                if (d2 < r->shadow_limit * px->var[k] * a * a)
+                    return 1;
+            }
+        }
+        weight_sum += px->weight[k];
+        if (weight_sum > r->bg_ratio)
+            break;
+    }
+    return 0;
 }
 
 static float clampf(float v, float lo, float hi)
@@ -316,6 +367,26 @@ static void clear_state(bgs_model *m)
         }
 }
 
+/* The state of a large model starts on a 2 MB boundary and, on Linux, asks
+ * for transparent huge pages: every frame streams through all of it, and
+ * with 4 KB pages TLB misses cost about a quarter of the time of a 1080p
+ * frame, and creating the model faulted in 15 000 pages (0.4 s in a
+ * virtual machine) instead of 31. Freed with free(). */
+static uint16_t *alloc_state(size_t bytes)
+{
+#ifdef MADV_HUGEPAGE
+    const size_t huge = (size_t)2 << 20;
+    if (bytes >= 2 * huge) {
+        size_t rounded = (bytes + huge - 1) / huge * huge;
+        void *state = aligned_alloc(huge, rounded);
+        if (state)
+            madvise(state, rounded, MADV_HUGEPAGE); /* advice: may be refused */
+        return state;
+    }
+#endif
+    return malloc(bytes);
+}
+
 bgs_model *bgs_model_create(int width, int height, int channels,
                             const bgs_params *params)
 {
@@ -343,7 +414,7 @@ bgs_model *bgs_model_create(int width, int height, int channels,
     m->height = height;
     m->params = *params;
     size_t blocks = (size_t)height * m->shape.blocks_per_row;
-    m->state = malloc(blocks * m->shape.block_u16 * sizeof(uint16_t));
+    m->state = alloc_state(blocks * m->shape.block_u16 * sizeof(uint16_t));
     if (!m->state) {
         bgs_model_free(m);
         bgs_set_error("out of memory for a %dx%d model", width, height);
@@ -359,6 +430,10 @@ void bgs_model_free(bgs_model *m)
     if (!m)
         return;
     pool_free(m->pool);
+    bgs_postproc_free(m->postproc);
+    free(m->foreground);
+    free(m->roi);
+    free(m->roi_blocks);
     free(m->state);
     free(m);
 }
@@ -398,7 +473,7 @@ static frame_rates rates_for_frame(const bgs_model *m)
 {
     const bgs_params *p = &m->params;
     frame_rates r;
-    long n = m->frames + 1; /* this frame is the n-th */
+    long n = m->startup + 1; /* this frame is the n-th since (re)start */
     /* KaewTraKulPong & Bowden: until 1/n falls below α, learn at 1/n, which
      * makes each component the plain average of what it has seen. */
     float start_rate = 1.0f / (float)n;
@@ -411,9 +486,17 @@ static frame_rates rates_for_frame(const bgs_model *m)
     r.var_init = p->var_init;
     r.var_min = p->var_min;
     r.var_max = p->var_max;
-    r.detect = n > p->learning_frames;
+    r.detect = m->frames + 1 > p->learning_frames && m->blank_left == 0;
+    r.shadows = p->shadows && m->shape.channels == 3;
+    r.shadow_value = (uint8_t)p->shadow_value;
+    r.shadow_lo = p->shadow_min_brightness;
+    r.shadow_hi = p->shadow_max_brightness;
+    r.shadow_limit = p->shadow_chroma * p->shadow_chroma * (float)m->shape.channels;
     return r;
 }
+
+/* Region-of-interest coverage of a block of BLOCK pixels. */
+enum { BLOCK_OUTSIDE = 0, BLOCK_PARTLY = 1, BLOCK_INSIDE = 2 };
 
 typedef struct apply_job {
     bgs_model *model;
@@ -422,7 +505,99 @@ typedef struct apply_job {
     uint8_t *mask;
     ptrdiff_t mask_stride;
     frame_rates rates;
+    long *foreground;       /* pixels matching no background, per part */
 } apply_job;
+
+/* Runs the kernel over pixels [x0, x0 + width) of row y; x0 is a multiple of
+ * BLOCK. */
+static void run_kernel(const bgs_model *m, int y, int x0, int width,
+                       const apply_job *job)
+{
+    const model_shape *s = &m->shape;
+    model_shape part = *s;
+    part.width = width;
+    part.blocks_per_row = (width + BLOCK - 1) / BLOCK;
+    uint16_t *state = m->state +
+                      ((size_t)y * s->blocks_per_row + (size_t)(x0 / BLOCK)) * s->block_u16;
+    uint8_t *mask_row = job->mask ? job->mask + y * job->mask_stride + x0 : NULL;
+    m->row_fn(&part, state, job->frame + y * job->frame_stride + (size_t)x0 * s->channels,
+              mask_row, &job->rates);
+}
+
+/*
+ * A row under a region of interest: blocks wholly outside are skipped, runs
+ * of blocks wholly inside go to the kernel at once, and a block partly
+ * inside is run alone with the state of its outside lanes put back after.
+ */
+static void apply_row_roi(const bgs_model *m, int y, const apply_job *job)
+{
+    const model_shape *s = &m->shape;
+    const uint8_t *cover = m->roi_blocks + (size_t)y * s->blocks_per_row;
+    const uint8_t *inside = m->roi + (size_t)y * s->width;
+    uint16_t saved[BGS_MAX_COMPONENTS * 5 * BLOCK];
+    for (int b = 0; b < s->blocks_per_row;) {
+        if (cover[b] == BLOCK_OUTSIDE) {
+            b++;
+            continue;
+        }
+        int x0 = b * BLOCK;
+        if (cover[b] == BLOCK_INSIDE) {
+            int end = b;
+            while (end < s->blocks_per_row && cover[end] == BLOCK_INSIDE)
+                end++;
+            int x1 = end * BLOCK < s->width ? end * BLOCK : s->width;
+            run_kernel(m, y, x0, x1 - x0, job);
+            b = end;
+            continue;
+        }
+        uint16_t *block = m->state + ((size_t)y * s->blocks_per_row + b) * s->block_u16;
+        int lanes = s->width - x0 < BLOCK ? s->width - x0 : BLOCK;
+        memcpy(saved, block, s->block_u16 * sizeof *block);
+        run_kernel(m, y, x0, lanes, job);
+        for (int lane = 0; lane < lanes; lane++)
+            if (!inside[x0 + lane])
+                for (size_t f = 0; f < s->block_u16; f += BLOCK)
+                    block[f + lane] = saved[f + lane];
+        b++;
+    }
+}
+
+/* Foreground pixels of a row that are cast shadow get the shadow value.
+ * Runs on the updated state: a foreground pixel matched no background
+ * component, so those kept their means and variances, and the component
+ * made for the pixel ranks below them. Returns the row's foreground before
+ * the test: shadow or not, such a pixel matched no background component,
+ * and a global darkening is a global change too. */
+static long mark_shadows(const bgs_model *m, int y, const apply_job *job)
+{
+    const model_shape *s = &m->shape;
+    const int K = s->components, C = s->channels;
+    const uint8_t *row = job->frame + y * job->frame_stride;
+    uint8_t *mask_row = job->mask + y * job->mask_stride;
+    const uint16_t *state = m->state + (size_t)y * s->blocks_per_row * s->block_u16;
+    long foreground = 0;
+    pixel_model px;
+    for (int x = 0; x < s->width; x++) {
+        if (mask_row[x] != BGS_MASK_FOREGROUND)
+            continue;
+        float v[3];
+        for (int c = 0; c < C; c++)
+            v[c] = (float)row[(size_t)x * C + c];
+        unpack_pixel(s, state + (size_t)(x / BLOCK) * s->block_u16, x % BLOCK, &px);
+        if (is_shadow(&px, K, C, v, &job->rates))
+            mask_row[x] = job->rates.shadow_value;
+        foreground++;
+    }
+    return foreground;
+}
+
+static long count_foreground(const uint8_t *mask_row, int width)
+{
+    long n = 0;
+    for (int x = 0; x < width; x++)
+        n += mask_row[x] == BGS_MASK_FOREGROUND;
+    return n;
+}
 
 static void apply_stripe(void *ctx, int part, int parts)
 {
@@ -431,11 +606,42 @@ static void apply_stripe(void *ctx, int part, int parts)
     const model_shape *s = &m->shape;
     int y0 = (int)((long)m->height * part / parts);
     int y1 = (int)((long)m->height * (part + 1) / parts);
+    int detect = job->mask && job->rates.detect;
+    long foreground = 0;
     for (int y = y0; y < y1; y++) {
-        uint16_t *state = m->state + (size_t)y * s->blocks_per_row * s->block_u16;
-        m->row_fn(s, state, job->frame + y * job->frame_stride,
-                  job->mask ? job->mask + y * job->mask_stride : NULL, &job->rates);
+        uint8_t *mask_row = job->mask ? job->mask + y * job->mask_stride : NULL;
+        if (m->roi) {
+            apply_row_roi(m, y, job);
+            if (mask_row) /* outside: background, whatever the kernel wrote */
+                for (int x = 0; x < s->width; x++)
+                    mask_row[x] = m->roi[(size_t)y * s->width + x] ? mask_row[x] : 0;
+        } else {
+            run_kernel(m, y, 0, s->width, job);
+        }
+        /* The count feeds only the global-change rule: no pass for it when
+         * that rule is off. */
+        if (detect && job->rates.shadows)
+            foreground += mark_shadows(m, y, job);
+        else if (detect && m->params.relearn_fraction > 0.0f)
+            foreground += count_foreground(mask_row, s->width);
     }
+    job->foreground[part] = foreground;
+}
+
+/* The clean-up steps the parameters ask for, on a detection frame's mask. */
+static bgs_status model_clean_mask(bgs_model *m, uint8_t *mask, ptrdiff_t stride)
+{
+    const bgs_params *p = &m->params;
+    double pixels = (double)m->shape.width * m->height;
+    bgs_cleanup cleanup = {p->median, p->open_radius, p->close_radius,
+                           (long)(p->fill_holes * pixels + 0.5),
+                           (long)(p->min_area * pixels + 0.5)};
+    if (!cleanup.median && !cleanup.open_radius && !cleanup.close_radius &&
+        !cleanup.fill_holes && !cleanup.min_area)
+        return BGS_OK;
+    if (!m->postproc && !(m->postproc = bgs_postproc_create(m->shape.width, m->height)))
+        return BGS_ERR_NO_MEMORY;
+    return postproc_clean_pool(m->postproc, &cleanup, mask, stride, m->pool);
 }
 
 bgs_status bgs_model_apply(bgs_model *m, const uint8_t *frame,
@@ -448,12 +654,100 @@ bgs_status bgs_model_apply(bgs_model *m, const uint8_t *frame,
         (mask && mask_stride < m->shape.width))
         return bgs_fail(BGS_ERR_INVALID_ARGUMENT,
                         "row stride shorter than a row of %d pixels", m->shape.width);
-    apply_job job = {m, frame, frame_stride, mask, mask_stride, rates_for_frame(m)};
+    apply_job job = {.model = m, .frame = frame, .frame_stride = frame_stride,
+                     .mask = mask, .mask_stride = mask_stride,
+                     .rates = rates_for_frame(m)};
+    int parts = m->pool ? pool_parts(m->pool) : 1;
+    if (parts > m->foreground_parts) {
+        long *counts = realloc(m->foreground, (size_t)parts * sizeof *counts);
+        if (!counts)
+            return bgs_fail(BGS_ERR_NO_MEMORY, "out of memory");
+        m->foreground = counts;
+        m->foreground_parts = parts;
+    }
+    job.foreground = m->foreground;
     if (m->pool)
         pool_run(m->pool, apply_stripe, &job);
     else
         apply_stripe(&job, 0, 1);
+    long foreground = 0;
+    for (int p = 0; p < parts; p++)
+        foreground += job.foreground[p];
+
     m->frames++;
+    m->startup++;
+    m->relearning = m->blank_left > 0;
+    if (m->blank_left > 0)
+        m->blank_left--;
+    long pixels = m->roi ? m->roi_pixels : (long)m->shape.width * m->height;
+    const bgs_params *p = &m->params;
+    /* Only a model that has learnt relearn_frames frames since its (re)start
+     * can tell a global change: before that, a frame of unknown values is
+     * simply new. */
+    if (job.rates.detect && mask && p->relearn_fraction > 0.0f &&
+        m->startup > p->relearn_frames &&
+        (double)foreground > (double)p->relearn_fraction * (double)pixels) {
+        /* A global change, not objects: report nothing and restart the
+         * start-up schedule, so the next frame is learnt at rate 1 and the
+         * following ones as running averages. */
+        for (int y = 0; y < m->height; y++)
+            memset(mask + y * mask_stride, BGS_MASK_BACKGROUND, (size_t)m->shape.width);
+        m->startup = 0;
+        m->blank_left = p->relearn_frames;
+        m->relearns++;
+        m->relearning = 1;
+    } else if (job.rates.detect && mask) {
+        bgs_status st = model_clean_mask(m, mask, mask_stride);
+        if (st != BGS_OK)
+            return st;
+    }
+    return BGS_OK;
+}
+
+bgs_status bgs_model_set_roi(bgs_model *m, const uint8_t *roi, ptrdiff_t stride)
+{
+    if (!m)
+        return bgs_fail(BGS_ERR_INVALID_ARGUMENT, "no model given");
+    if (!roi) {
+        free(m->roi);
+        free(m->roi_blocks);
+        m->roi = m->roi_blocks = NULL;
+        m->roi_pixels = 0;
+        return BGS_OK;
+    }
+    const model_shape *s = &m->shape;
+    if (stride < s->width)
+        return bgs_fail(BGS_ERR_INVALID_ARGUMENT,
+                        "region of interest stride shorter than a row of %d pixels",
+                        s->width);
+    uint8_t *copy = malloc((size_t)s->width * m->height);
+    uint8_t *blocks = malloc((size_t)s->blocks_per_row * m->height);
+    if (!copy || !blocks) {
+        free(copy);
+        free(blocks);
+        return bgs_fail(BGS_ERR_NO_MEMORY, "out of memory for a region of interest");
+    }
+    long pixels = 0;
+    for (int y = 0; y < m->height; y++) {
+        uint8_t *dst = copy + (size_t)y * s->width;
+        for (int x = 0; x < s->width; x++) {
+            dst[x] = roi[y * stride + x] != 0;
+            pixels += dst[x];
+        }
+        for (int b = 0; b < s->blocks_per_row; b++) {
+            int x0 = b * BLOCK, lanes = s->width - x0 < BLOCK ? s->width - x0 : BLOCK;
+            int in = 0;
+            for (int lane = 0; lane < lanes; lane++)
+                in += dst[x0 + lane];
+            blocks[(size_t)y * s->blocks_per_row + b] =
+                in == 0 ? BLOCK_OUTSIDE : in == lanes ? BLOCK_INSIDE : BLOCK_PARTLY;
+        }
+    }
+    free(m->roi);
+    free(m->roi_blocks);
+    m->roi = copy;
+    m->roi_blocks = blocks;
+    m->roi_pixels = pixels;
     return BGS_OK;
 }
 
@@ -510,6 +804,8 @@ void bgs_model_get_params(const bgs_model *m, bgs_params *params)
 }
 
 long bgs_model_frame_count(const bgs_model *m) { return m->frames; }
+long bgs_model_relearn_count(const bgs_model *m) { return m->relearns; }
+int bgs_model_is_relearning(const bgs_model *m) { return m->relearning; }
 int bgs_model_is_learning(const bgs_model *m)
 {
     return m->frames < m->params.learning_frames;
@@ -529,4 +825,20 @@ size_t model_state_values(const bgs_model *m)
     return (size_t)m->height * m->shape.blocks_per_row * m->shape.block_u16;
 }
 
-void model_set_frame_count(bgs_model *m, long frames) { m->frames = frames; }
+void model_set_counters(bgs_model *m, long frames, long startup, long blank_left,
+                        long relearns)
+{
+    m->frames = frames;
+    m->startup = startup;
+    m->blank_left = blank_left;
+    m->relearns = relearns;
+}
+
+void model_get_counters(const bgs_model *m, long *frames, long *startup,
+                        long *blank_left, long *relearns)
+{
+    *frames = m->frames;
+    *startup = m->startup;
+    *blank_left = m->blank_left;
+    *relearns = m->relearns;
+}

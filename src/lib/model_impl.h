@@ -45,6 +45,10 @@ typedef struct frame_rates {
     float inv_channels;  /* 1 / C                                          */
     float bg_ratio, var_init, var_min, var_max;
     int detect;          /* 0 while learning: the mask stays background   */
+    /* Shadow test (applied after the kernels, to foreground pixels only). */
+    int shadows;         /* 1: test foreground pixels for shadow          */
+    uint8_t shadow_value;
+    float shadow_lo, shadow_hi, shadow_limit; /* τlow, τhigh, λs²·C        */
 } frame_rates;
 
 /* Everything a row kernel needs to know of the model's shape. */
@@ -80,7 +84,12 @@ void model_row_avx512(const model_shape *shape, uint16_t *state,
  * included), its length in uint16, and the frame counter. */
 uint16_t *model_state(const bgs_model *model);
 size_t model_state_values(const bgs_model *model);
-void model_set_frame_count(bgs_model *model, long frames);
+/* The frame counters a checkpoint carries: frames applied, frames since the
+ * start-up schedule (re)began, blank frames left, global changes seen. */
+void model_set_counters(bgs_model *model, long frames, long startup,
+                        long blank_left, long relearns);
+void model_get_counters(const bgs_model *model, long *frames, long *startup,
+                        long *blank_left, long *relearns);
 
 /* IEEE half <-> float, round to nearest even: the same results as the F16C
  * instructions the vector kernels use. */

@@ -16,7 +16,7 @@ static const bgs_param_info param_table[BGS_PARAM_COUNT] = {
         "learning rate after the start-up phase (1/alpha frames of memory)",
         0.005, 1e-6, 1.0, 0},
     [BGS_PARAM_BG_RATIO] = {"bg-ratio", "T",
-        "share of weight the background components must exceed", 0.7, 0.01,
+        "share of weight the background components must exceed", 0.6, 0.01,
         1.0, 0},
     [BGS_PARAM_MATCH_SIGMAS] = {"lambda", "λ",
         "a pixel matches a component within lambda standard deviations", 2.5,
@@ -34,6 +34,40 @@ static const bgs_param_info param_table[BGS_PARAM_COUNT] = {
     [BGS_PARAM_LEARNING_FRAMES] = {"learning-frames", "N",
         "frames learnt before detection starts (masks blank until then)",
         100, 0, 1e9, 1},
+    [BGS_PARAM_SHADOWS] = {"shadows", "shadows",
+        "1: pixels darker than the background with its colour are shadow, "
+        "not foreground (colour input only)", 0, 0, 1, 1},
+    [BGS_PARAM_SHADOW_VALUE] = {"shadow-value", "V",
+        "mask value written for shadow pixels (0: background)", 0, 0, 254, 1},
+    [BGS_PARAM_SHADOW_MIN_BRIGHTNESS] = {"shadow-min-brightness", "τlow",
+        "darkest shadow, as a fraction of the background's brightness", 0.5,
+        0.01, 1.0, 0},
+    [BGS_PARAM_SHADOW_MAX_BRIGHTNESS] = {"shadow-max-brightness", "τhigh",
+        "lightest shadow, as a fraction of the background's brightness", 0.95,
+        0.01, 1.0, 0},
+    [BGS_PARAM_SHADOW_CHROMA] = {"shadow-chroma", "λs",
+        "largest colour distortion of a shadow, in standard deviations", 2.5,
+        0.0, 20.0, 0},
+    [BGS_PARAM_MEDIAN] = {"median", "median",
+        "median filter on the mask: 0 (off), 3 (3x3) or 5 (5x5)", 5, 0, 5, 1},
+    [BGS_PARAM_OPEN_RADIUS] = {"open", "open",
+        "morphological opening with a (2r+1)x(2r+1) square, r pixels (0: off)",
+        0, 0, 5, 1},
+    [BGS_PARAM_CLOSE_RADIUS] = {"close", "close",
+        "morphological closing with a (2r+1)x(2r+1) square, r pixels (0: off)",
+        1, 0, 5, 1},
+    [BGS_PARAM_FILL_HOLES] = {"fill-holes", "holes",
+        "fill background holes inside objects of up to this area, as a fraction "
+        "of the frame (0: off)", 0.013, 0, 1, 0},
+    [BGS_PARAM_MIN_AREA] = {"min-area", "area",
+        "remove foreground blobs smaller than this area, as a fraction of the "
+        "frame (0: off)", 0.002, 0, 1, 0},
+    [BGS_PARAM_RELEARN_FRACTION] = {"relearn-fraction", "relearn",
+        "foreground share of a frame taken as a global change (lights, gain) "
+        "that makes the model re-learn (0: never)", 0.7, 0.0, 1.0, 0},
+    [BGS_PARAM_RELEARN_FRAMES] = {"relearn-frames", "Nr",
+        "blank-mask frames while the model re-learns after a global change",
+        10, 0, 1e6, 1},
 };
 
 const bgs_param_info *bgs_param_get_info(bgs_param key)
@@ -63,6 +97,18 @@ static void *param_field(bgs_params *p, bgs_param key, int *is_int)
     case BGS_PARAM_VAR_MAX: return &p->var_max;
     case BGS_PARAM_WEIGHT_INIT: return &p->weight_init;
     case BGS_PARAM_LEARNING_FRAMES: *is_int = 1; return &p->learning_frames;
+    case BGS_PARAM_SHADOWS: *is_int = 1; return &p->shadows;
+    case BGS_PARAM_SHADOW_VALUE: *is_int = 1; return &p->shadow_value;
+    case BGS_PARAM_SHADOW_MIN_BRIGHTNESS: return &p->shadow_min_brightness;
+    case BGS_PARAM_SHADOW_MAX_BRIGHTNESS: return &p->shadow_max_brightness;
+    case BGS_PARAM_SHADOW_CHROMA: return &p->shadow_chroma;
+    case BGS_PARAM_MEDIAN: *is_int = 1; return &p->median;
+    case BGS_PARAM_OPEN_RADIUS: *is_int = 1; return &p->open_radius;
+    case BGS_PARAM_CLOSE_RADIUS: *is_int = 1; return &p->close_radius;
+    case BGS_PARAM_FILL_HOLES: return &p->fill_holes;
+    case BGS_PARAM_MIN_AREA: return &p->min_area;
+    case BGS_PARAM_RELEARN_FRACTION: return &p->relearn_fraction;
+    case BGS_PARAM_RELEARN_FRAMES: *is_int = 1; return &p->relearn_frames;
     default: return NULL;
     }
 }
@@ -76,6 +122,9 @@ static bgs_status check_value(bgs_param key, double value)
     if (info->is_integer && value != floor(value))
         return bgs_fail(BGS_ERR_PARAMETER, "%s must be a whole number, not %g",
                         info->name, value);
+    if (key == BGS_PARAM_MEDIAN && value != 0 && value != 3 && value != 5)
+        return bgs_fail(BGS_ERR_PARAMETER, "median must be 0, 3 or 5, not %g",
+                        value);
     return BGS_OK;
 }
 
@@ -121,5 +170,10 @@ bgs_status bgs_params_check(const bgs_params *p)
         return bgs_fail(BGS_ERR_PARAMETER,
                         "var-init (%g) must lie between var-min (%g) and var-max (%g)",
                         p->var_init, p->var_min, p->var_max);
+    if (p->shadow_min_brightness > p->shadow_max_brightness)
+        return bgs_fail(BGS_ERR_PARAMETER,
+                        "shadow-min-brightness (%g) must not exceed "
+                        "shadow-max-brightness (%g)",
+                        p->shadow_min_brightness, p->shadow_max_brightness);
     return BGS_OK;
 }

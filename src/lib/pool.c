@@ -1,53 +1,114 @@
 /*
- * pool.c - worker threads for striped frame processing. Workers are created
- * once and sleep on a condition variable between frames: starting threads
- * for every frame would cost more than a small frame's work.
+ * pool.c - worker threads for striped frame processing.
+ *
+ * Workers are created once. A job is cut into more parts than there are
+ * threads, and every thread (the caller included) claims parts one at a
+ * time until none is left: a stripe of rows that costs more (foreground,
+ * where pixels miss and components are replaced, costs a third more than
+ * still background) is then balanced by the other threads taking more of
+ * the rest, instead of everyone waiting for the slowest fixed stripe.
+ *
+ * Between jobs a worker first spins briefly, so that the next frame finds
+ * it awake (a sleeping thread takes several microseconds to wake, more in a
+ * virtual machine), then sleeps on a condition variable so that an idle
+ * pool costs nothing.
+ *
+ * Claiming: `ticket` holds the job's generation in its high 32 bits and the
+ * next unclaimed part in its low 32 bits. A fetch-and-add claims a part of
+ * whatever job is current; a claimed part keeps its job from finishing, so
+ * the job and context read after the claim are that job's (a worker that
+ * slept through a whole job may thus claim a part of the next one, which is
+ * right).
  */
 #include "lib/pool.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
 #include <stdlib.h>
+
+/* Parts per thread: enough that the last part to finish is short next to
+ * a frame, few enough that claiming costs nothing (one atomic add each). */
+#define PARTS_PER_THREAD 16
+
+/* Pause instructions a worker spins for before it sleeps (a pause is
+ * 10-150 cycles depending on the CPU: some tens of microseconds). */
+#define SPIN_PAUSES 2000
 
 struct task_pool {
     int threads;
+    int parts;
     pthread_t *workers;
-    pthread_mutex_t lock;
-    pthread_cond_t start, done;
-    unsigned long generation; /* bumped for every job */
-    int pending;              /* workers still busy with this job */
-    int quit;
-    pool_job job;
+    pool_job job;            /* written by pool_run before the ticket */
     void *ctx;
+    _Atomic uint64_t ticket; /* generation << 32 | next part */
+    atomic_int remaining;    /* parts of the current job not yet done */
+    atomic_int quit;
+
+    pthread_mutex_t lock;    /* sleeping and waking only */
+    pthread_cond_t start, done;
+    int sleepers;            /* workers waiting on start */
+    int waiting;             /* pool_run waiting on done */
 };
 
-typedef struct worker_arg {
-    task_pool *pool;
-    int part;
-} worker_arg;
+static uint32_t ticket_generation(uint64_t ticket) { return (uint32_t)(ticket >> 32); }
 
-static void *worker_main(void *p)
+static inline void cpu_relax(void)
 {
-    worker_arg arg = *(worker_arg *)p;
-    free(p);
-    task_pool *pool = arg.pool;
-    unsigned long seen = 0;
-    pthread_mutex_lock(&pool->lock);
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#endif
+}
+
+/* Claims and runs parts until none is left in the current job. */
+static void run_parts(task_pool *pool)
+{
     for (;;) {
-        while (!pool->quit && pool->generation == seen)
-            pthread_cond_wait(&pool->start, &pool->lock);
-        if (pool->quit)
-            break;
-        seen = pool->generation;
-        pool_job job = pool->job;
-        void *ctx = pool->ctx;
-        pthread_mutex_unlock(&pool->lock);
-        job(ctx, arg.part, pool->threads);
-        pthread_mutex_lock(&pool->lock);
-        if (--pool->pending == 0)
-            pthread_cond_signal(&pool->done);
+        uint64_t ticket = atomic_fetch_add(&pool->ticket, 1);
+        int part = (int)(uint32_t)ticket;
+        if (part >= pool->parts)
+            return;
+        pool->job(pool->ctx, part, pool->parts);
+        if (atomic_fetch_sub(&pool->remaining, 1) == 1) {
+            pthread_mutex_lock(&pool->lock);
+            if (pool->waiting)
+                pthread_cond_signal(&pool->done);
+            pthread_mutex_unlock(&pool->lock);
+        }
     }
+}
+
+/* Waits until a job newer than generation seen starts (or the pool
+ * closes); returns its generation. */
+static uint32_t wait_for_job(task_pool *pool, uint32_t seen)
+{
+    for (int i = 0; i < SPIN_PAUSES; i++) {
+        uint32_t generation = ticket_generation(atomic_load(&pool->ticket));
+        if (generation != seen || atomic_load(&pool->quit))
+            return generation;
+        cpu_relax();
+    }
+    pthread_mutex_lock(&pool->lock);
+    pool->sleepers++;
+    uint32_t generation;
+    while ((generation = ticket_generation(atomic_load(&pool->ticket))) == seen &&
+           !atomic_load(&pool->quit))
+        pthread_cond_wait(&pool->start, &pool->lock);
+    pool->sleepers--;
     pthread_mutex_unlock(&pool->lock);
-    return NULL;
+    return generation;
+}
+
+static void *worker_main(void *arg)
+{
+    task_pool *pool = arg;
+    uint32_t seen = 0;
+    for (;;) {
+        seen = wait_for_job(pool, seen);
+        if (atomic_load(&pool->quit))
+            return NULL;
+        run_parts(pool);
+    }
 }
 
 task_pool *pool_create(int threads)
@@ -57,7 +118,11 @@ task_pool *pool_create(int threads)
     task_pool *pool = calloc(1, sizeof *pool);
     if (!pool)
         return NULL;
-    pool->threads = threads;
+    pool->threads = 1; /* the caller; workers are counted as they start */
+    pool->parts = threads > 1 ? threads * PARTS_PER_THREAD : 1;
+    atomic_init(&pool->ticket, (uint64_t)pool->parts); /* generation 0, nothing to claim */
+    atomic_init(&pool->remaining, 0);
+    atomic_init(&pool->quit, 0);
     pthread_mutex_init(&pool->lock, NULL);
     pthread_cond_init(&pool->start, NULL);
     pthread_cond_init(&pool->done, NULL);
@@ -67,25 +132,21 @@ task_pool *pool_create(int threads)
         return NULL;
     }
     for (int i = 1; i < threads; i++) {
-        worker_arg *arg = malloc(sizeof *arg);
-        if (!arg) {
-            pool->threads = i;
+        if (pthread_create(&pool->workers[i], NULL, worker_main, pool) != 0) {
             pool_free(pool);
             return NULL;
         }
-        arg->pool = pool;
-        arg->part = i;
-        if (pthread_create(&pool->workers[i], NULL, worker_main, arg) != 0) {
-            free(arg);
-            pool->threads = i;
-            pool_free(pool);
-            return NULL;
-        }
+        pool->threads++;
     }
     return pool;
 }
 
 int pool_threads(const task_pool *pool) { return pool->threads; }
+
+int pool_parts(const task_pool *pool)
+{
+    return pool->parts;
+}
 
 void pool_run(task_pool *pool, pool_job job, void *ctx)
 {
@@ -93,20 +154,29 @@ void pool_run(task_pool *pool, pool_job job, void *ctx)
         job(ctx, 0, 1);
         return;
     }
-    pthread_mutex_lock(&pool->lock);
     pool->job = job;
     pool->ctx = ctx;
-    pool->pending = pool->threads - 1;
-    pool->generation++;
-    pthread_cond_broadcast(&pool->start);
-    pthread_mutex_unlock(&pool->lock);
-
-    job(ctx, 0, pool->threads);
-
+    atomic_store(&pool->remaining, pool->parts);
+    uint32_t generation = ticket_generation(atomic_load(&pool->ticket)) + 1;
+    atomic_store(&pool->ticket, (uint64_t)generation << 32);
     pthread_mutex_lock(&pool->lock);
-    while (pool->pending > 0)
-        pthread_cond_wait(&pool->done, &pool->lock);
+    if (pool->sleepers)
+        pthread_cond_broadcast(&pool->start);
     pthread_mutex_unlock(&pool->lock);
+
+    run_parts(pool);
+
+    /* The other threads' last parts: short, so spin before sleeping. */
+    for (int i = 0; i < SPIN_PAUSES && atomic_load(&pool->remaining) > 0; i++)
+        cpu_relax();
+    if (atomic_load(&pool->remaining) > 0) {
+        pthread_mutex_lock(&pool->lock);
+        pool->waiting = 1;
+        while (atomic_load(&pool->remaining) > 0)
+            pthread_cond_wait(&pool->done, &pool->lock);
+        pool->waiting = 0;
+        pthread_mutex_unlock(&pool->lock);
+    }
 }
 
 void pool_free(task_pool *pool)
@@ -114,7 +184,7 @@ void pool_free(task_pool *pool)
     if (!pool)
         return;
     pthread_mutex_lock(&pool->lock);
-    pool->quit = 1;
+    atomic_store(&pool->quit, 1);
     pthread_cond_broadcast(&pool->start);
     pthread_mutex_unlock(&pool->lock);
     for (int i = 1; i < pool->threads; i++)

@@ -254,6 +254,28 @@ row "video stream changes resolution mid-way" \
     '"$B" "$W/ab.ts" -o "$O"' \
     3 "$W/ab\.ts: frame [0-9]+ is 48 x 32, the first frame was 32 x 32"
 
+# --- raw frames, videos out, several inputs ------------------------------------------------
+row "raw frames: a file whose last frame is cut short" \
+    'head -c 1000 "$P1" > "$W/short.raw"' \
+    '"$B" --raw 16x16:gray "$W/short.raw" -o "$O"' \
+    3 "$W/short\.raw: truncated raw frame 4: 232 of 256 bytes"
+row "raw frames: a size without a format" \
+    ':' \
+    '"$B" --raw 32x32 "$W/short.raw" -o "$O"' \
+    2 "--raw 32x32: expected WxH:gray or WxH:rgb24"
+row "mask video in a container that cannot hold it losslessly" \
+    ':' \
+    '"$B" "$W/seq" --mask-video "$W/m.webm"' \
+    2 "$W/m\.webm: a lossless mask video must be"
+row "mask video inside a file" \
+    ':' \
+    '"$B" "$W/seq" --mask-video "$W/afile/m.mkv"' \
+    4 "$W/afile/m\.mkv: cannot create"
+row "two inputs with the same name" \
+    'mkdir -p "$W/twin" && cp -R "$W/seq" "$W/twin/"' \
+    '"$B" "$W/seq" "$W/twin/seq" -o "$O"' \
+    2 "would both write to $W/out[0-9]+/seq"
+
 # --- permissions and outputs ------------------------------------------------------------
 row "unreadable input file (mode 000)" \
     'not_root && seqdir "$W/perm" "$P1" && chmod 000 "$W/perm/in000001.png"' \

@@ -72,7 +72,8 @@ else
     fi
 fi
 
-FRAMES=80
+# 160 frames: the sample's first objects enter after frame 85.
+FRAMES=160
 if ! command -v ffmpeg > /dev/null; then
     skip "embed runs on raw frames" "ffmpeg is not installed (it makes the raw RGB24 frames)"
 elif [ ! -x "$EMBED" ]; then
@@ -88,7 +89,7 @@ else
     [ "$rc" -eq 0 ] && [ "$lines" -eq $FRAMES ] && [ "$last" = $FRAMES ] &&
         ok "embed: one line per frame ($FRAMES)" ||
         fail "embed: one line per frame" "rc=$rc lines=$lines last=$last" "$(cat "$WORK/embed.err")"
-    moving=$(awk 'NR > 50 && $2 > 0' "$WORK/embed.out" | wc -l)
+    moving=$(awk 'NR > 100 && $2 > 0' "$WORK/embed.out" | wc -l)
     [ "$moving" -gt 0 ] && ok "embed: foreground found after learning" || fail "embed: foreground after learning" "$(tail -n 3 "$WORK/embed.out")"
     header=$(head -c 15 "$WORK/bg.ppm" | tr '\n' ' ')
     size=$(wc -c < "$WORK/bg.ppm")
@@ -126,15 +127,15 @@ left=$(find "$DEST" ! -type d)
 # From the help: the options that open a line ("  -o, --output DIR", "      --k N").
 help_options() { grep -oE '^ +(-[A-Za-z], )?--[a-z][a-z0-9-]*' | grep -oE -- '--[a-z][a-z0-9-]*' | sort -u; }
 # From the man page source: the tag line after each .TP, per .SH section
-# (EVAL and SEGMENT are the sub-commands; every other section is the main one).
-man_options() { # $1 = main|eval|segment
+# (EVAL, SEGMENT and EVENTS are the sub-commands; every other section is the main one).
+man_options() { # $1 = main|eval|segment|events
     awk -v want="$1" '
-        /^\.SH/ { sec = ($2 == "EVAL") ? "eval" : ($2 == "SEGMENT") ? "segment" : "main"; next }
+        /^\.SH/ { sec = ($2 == "EVAL") ? "eval" : ($2 == "SEGMENT") ? "segment" : ($2 == "EVENTS") ? "events" : "main"; next }
         /^\.TP/ { tag = 1; next }
         tag { tag = 0; if (sec == want) print }' docs/bgsub.1 |
         sed 's/\\f[BIRP]//g; s/\\-/-/g' | grep -oE -- '--[a-z][a-z0-9-]*' | sort -u
 }
-for cmd in main eval segment; do
+for cmd in main eval segment events; do
     if [ "$cmd" = main ]; then "$B" --help > "$WORK/help.txt"; else "$B" "$cmd" --help > "$WORK/help.txt"; fi
     help_options < "$WORK/help.txt" > "$WORK/help.opts"
     man_options "$cmd" > "$WORK/man.opts"
@@ -148,7 +149,7 @@ for cmd in main eval segment; do
 done
 # And no option named anywhere in the page (examples, prose; pkg-config's
 # own options aside) is unknown.
-{ "$B" --help; "$B" eval --help; "$B" segment --help; } | grep -oE -- '--[a-z][a-z0-9-]*' | sort -u > "$WORK/all.opts"
+{ "$B" --help; "$B" eval --help; "$B" segment --help; "$B" events --help; } | grep -oE -- '--[a-z][a-z0-9-]*' | sort -u > "$WORK/all.opts"
 unknown=$(sed 's/\\-/-/g' docs/bgsub.1 | grep -v 'pkg-config' | grep -oE -- '--[a-z][a-z0-9-]*' | sort -u | comm -23 - "$WORK/all.opts" | tr '\n' ' ')
 [ -z "$unknown" ] && ok "every option the man page names exists" || fail "every option the man page names exists" "unknown: $unknown"
 grep -q "^\.TH BGSUB 1 .*\"bgsub $VERSION\"" docs/bgsub.1 && ok "man page version is $VERSION" ||

@@ -134,9 +134,12 @@ head -n 1 "$WORK/panecheck.out" | grep -Eq 'shown at (2[0-9][0-9]|1[0-9][0-9])x'
 
 # 3. A small gray synthetic sequence (exact ground truth, no codec), zoomed
 # up, without -o. 80x60 frames are coarse, so the model scores lower here
-# (precision 0.80, recall 0.60 at frame 50): thresholds 0.6 / 0.5.
+# (precision 0.80, recall 0.60 at frame 50): thresholds 0.6 / 0.5. Objects
+# are a few pixels wide at this size, which the default 5x5 median erodes
+# (recall 0.46 over the sequence, 0.59 with 3x3): the panes are under test
+# here, not the defaults, so the 3x3 median is used.
 "$SYNTH" -o "$WORK/syn" --width 80 --height 60 --frames 60 --learn 30 --gray --seed 5 > /dev/null 2>&1
-run xvfb 1280x720 "$B" --show --no-realtime --gray --learning-frames 30 \
+run xvfb 1280x720 "$B" --show --no-realtime --gray --learning-frames 30 --median 3 \
     --snapshot-at 50 "$WORK/gray.png" "$WORK/syn"
 if [ "$RC" -eq 0 ] && [ -f "$WORK/gray.png" ] && echo "$ERR" | grep -q 'no masks written'; then
     ok "--show without -o: exit 0, no masks written"

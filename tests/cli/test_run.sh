@@ -40,7 +40,7 @@ expect_error "components not whole" 2 "components must be a whole number" "$B" -
 expect_error "var-init below var-min" 2 "var-init .* must lie between" "$B" --var-init 4 --var-min 9 "$SEQ" -o "$WORK/x"
 expect_error "frames 0" 2 "--frames needs a whole number" "$B" --frames 0 "$SEQ" -o "$WORK/x"
 expect_error "bad mask pattern" 2 "mask-pattern" "$B" --mask-pattern 'x%s.png' "$SEQ" -o "$WORK/x"
-expect_error "two inputs" 2 "one input at a time" "$B" "$SEQ" "$SEQ" -o "$WORK/x"
+expect_error "the same input twice" 2 "would both write to" "$B" "$SEQ" "$SEQ" -o "$WORK/x"
 [ ! -e "$WORK/x" ] && ok "usage errors create no output" || fail "usage errors create no output" "$WORK/x exists"
 
 # --- input errors: exit 3, one line naming the file -------------------------

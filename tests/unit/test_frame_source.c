@@ -495,6 +495,84 @@ TEST(video_damaged_files_fail_quietly)
     frame_source_close(src);
 }
 
+/* Reading into the caller's buffer (what the pipeline does: with
+ * frame_source_stride a video frame is converted straight into it) gives
+ * the frames frame_source_read lends, for sequences too. With a stride of
+ * its own (tight: row + 7) the bytes between rows stay untouched. */
+static int read_into_matches_read(const char *input, int channels,
+                                  int preferred_stride, int *frames_out)
+{
+    frame_source *lent = frame_source_open(input, channels, err, sizeof(err));
+    frame_source *into = frame_source_open(input, channels, err, sizeof(err));
+    if (!lent || !into) {
+        frame_source_close(lent);
+        frame_source_close(into);
+        return 0;
+    }
+    int w = frame_source_width(into), h = frame_source_height(into);
+    ptrdiff_t row = (ptrdiff_t)w * channels;
+    ptrdiff_t stride = preferred_stride ? frame_source_stride(into) : row + 7;
+    if (stride < row) {
+        frame_source_close(lent);
+        frame_source_close(into);
+        return 0;
+    }
+    uint8_t *buf = malloc((size_t)stride * h);
+    int same = buf != NULL, frames = 0;
+    const uint8_t *data;
+    ptrdiff_t lent_stride;
+    while (same) {
+        memset(buf, 0xa5, (size_t)stride * h);
+        int a = frame_source_read(lent, &data, &lent_stride, err, sizeof(err));
+        int b = frame_source_read_into(into, buf, stride, err, sizeof(err));
+        same = a == b;
+        if (a != 1)
+            break;
+        frames++;
+        for (int y = 0; same && y < h; y++) {
+            same = memcmp(buf + y * stride, data + y * lent_stride, (size_t)row) == 0;
+            for (ptrdiff_t x = row; same && !preferred_stride && x < stride; x++)
+                same = buf[y * stride + x] == 0xa5;
+        }
+    }
+    free(buf);
+    frame_source_close(lent);
+    frame_source_close(into);
+    *frames_out = frames;
+    return same;
+}
+
+TEST(read_into_gives_the_frames_read_lends)
+{
+    char folder[4096];
+    make_folder("into", folder, sizeof(folder));
+    for (int i = 0; i < 3; i++) {
+        char name[4200];
+        snprintf(name, sizeof(name), "%s/f%d.png", folder, i);
+        REQUIRE(write_flat_png(name, 5, 3, 40 * i) == 0, "cannot write %s", name);
+    }
+    int frames = 0;
+    for (int preferred = 0; preferred <= 1; preferred++)
+        CHECK(read_into_matches_read(folder, 3, preferred, &frames) && frames == 3,
+              "folder, stride %s: %d frames, %s", preferred ? "preferred" : "tight",
+              frames, err);
+    if (!have_ffmpeg())
+        SKIP("the ffmpeg program is not installed: videos not checked");
+    /* Widths that are not a multiple of 16: the converter writes whole
+     * groups of pixels. */
+    static const int widths[] = {66, 42};
+    for (int i = 0; i < 2; i++) {
+        const char *video = tmp_path("into%d.mp4", widths[i]);
+        REQUIRE(make_video(video, widths[i], 46, 12, "-c:v mpeg4 -pix_fmt yuv420p") == 0,
+                "ffmpeg could not make %s", video);
+        for (int channels = 1; channels <= 3; channels += 2)
+            for (int preferred = 0; preferred <= 1; preferred++)
+                CHECK(read_into_matches_read(video, channels, preferred, &frames) &&
+                      frames == 12, "%d wide video, %d channels, stride %s: %d frames, %s",
+                      widths[i], channels, preferred ? "preferred" : "tight", frames, err);
+    }
+}
+
 int main(void)
 {
     const char *base = getenv("TMPDIR");
@@ -516,6 +594,7 @@ int main(void)
     RUN(video_lossless_pixels_and_estimated_count);
     RUN(video_size_change_is_an_error);
     RUN(video_damaged_files_fail_quietly);
+    RUN(read_into_gives_the_frames_read_lends);
     remove_tree(tmp_dir);
     return test_summary();
 }

@@ -35,6 +35,14 @@ static bgs_params test_params(void)
     bgs_params p;
     bgs_params_default(&p);
     p.learning_frames = 0;
+    /* The mixture alone: these tests follow single pixels, which the
+     * shadow test, the clean-up and the global-change rule (one pixel is
+     * the whole frame) would otherwise change. Tests of those set them. */
+    p.shadows = 0;
+    p.median = 0;
+    p.open_radius = p.close_radius = 0;
+    p.fill_holes = p.min_area = 0;
+    p.relearn_fraction = 0.0f;
     return p;
 }
 
@@ -565,6 +573,11 @@ TEST(checkpoint_resumes_exactly)
     const int W = 29, H = 7, C = 3;
     bgs_params p = test_params();
     p.learning_frames = 10;
+    /* Non-default detection settings: the checkpoint must carry them. */
+    p.shadows = 1;
+    p.shadow_value = 127;
+    p.median = 3;
+    p.relearn_fraction = 0.9f;
     bgs_model *a = bgs_model_create(W, H, C, &p);
     REQUIRE(a, "create");
     uint8_t frame[W * H * C], ma[W * H];
@@ -579,6 +592,11 @@ TEST(checkpoint_resumes_exactly)
     bgs_model *b = bgs_model_restore(buf, size);
     REQUIRE(b, "restore: %s", bgs_last_error());
     CHECK(bgs_model_frame_count(b) == 40, "frame count %ld", bgs_model_frame_count(b));
+    bgs_params q;
+    bgs_model_get_params(b, &q);
+    for (int key = 0; key < BGS_PARAM_COUNT; key++)
+        CHECK(bgs_params_get(&q, (bgs_param)key) == bgs_params_get(&p, (bgs_param)key),
+              "parameter %s not carried", bgs_param_get_info((bgs_param)key)->name);
     char why[200] = "";
     CHECK(models_agree(a, b, W, H, C, 60, why, sizeof why), "resumed model: %s", why);
     bgs_model_free(b);
@@ -594,7 +612,8 @@ TEST(checkpoint_resumes_exactly)
     CHECK(!bgs_model_restore(buf, size) && strstr(bgs_last_error(), "not a bgsub"),
           "bad magic: %s", bgs_last_error());
     buf[0] = 'B';
-    size_t var0 = 80 + 2 * field_offset(C, 0, FIELD_VAR); /* header is 80 bytes */
+    size_t header = size - 8 - 2 * model_state_values(a);
+    size_t var0 = header + 2 * field_offset(C, 0, FIELD_VAR);
     buf[var0] = 0xff;
     buf[var0 + 1] = 0x7f; /* half NaN */
     reseal(buf, size);
@@ -602,6 +621,254 @@ TEST(checkpoint_resumes_exactly)
           "forged NaN variance: %s", bgs_last_error());
     free(buf);
     bgs_model_free(a);
+}
+
+
+/* Learn a flat colour background (with a little noise), then show one frame
+ * with chosen pixels changed; returns that frame's mask in mask. */
+static void shadow_scene(bgs_model *m, int W, int H, const uint8_t bg[3],
+                         const int *xs, const uint8_t (*values)[3], int n,
+                         uint8_t *mask)
+{
+    uint8_t frame[64 * 3];
+    for (int f = 0; f < 60; f++) {
+        for (int x = 0; x < W * H; x++)
+            for (int c = 0; c < 3; c++)
+                frame[x * 3 + c] = clamp_u8(bg[c] + 2 * rng_normal());
+        bgs_model_apply(m, frame, W * 3, mask, W);
+    }
+    for (int x = 0; x < W * H; x++)
+        memcpy(frame + x * 3, bg, 3);
+    for (int i = 0; i < n; i++)
+        memcpy(frame + xs[i] * 3, values[i], 3);
+    bgs_model_apply(m, frame, W * 3, mask, W);
+}
+
+TEST(shadow_pixels_get_the_shadow_value)
+{
+    const int W = 16, H = 1;
+    const uint8_t bg[3] = {120, 140, 160};
+    /* 0.7 x background: shadow; 0.3 x: darker than the default lower bound
+     * (0.5), object; same brightness, other colour: object; 0.7 x with a
+     * colour cast: object; 1.2 x: brighter, object. */
+    const int xs[5] = {2, 5, 8, 11, 14};
+    const uint8_t values[5][3] = {{84, 98, 112}, {36, 42, 48}, {160, 140, 120},
+                                  {84, 120, 90}, {144, 168, 192}};
+    const uint8_t want[5] = {127, 255, 255, 255, 255};
+    bgs_params p = test_params();
+    p.shadows = 1;
+    p.shadow_value = 127;
+    bgs_model *m = bgs_model_create(W, H, 3, &p);
+    REQUIRE(m, "create");
+    uint8_t mask[16];
+    rng_state = 11;
+    shadow_scene(m, W, H, bg, xs, values, 5, mask);
+    for (int i = 0; i < 5; i++)
+        CHECK(mask[xs[i]] == want[i], "pixel %d (%u,%u,%u): mask %u, want %u", xs[i],
+              values[i][0], values[i][1], values[i][2], mask[xs[i]], want[i]);
+    int others = 0;
+    for (int x = 0; x < W; x++)
+        others += mask[x] != 0 && x != 2 && x != 5 && x != 8 && x != 11 && x != 14;
+    CHECK(others == 0, "%d unchanged pixels not background", others);
+    bgs_model_free(m);
+
+    /* Default shadow value 0: the shadow pixel is background. */
+    p.shadow_value = 0;
+    m = bgs_model_create(W, H, 3, &p);
+    rng_state = 11;
+    shadow_scene(m, W, H, bg, xs, values, 5, mask);
+    CHECK(mask[2] == 0 && mask[5] == 255, "shadow %u object %u", mask[2], mask[5]);
+    bgs_model_free(m);
+
+    /* Shadows off: the darkened pixel is an object. */
+    p.shadows = 0;
+    m = bgs_model_create(W, H, 3, &p);
+    rng_state = 11;
+    shadow_scene(m, W, H, bg, xs, values, 5, mask);
+    CHECK(mask[2] == 255, "shadows off: darkened pixel %u", mask[2]);
+    bgs_model_free(m);
+}
+
+TEST(region_of_interest_freezes_the_outside)
+{
+    /* 40 px wide: blocks 0-15, 16-31, 32-39. The ROI covers x 5..20 on
+     * rows 1-2 (partial blocks on both sides) and nothing on row 0. */
+    const int W = 40, H = 3, C = 3;
+    uint8_t roi[40 * 3] = {0};
+    for (int y = 1; y < H; y++)
+        for (int x = 5; x <= 20; x++)
+            roi[y * W + x] = 1;
+    bgs_params p = test_params();
+    bgs_model *m = bgs_model_create(W, H, C, &p);
+    bgs_model *fresh = bgs_model_create(W, H, C, &p);
+    REQUIRE(m && fresh, "create");
+    REQUIRE(bgs_model_set_roi(m, roi, W) == BGS_OK, "set roi: %s", bgs_last_error());
+    uint8_t frame[40 * 3 * 3], mask[40 * 3];
+    rng_state = 3;
+    for (int f = 0; f < 50; f++) {
+        busy_frame(frame, W, H, C, f);
+        bgs_model_apply(m, frame, W * C, mask, W);
+        int outside_fg = 0;
+        for (int i = 0; i < W * H; i++)
+            outside_fg += !roi[i] && mask[i] != 0;
+        CHECK(outside_fg == 0, "frame %d: %d pixels outside the ROI not background", f,
+              outside_fg);
+    }
+    int changed_outside = 0, changed_inside = 0;
+    for (int y = 0; y < H; y++)
+        for (int x = 0; x < W; x++) {
+            int differs = 0;
+            for (int k = 0; k < p.components; k++)
+                for (int field = 0; field < 2 + C; field++)
+                    differs |= block_of(m, x, y)[field_offset(C, k, 0) + field * BLOCK + x % BLOCK] !=
+                               block_of(fresh, x, y)[field_offset(C, k, 0) + field * BLOCK + x % BLOCK];
+            if (roi[y * W + x])
+                changed_inside += differs;
+            else
+                changed_outside += differs;
+        }
+    CHECK(changed_outside == 0, "%d pixels outside the ROI were updated", changed_outside);
+    CHECK(changed_inside == 32, "%d of 32 pixels inside were updated", changed_inside);
+    /* Inside, the model is the one a model without ROI has. */
+    bgs_model *full = bgs_model_create(W, H, C, &p);
+    rng_state = 3;
+    for (int f = 0; f < 50; f++) {
+        busy_frame(frame, W, H, C, f);
+        bgs_model_apply(full, frame, W * C, NULL, 0);
+    }
+    int differ = 0;
+    for (int y = 1; y < H; y++)
+        for (int x = 5; x <= 20; x++)
+            for (size_t f = 0; f < m->shape.block_u16; f += BLOCK)
+                differ += block_of(m, x, y)[f + x % BLOCK] != block_of(full, x, y)[f + x % BLOCK];
+    CHECK(differ == 0, "%d fields inside differ from a model without ROI", differ);
+    CHECK(bgs_model_set_roi(m, NULL, 0) == BGS_OK, "remove roi");
+    CHECK(bgs_model_set_roi(m, roi, W - 1) == BGS_ERR_INVALID_ARGUMENT, "short stride accepted");
+    bgs_model_free(full);
+    bgs_model_free(fresh);
+    bgs_model_free(m);
+}
+
+TEST(kernels_agree_under_a_region_of_interest)
+{
+    const int W = 53, H = 9, C = 3;
+    uint8_t roi[53 * 9];
+    for (int i = 0; i < W * H; i++)
+        roi[i] = (i * 7 + i / W) % 5 != 0 && i % W > 3;
+    static const bgs_kernel kernels[] = {BGS_KERNEL_AVX2, BGS_KERNEL_AVX512};
+    for (size_t i = 0; i < sizeof kernels / sizeof *kernels; i++) {
+        bgs_params p = test_params();
+        p.shadows = 1;
+        p.median = 3;
+        bgs_model *a = bgs_model_create(W, H, C, &p);
+        bgs_model *b = bgs_model_create(W, H, C, &p);
+        REQUIRE(a && b, "create");
+        if (bgs_model_set_kernel(b, kernels[i]) != BGS_OK) {
+            bgs_model_free(a);
+            bgs_model_free(b);
+            continue; /* this CPU lacks it; the other kernel tests say so */
+        }
+        bgs_model_set_kernel(a, BGS_KERNEL_SCALAR);
+        bgs_model_set_roi(a, roi, W);
+        bgs_model_set_roi(b, roi, W);
+        bgs_model_set_threads(b, 3);
+        char why[200] = "";
+        rng_state = 9;
+        CHECK(models_agree(a, b, W, H, C, 80, why, sizeof why), "%s: %s",
+              bgs_model_kernel_name(b), why);
+        bgs_model_free(a);
+        bgs_model_free(b);
+    }
+}
+
+TEST(global_change_is_relearnt)
+{
+    const int W = 32, H = 24;
+    bgs_params p = test_params();
+    p.relearn_fraction = 0.6f;
+    p.relearn_frames = 5;
+    bgs_model *m = bgs_model_create(W, H, 1, &p);
+    p.relearn_fraction = 0.0f;
+    bgs_model *never = bgs_model_create(W, H, 1, &p);
+    REQUIRE(m && never, "create");
+    uint8_t frame[32 * 24], mask[32 * 24], mask_never[32 * 24];
+    rng_state = 4;
+    int level = 100;
+    long fg_after = -1, fg_never = 0;
+    for (int f = 0; f < 140; f++) {
+        if (f == 80)
+            level = 170; /* the lights go on */
+        for (int i = 0; i < W * H; i++)
+            frame[i] = clamp_u8(level + (i % 7) * 3 + 2 * rng_normal());
+        if (f >= 100) /* an object after the change (and the blank frames) */
+            for (int y = 5; y < 10; y++)
+                for (int x = 5; x < 12; x++)
+                    frame[y * W + x] = 20;
+        bgs_model_apply(m, frame, W, mask, W);
+        bgs_model_apply(never, frame, W, mask_never, W);
+        long fg = 0;
+        for (int i = 0; i < W * H; i++)
+            fg += mask[i] == 255;
+        if (f == 80) {
+            CHECK(fg == 0, "the change frame has %ld foreground pixels", fg);
+            CHECK(bgs_model_relearn_count(m) == 1, "relearns %ld", bgs_model_relearn_count(m));
+            CHECK(bgs_model_is_relearning(m), "not relearning at the change");
+        }
+        if (f > 80 && f <= 85)
+            CHECK(fg == 0 && bgs_model_is_relearning(m), "frame %d in the blank frames: %ld", f, fg);
+        if (f == 99)
+            fg_after = fg;
+        if (f == 101) {
+            long obj = 0;
+            for (int y = 5; y < 10; y++)
+                for (int x = 5; x < 12; x++)
+                    obj += mask[y * W + x] == 255;
+            CHECK(obj == 35 && fg == 35, "object after the change: %ld of 35, %ld in all", obj, fg);
+        }
+        if (f == 99)
+            for (int i = 0; i < W * H; i++)
+                fg_never += mask_never[i] == 255;
+    }
+    CHECK(fg_after == 0, "%ld foreground pixels 19 frames after the change", fg_after);
+    CHECK(fg_never > W * H / 2, "without re-learning only %ld pixels foreground (test too weak)",
+          fg_never);
+    CHECK(bgs_model_relearn_count(m) == 1, "relearns %ld", bgs_model_relearn_count(m));
+    bgs_model_free(m);
+    bgs_model_free(never);
+}
+
+TEST(clean_up_in_apply_equals_postproc)
+{
+    const int W = 61, H = 37, C = 3;
+    bgs_params raw = test_params(), clean = raw;
+    clean.median = 5;
+    clean.close_radius = 1;
+    clean.fill_holes = 20.0f / (W * H); /* 20 and 4 pixels */
+    clean.min_area = 4.0f / (W * H);
+    bgs_model *a = bgs_model_create(W, H, C, &raw);
+    bgs_model *b = bgs_model_create(W, H, C, &clean);
+    bgs_postproc *pp = bgs_postproc_create(W, H);
+    REQUIRE(a && b && pp, "create");
+    bgs_model_set_threads(b, 2);
+    bgs_cleanup c = {5, 0, 1, 20, 4};
+    uint8_t *frame = malloc((size_t)W * H * C), ma[61 * 37], mb[61 * 37];
+    rng_state = 21;
+    int bad = 0, fg = 0;
+    for (int f = 0; f < 60; f++) {
+        busy_frame(frame, W, H, C, f);
+        bgs_model_apply(a, frame, W * C, ma, W);
+        bgs_model_apply(b, frame, W * C, mb, W);
+        bgs_postproc_clean(pp, &c, ma, W);
+        bad += memcmp(ma, mb, sizeof ma) != 0;
+        for (int i = 0; i < W * H; i++)
+            fg += mb[i] == 255;
+    }
+    CHECK(bad == 0, "%d frames differ", bad);
+    CHECK(fg > 0, "no foreground at all (test too weak)");
+    free(frame);
+    bgs_postproc_free(pp);
+    bgs_model_free(a);
+    bgs_model_free(b);
 }
 
 int main(void)
@@ -625,5 +892,10 @@ int main(void)
     RUN(threads_give_the_same_result);
     RUN(half_float_conversion_round_trips);
     RUN(checkpoint_resumes_exactly);
+    RUN(shadow_pixels_get_the_shadow_value);
+    RUN(region_of_interest_freezes_the_outside);
+    RUN(kernels_agree_under_a_region_of_interest);
+    RUN(global_change_is_relearnt);
+    RUN(clean_up_in_apply_equals_postproc);
     return test_summary();
 }

@@ -1,0 +1,108 @@
+/* run_inputs.c - output folder names for several inputs (run_inputs.h). */
+#include "cli/run_inputs.h"
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Copy the last component of path[0..len) (trailing slashes dropped) into
+ * buf; returns its length, or -1 if it does not fit. */
+static int last_component(const char *path, size_t len, char *buf, size_t size)
+{
+    while (len > 1 && path[len - 1] == '/')
+        len--;
+    size_t start = len;
+    while (start > 0 && path[start - 1] != '/')
+        start--;
+    size_t n = len - start;
+    if (n + 1 > size)
+        return -1;
+    memcpy(buf, path + start, n);
+    buf[n] = '\0';
+    return (int)n;
+}
+
+/* The folder part of path[0..len): its length up to the last slash. */
+static size_t parent_length(const char *path, size_t len)
+{
+    while (len > 0 && path[len - 1] == '/')
+        len--;
+    while (len > 0 && path[len - 1] != '/')
+        len--;
+    while (len > 1 && path[len - 1] == '/')
+        len--;
+    return len;
+}
+
+/* "." and "..": the real name of the folder path[0..len) ("." if empty). */
+static int resolve_dots(const char *path, size_t len, char *name, size_t size)
+{
+    char prefix[PATH_MAX], real[PATH_MAX];
+    if (len >= sizeof prefix)
+        return -1;
+    memcpy(prefix, len ? path : ".", len ? len : 1);
+    prefix[len ? len : 1] = '\0';
+    if (!realpath(prefix, real))
+        return -1;
+    return last_component(real, strlen(real), name, size) < 0 ? -1 : 0;
+}
+
+int run_input_folder_name(const char *input, char *name, size_t size)
+{
+    if (strcmp(input, "-") == 0)
+        return snprintf(name, size, "stdin") < (int)size ? 0 : -1;
+    size_t len = strlen(input);
+    const char *query = strchr(input, '?');
+    if (query && strstr(input, "://"))
+        len = (size_t)(query - input);
+    if (last_component(input, len, name, size) < 0)
+        return -1;
+    if (strchr(name, '%')) { /* a pattern: name the folder of its files */
+        len = parent_length(input, len);
+        if (len == 0 && resolve_dots(input, 0, name, size) < 0)
+            return -1;
+        if (len > 0 && last_component(input, len, name, size) < 0)
+            return -1;
+        size_t outer = parent_length(input, len);
+        if (len > 0 && strcmp(name, "input") == 0 &&
+            (outer > 0 ? last_component(input, outer, name, size)
+                       : resolve_dots(input, 0, name, size)) < 0)
+            return -1;
+    }
+    if (strcmp(name, "/") == 0)
+        return -1;
+    if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+        return resolve_dots(input, len, name, size);
+    char *dot = strrchr(name, '.');
+    if (dot && dot != name)
+        *dot = '\0';
+    return name[0] ? 0 : -1;
+}
+
+int run_inputs_check_names(const char *const *inputs, int count,
+                           const char *output_dir, char *err, size_t errlen)
+{
+    char (*names)[256] = calloc((size_t)count, sizeof *names);
+    if (!names) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    int status = 0;
+    for (int i = 0; i < count && !status; i++) {
+        if (run_input_folder_name(inputs[i], names[i], sizeof names[i]) != 0) {
+            snprintf(err, errlen, "%s: cannot name an output folder after this input",
+                     inputs[i]);
+            status = -1;
+        }
+        for (int j = 0; j < i && !status; j++)
+            if (strcmp(names[i], names[j]) == 0) {
+                snprintf(err, errlen, "%s and %s would both write to %s/%s; give the "
+                         "inputs different names or run them one at a time",
+                         inputs[j], inputs[i], output_dir, names[i]);
+                status = -1;
+            }
+    }
+    free(names);
+    return status;
+}

@@ -1,0 +1,914 @@
+/*
+ * postproc.c - mask clean-up (binary median, opening, closing, hole filling,
+ * minimum blob area) and the connected-component blob finder.
+ *
+ * Everything works on bit planes: the mask is packed once into one bit per
+ * pixel (a 1080p frame becomes 260 KB, which stays in the L2 cache), the
+ * steps run on 64 pixels per machine word, and the result is merged back by
+ * visiting only the bits that changed. The original mask is read once and
+ * only changed pixels are written.
+ *
+ *  - Median: a bit-sliced adder counts the window (vertical counts of 3 or
+ *    5 rows, then the shifted counts of 3 or 5 columns) and compares the
+ *    count with the majority threshold, 64 pixels at a time.
+ *  - Erosion / dilation: AND / OR of the window's rows, then along the row
+ *    windows of 2, 4, 8, ... pixels by doubling, so the horizontal cost
+ *    grows with log(radius).
+ *  - Connected components: runs of each row, linked with the overlapping
+ *    runs of the previous row by union-find; the runs come straight out of
+ *    the words (count trailing zeros), so the cost is one pass over the bit
+ *    plane plus a term linear in the number of runs.
+ */
+#include "lib/postproc.h"
+#include "lib/internal.h"
+
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
+/* ------------------------------------------------------------------------ */
+/* Workspace                                                                */
+/* ------------------------------------------------------------------------ */
+
+#define LAYERS 3
+
+struct bgs_postproc {
+    int width, height;
+    int words; /* 64-bit words per row of a bit plane */
+    uint64_t *layers; /* LAYERS planes of words * height */
+    /* Scratch for row-range calls, one slice per thread. */
+    uint64_t *scratch;
+    int scratch_threads;
+    /* Connected components: runs of one class, row by row; run i covers
+     * pixels [edge[2 i], edge[2 i + 1]) of its row. */
+    int32_t *edge;
+    int32_t *parent;   /* union-find; after labelling, the root of each run */
+    int64_t *acc;      /* per root: area, or a blob index */
+    uint8_t *border;   /* per root: touches the frame border */
+    size_t run_cap;
+    int32_t *row_start; /* height + 1 entries: first run of each row */
+    bgs_blob *blobs;
+    size_t blob_cap;
+};
+
+void bgs_cleanup_default(bgs_cleanup *c)
+{
+    if (c)
+        memset(c, 0, sizeof *c);
+}
+
+bgs_status bgs_cleanup_check(const bgs_cleanup *c)
+{
+    if (!c)
+        return bgs_fail(BGS_ERR_INVALID_ARGUMENT, "clean-up: cleanup is NULL");
+    if (c->median != 0 && c->median != 3 && c->median != 5)
+        return bgs_fail(BGS_ERR_PARAMETER,
+                        "median = %d: must be 0 (off), 3 or 5", c->median);
+    if (c->open_radius < 0 || c->open_radius > BGS_CLEANUP_MAX_RADIUS)
+        return bgs_fail(BGS_ERR_PARAMETER, "open_radius = %d is outside 0..%d",
+                        c->open_radius, BGS_CLEANUP_MAX_RADIUS);
+    if (c->close_radius < 0 || c->close_radius > BGS_CLEANUP_MAX_RADIUS)
+        return bgs_fail(BGS_ERR_PARAMETER, "close_radius = %d is outside 0..%d",
+                        c->close_radius, BGS_CLEANUP_MAX_RADIUS);
+    if (c->fill_holes < 0)
+        return bgs_fail(BGS_ERR_PARAMETER, "fill_holes = %ld is negative",
+                        c->fill_holes);
+    if (c->min_area < 0)
+        return bgs_fail(BGS_ERR_PARAMETER, "min_area = %ld is negative",
+                        c->min_area);
+    return BGS_OK;
+}
+
+bgs_postproc *bgs_postproc_create(int width, int height)
+{
+    if (width < 1 || height < 1 || width > 65536 || height > 65536 ||
+        (int64_t)width * height > INT32_MAX) {
+        bgs_set_error("postproc: frame size %dx%d is not supported", width,
+                      height);
+        return NULL;
+    }
+    bgs_postproc *pp = calloc(1, sizeof *pp);
+    if (pp)
+        pp->row_start = malloc(((size_t)height + 1) * sizeof *pp->row_start);
+    if (!pp || !pp->row_start) {
+        free(pp);
+        bgs_set_error("out of memory");
+        return NULL;
+    }
+    pp->width = width;
+    pp->height = height;
+    pp->words = (width + 63) / 64;
+    return pp;
+}
+
+void bgs_postproc_free(bgs_postproc *pp)
+{
+    if (!pp)
+        return;
+    free(pp->layers);
+    free(pp->scratch);
+    free(pp->edge);
+    free(pp->parent);
+    free(pp->acc);
+    free(pp->border);
+    free(pp->row_start);
+    free(pp->blobs);
+    free(pp);
+}
+
+int postproc_words(const bgs_postproc *pp) { return pp->words; }
+
+static size_t layer_words(const bgs_postproc *pp)
+{
+    return (size_t)pp->words * pp->height;
+}
+
+bgs_status postproc_reserve(bgs_postproc *pp, int threads)
+{
+    if (!pp->layers) {
+        pp->layers = malloc(LAYERS * layer_words(pp) * sizeof *pp->layers);
+        if (!pp->layers)
+            return bgs_fail(BGS_ERR_NO_MEMORY,
+                            "out of memory for %dx%d clean-up", pp->width,
+                            pp->height);
+    }
+    if (threads < 1)
+        threads = 1;
+    if (pp->scratch_threads < threads) {
+        /* Zeroed: the doubling passes read pad words no output depends
+         * on; they should at least be defined. */
+        uint64_t *s = calloc((size_t)threads * postproc_scratch_words(pp),
+                             sizeof *s);
+        if (!s)
+            return bgs_fail(BGS_ERR_NO_MEMORY,
+                            "out of memory for clean-up scratch");
+        free(pp->scratch);
+        pp->scratch = s;
+        pp->scratch_threads = threads;
+    }
+    return BGS_OK;
+}
+
+uint64_t *postproc_layer(bgs_postproc *pp, int i)
+{
+    return pp->layers + (size_t)i * layer_words(pp);
+}
+
+uint64_t *postproc_scratch(bgs_postproc *pp, int part)
+{
+    return pp->scratch + (size_t)part * postproc_scratch_words(pp);
+}
+
+static bgs_status reserve_runs(bgs_postproc *pp, size_t need)
+{
+    if (need <= pp->run_cap)
+        return BGS_OK;
+    size_t cap = pp->run_cap ? pp->run_cap : 1024;
+    while (cap < need)
+        cap *= 2;
+    int32_t *edge = realloc(pp->edge, 2 * cap * sizeof *edge);
+    if (edge)
+        pp->edge = edge;
+    int32_t *parent = edge ? realloc(pp->parent, cap * sizeof *parent) : NULL;
+    if (parent)
+        pp->parent = parent;
+    int64_t *acc = parent ? realloc(pp->acc, cap * sizeof *acc) : NULL;
+    if (acc)
+        pp->acc = acc;
+    uint8_t *border = acc ? realloc(pp->border, cap) : NULL;
+    if (!border)
+        return bgs_fail(BGS_ERR_NO_MEMORY, "out of memory for %zu mask runs",
+                        need);
+    pp->border = border;
+    pp->run_cap = cap;
+    return BGS_OK;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Bit rows                                                                 */
+/* ------------------------------------------------------------------------ */
+
+/* Padded row buffers: PADW words before and after the row's words. */
+#define PADW 2
+static size_t padded_words(int words) { return (size_t)words + 2 * PADW; }
+
+/* Three padded rows per thread. */
+size_t postproc_scratch_words(const bgs_postproc *pp)
+{
+    return 3 * padded_words(pp->words);
+}
+
+/* Bits of the last word that hold pixels. */
+static inline uint64_t last_word_mask(int width)
+{
+    int used = width % 64;
+    return used ? (~0ull >> (64 - used)) : ~0ull;
+}
+
+/* Replicate the first and last pixels of a padded row into the pad words
+ * and the unused bits of the last word, so that shifted reads near the
+ * borders see the frame extended by its edge pixels. */
+static void pad_row(uint64_t *t, int width, int words)
+{
+    uint64_t left = (t[0] & 1) ? ~0ull : 0;
+    int last = (width - 1) % 64;
+    uint64_t right = (t[words - 1] >> last) & 1 ? ~0ull : 0;
+    uint64_t unused = ~last_word_mask(width);
+    t[words - 1] = (t[words - 1] & ~unused) | (right & unused);
+    for (int i = 1; i <= PADW; i++) {
+        t[-i] = left;
+        t[words - 1 + i] = right;
+    }
+}
+
+/* Pixels x + s of word k (s in -63..63): bit i of the result is pixel
+ * 64 k + i + s. */
+static inline uint64_t shifted(const uint64_t *t, int k, int s)
+{
+    if (s > 0)
+        return (t[k] >> s) | (t[k + 1] << (64 - s));
+    if (s < 0)
+        return (t[k] << -s) | (t[k - 1] >> (64 + s));
+    return t[k];
+}
+
+/* ------------------------------------------------------------------------ */
+/* Packing and merging                                                      */
+/* ------------------------------------------------------------------------ */
+
+#ifndef __SSE2__
+/* Bit i set where p[i] == 255, for 8 bytes. */
+static inline uint64_t fg_bits8(const uint8_t *p)
+{
+    uint64_t x;
+    memcpy(&x, p, 8);
+    /* High bit of each byte: set only for 0xFF (the low 7 bits + 1 carry
+     * into bit 7 only when they are all ones, and bit 7 must be set). */
+    uint64_t hi = ((x & 0x7F7F7F7F7F7F7F7Full) + 0x0101010101010101ull) & x &
+                  0x8080808080808080ull;
+    /* Gather the eight high bits into one byte (little-endian bytes). */
+    return ((hi >> 7) * 0x0102040810204080ull) >> 56;
+}
+#endif
+
+static inline uint64_t fg_bits64(const uint8_t *p)
+{
+#ifdef __SSE2__
+    const __m128i ones = _mm_set1_epi8((char)0xFF);
+    uint64_t b = 0;
+    for (int i = 0; i < 4; i++) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(p + 16 * i));
+        b |= (uint64_t)(uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(v, ones))
+             << (16 * i);
+    }
+    return b;
+#else
+    uint64_t b = 0;
+    for (int i = 0; i < 8; i++)
+        b |= fg_bits8(p + 8 * i) << (8 * i);
+    return b;
+#endif
+}
+
+void postproc_pack_rows(const bgs_postproc *pp, const uint8_t *mask,
+                        ptrdiff_t stride, uint64_t *plane, int y0, int y1)
+{
+    const int width = pp->width, words = pp->words;
+    for (int y = y0; y < y1; y++) {
+        const uint8_t *in = mask + (ptrdiff_t)y * stride;
+        uint64_t *out = plane + (size_t)y * words;
+        int k = 0;
+        for (; 64 * (k + 1) <= width; k++)
+            out[k] = fg_bits64(in + 64 * k);
+        if (k < words) {
+            uint64_t b = 0;
+            for (int x = 64 * k; x < width; x++)
+                b |= (uint64_t)(in[x] == 255) << (x - 64 * k);
+            out[k] = b;
+        }
+    }
+}
+
+/* Sixteen pixels m[0..15]: where bit i of `changed` is set, m[i] becomes
+ * 255 if bit i of `fg` is set, else 0. */
+static inline void merge16(uint8_t *m, unsigned changed, unsigned fg)
+{
+#ifdef __SSE2__
+    const __m128i bit = _mm_set_epi8((char)128, 64, 32, 16, 8, 4, 2, 1,
+                                     (char)128, 64, 32, 16, 8, 4, 2, 1);
+    /* Byte i = 0xFF where bit i of x is set. */
+#define EXPAND16(x)                                                          \
+    _mm_cmpeq_epi8(_mm_and_si128(_mm_unpacklo_epi64(                         \
+                                     _mm_set1_epi8((char)((x) & 0xFF)),      \
+                                     _mm_set1_epi8((char)((x) >> 8))),       \
+                                 bit),                                       \
+                   bit)
+    __m128i cm = EXPAND16(changed), fm = EXPAND16(fg);
+#undef EXPAND16
+    __m128i v = _mm_loadu_si128((const __m128i *)m);
+    v = _mm_or_si128(_mm_andnot_si128(cm, v), _mm_and_si128(cm, fm));
+    _mm_storeu_si128((__m128i *)m, v);
+#else
+    for (int i = 0; i < 16; i++)
+        if (changed >> i & 1)
+            m[i] = fg >> i & 1 ? BGS_MASK_FOREGROUND : BGS_MASK_BACKGROUND;
+#endif
+}
+
+void postproc_merge_rows(const bgs_postproc *pp, const uint64_t *before,
+                         const uint64_t *after, uint8_t *mask,
+                         ptrdiff_t stride, int y0, int y1)
+{
+    const int width = pp->width, words = pp->words;
+    const uint64_t tail = last_word_mask(width);
+    for (int y = y0; y < y1; y++) {
+        const uint64_t *b = before + (size_t)y * words;
+        const uint64_t *a = after + (size_t)y * words;
+        uint8_t *m = mask + (ptrdiff_t)y * stride;
+        for (int k = 0; k < words; k++) {
+            uint64_t changed = a[k] ^ b[k];
+            if (k == words - 1)
+                changed &= tail; /* never write past the width */
+            if (!changed)
+                continue;
+            /* All four groups of sixteen pixels: a branch per group would
+             * be mispredicted too often on noisy masks. */
+            for (int q = 0; q < 4; q++) {
+                unsigned c = (changed >> (16 * q)) & 0xFFFF;
+                int x = 64 * k + 16 * q;
+                unsigned fg = (a[k] >> (16 * q)) & 0xFFFF;
+                if (x + 16 <= width) {
+                    merge16(m + x, c, fg);
+                } else if (x < width) {
+                    for (int i = 0; i < 16; i++)
+                        if (c >> i & 1)
+                            m[x + i] = fg >> i & 1 ? BGS_MASK_FOREGROUND
+                                                   : BGS_MASK_BACKGROUND;
+                }
+            }
+        }
+    }
+}
+
+/* ------------------------------------------------------------------------ */
+/* Median                                                                   */
+/* ------------------------------------------------------------------------ */
+
+/* Bit-sliced adders: every bit position is an independent pixel. */
+#define MAJORITY(a, b, c) (((a) & (b)) | ((c) & ((a) | (b))))
+
+/* a + b + c + d + e as a 3-bit number n0 + 2 n1 + 4 n2. */
+static inline void add5(uint64_t a, uint64_t b, uint64_t c, uint64_t d,
+                        uint64_t e, uint64_t *n0, uint64_t *n1, uint64_t *n2)
+{
+    uint64_t s1 = a ^ b ^ c, k1 = MAJORITY(a, b, c);
+    uint64_t k2 = MAJORITY(d, e, s1);
+    *n0 = d ^ e ^ s1;
+    *n1 = k1 ^ k2;
+    *n2 = k1 & k2;
+}
+
+static const uint64_t *clamped_row(const bgs_postproc *pp, const uint64_t *p,
+                                   int y)
+{
+    y = y < 0 ? 0 : y >= pp->height ? pp->height - 1 : y;
+    return p + (size_t)y * pp->words;
+}
+
+/* 3x3: at least 5 of 9. Columns of 3 are counted as c0 + 2 c1 (0..3); the
+ * window is the sum over three columns. */
+static void median3_row(const bgs_postproc *pp, const uint64_t *src,
+                        uint64_t *out, int y, uint64_t *scratch)
+{
+    const int words = pp->words;
+    const size_t pw = padded_words(words);
+    uint64_t *c0 = scratch + PADW, *c1 = scratch + pw + PADW;
+    const uint64_t *a = clamped_row(pp, src, y - 1);
+    const uint64_t *b = clamped_row(pp, src, y);
+    const uint64_t *c = clamped_row(pp, src, y + 1);
+    for (int k = 0; k < words; k++) {
+        c0[k] = a[k] ^ b[k] ^ c[k];
+        c1[k] = MAJORITY(a[k], b[k], c[k]);
+    }
+    pad_row(c0, pp->width, words);
+    pad_row(c1, pp->width, words);
+    for (int k = 0; k < words; k++) {
+        uint64_t l0 = shifted(c0, k, -1), r0 = shifted(c0, k, 1);
+        uint64_t l1 = shifted(c1, k, -1), r1 = shifted(c1, k, 1);
+        /* Sum = ones + 2 twos: ones = a0 + 2 a1, twos = b0 + 2 b1. */
+        uint64_t a0 = l0 ^ c0[k] ^ r0, a1 = MAJORITY(l0, c0[k], r0);
+        uint64_t b0 = l1 ^ c1[k] ^ r1, b1 = MAJORITY(l1, c1[k], r1);
+        /* Sum = a0 + 2 t1 + 4 (b1 + carry). */
+        uint64_t t1 = a1 ^ b0, carry = a1 & b0;
+        out[k] = (b1 & carry) | ((b1 ^ carry) & (a0 | t1));
+    }
+}
+
+/* 5x5: at least 13 of 25. Columns of 5 are counted as v0 + 2 v1 + 4 v2;
+ * the five shifted columns of each weight are added, then the three sums
+ * are combined by a ripple adder into the 5-bit count t0..t4. */
+static void median5_row(const bgs_postproc *pp, const uint64_t *src,
+                        uint64_t *out, int y, uint64_t *scratch)
+{
+    const int words = pp->words;
+    const size_t pw = padded_words(words);
+    uint64_t *v[3] = {scratch + PADW, scratch + pw + PADW,
+                      scratch + 2 * pw + PADW};
+    const uint64_t *r[5];
+    for (int i = 0; i < 5; i++)
+        r[i] = clamped_row(pp, src, y + i - 2);
+    for (int k = 0; k < words; k++)
+        add5(r[0][k], r[1][k], r[2][k], r[3][k], r[4][k], &v[0][k], &v[1][k],
+             &v[2][k]);
+    for (int i = 0; i < 3; i++)
+        pad_row(v[i], pp->width, words);
+    for (int k = 0; k < words; k++) {
+        uint64_t n[3][3]; /* n[weight][bit] */
+        for (int i = 0; i < 3; i++)
+            add5(shifted(v[i], k, -2), shifted(v[i], k, -1), v[i][k],
+                 shifted(v[i], k, 1), shifted(v[i], k, 2), &n[i][0],
+                 &n[i][1], &n[i][2]);
+        /* count = n[0] + 2 n[1] + 4 n[2], bit by bit. */
+        uint64_t t0 = n[0][0];
+        uint64_t t1 = n[0][1] ^ n[1][0], c2 = n[0][1] & n[1][0];
+        uint64_t s4 = n[0][2] ^ n[1][1] ^ n[2][0];
+        uint64_t k4 = MAJORITY(n[0][2], n[1][1], n[2][0]);
+        uint64_t t2 = s4 ^ c2, k4b = s4 & c2;
+        uint64_t s8 = n[1][2] ^ n[2][1] ^ k4;
+        uint64_t k8 = MAJORITY(n[1][2], n[2][1], k4);
+        uint64_t t3 = s8 ^ k4b, k8b = s8 & k4b;
+        uint64_t t4 = n[2][2] | k8 | k8b; /* the count is at most 25 */
+        out[k] = t4 | (t3 & t2 & (t1 | t0));
+    }
+}
+
+void postproc_median_rows(bgs_postproc *pp, const uint64_t *src,
+                          uint64_t *dst, int size, int y0, int y1,
+                          uint64_t *scratch)
+{
+    const uint64_t tail = last_word_mask(pp->width);
+    for (int y = y0; y < y1; y++) {
+        uint64_t *out = dst + (size_t)y * pp->words;
+        if (size == 3)
+            median3_row(pp, src, out, y, scratch);
+        else
+            median5_row(pp, src, out, y, scratch);
+        out[pp->words - 1] &= tail;
+    }
+}
+
+/* ------------------------------------------------------------------------ */
+/* Erosion and dilation                                                     */
+/* ------------------------------------------------------------------------ */
+
+static void morph_rows(bgs_postproc *pp, const uint64_t *src, uint64_t *dst,
+                       int r, int y0, int y1, uint64_t *scratch, int erode)
+{
+    const int words = pp->words, height = pp->height;
+    const size_t pw = padded_words(words);
+    uint64_t *buf[2] = {scratch + PADW, scratch + pw + PADW};
+    const int window = 2 * r + 1;
+    const uint64_t tail = last_word_mask(pp->width);
+    for (int y = y0; y < y1; y++) {
+        /* Rows of the window inside the frame: clipping the window is the
+         * same as replicating edge rows for a minimum or maximum. */
+        int lo = y - r < 0 ? 0 : y - r;
+        int hi = y + r >= height ? height - 1 : y + r;
+        uint64_t *t = buf[0];
+        memcpy(t, src + (size_t)lo * words, (size_t)words * sizeof *t);
+        for (int yy = lo + 1; yy <= hi; yy++) {
+            const uint64_t *row = src + (size_t)yy * words;
+            if (erode)
+                for (int k = 0; k < words; k++)
+                    t[k] &= row[k];
+            else
+                for (int k = 0; k < words; k++)
+                    t[k] |= row[k];
+        }
+        pad_row(t, pp->width, words);
+        /* Along the row: windows of m = 2, 4, 8, ... pixels starting at
+         * each pixel, until the next doubling would pass the window; two
+         * such windows, starting at x - r and x + r + 1 - m, cover it. Word
+         * -1 (pixels down to -64) and word `words` are computed too, for
+         * the pixels near the borders. */
+        const uint64_t *cur = t;
+        int m = 1, which = 0;
+        while (2 * m <= window) {
+            uint64_t *next = buf[which ^ 1];
+            if (erode)
+                for (int k = -1; k <= words; k++)
+                    next[k] = cur[k] & shifted(cur, k, m);
+            else
+                for (int k = -1; k <= words; k++)
+                    next[k] = cur[k] | shifted(cur, k, m);
+            cur = next;
+            which ^= 1;
+            m *= 2;
+        }
+        uint64_t *out = dst + (size_t)y * words;
+        const int s1 = -r, s2 = r + 1 - m;
+        if (erode)
+            for (int k = 0; k < words; k++)
+                out[k] = shifted(cur, k, s1) & shifted(cur, k, s2);
+        else
+            for (int k = 0; k < words; k++)
+                out[k] = shifted(cur, k, s1) | shifted(cur, k, s2);
+        out[words - 1] &= tail;
+    }
+}
+
+void postproc_erode_rows(bgs_postproc *pp, const uint64_t *src, uint64_t *dst,
+                         int radius, int y0, int y1, uint64_t *scratch)
+{
+    morph_rows(pp, src, dst, radius, y0, y1, scratch, 1);
+}
+
+void postproc_dilate_rows(bgs_postproc *pp, const uint64_t *src,
+                          uint64_t *dst, int radius, int y0, int y1,
+                          uint64_t *scratch)
+{
+    morph_rows(pp, src, dst, radius, y0, y1, scratch, 0);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Runs and connected components                                            */
+/* ------------------------------------------------------------------------ */
+
+/* The runs of set (want_set) or clear bits of one row, in order, as
+ * edges: run i is [edge[2 i], edge[2 i + 1]). Returns the number of runs,
+ * at most (width + 1) / 2. */
+static int32_t row_runs(const uint64_t *row, int width, int words,
+                        int want_set, int32_t *edge)
+{
+    /* Positions where the class changes alternate between run starts and
+     * run ends, so in order they are the edges. */
+    int32_t n = 0;
+    uint64_t prev = 0; /* the bit before the word */
+    for (int k = 0; k < words; k++) {
+        uint64_t bits = want_set ? row[k] : ~row[k];
+        if (k == words - 1)
+            bits &= last_word_mask(width);
+        uint64_t edges = bits ^ ((bits << 1) | prev);
+        prev = bits >> 63;
+        while (edges) {
+            edge[n++] = 64 * k + __builtin_ctzll(edges);
+            edges &= edges - 1;
+        }
+    }
+    if (n & 1)
+        edge[n++] = width; /* the last run reaches the right border */
+    return n / 2;
+}
+
+static int32_t find_root(int32_t *parent, int32_t i)
+{
+    while (parent[i] != i) {
+        parent[i] = parent[parent[i]]; /* path halving */
+        i = parent[i];
+    }
+    return i;
+}
+
+/* The smaller index becomes the root, so every parent index is at most its
+ * child's and the root of a component is its first run in raster order. */
+static void unite(int32_t *parent, int32_t a, int32_t b)
+{
+    a = find_root(parent, a);
+    b = find_root(parent, b);
+    if (a < b)
+        parent[b] = a;
+    else if (b < a)
+        parent[a] = b;
+}
+
+/* Label the runs of set (foreground) or clear (background) bits of a
+ * plane: afterwards pp->runs[0..*count) are the runs row by row
+ * (pp->row_start), and pp->parent[i] is the root of run i, the first run
+ * of its component. Foreground is linked through 8-neighbours (runs
+ * overlap or touch at a corner), background through 4-neighbours (runs
+ * overlap). */
+static bgs_status label_runs(bgs_postproc *pp, const uint64_t *plane,
+                             int want_set, int32_t *count)
+{
+    const int width = pp->width, height = pp->height, words = pp->words;
+    const size_t row_max = ((size_t)width + 1) / 2;
+    const int32_t touch = want_set ? 1 : 0;
+    int32_t n = 0;
+    for (int y = 0; y < height; y++) {
+        bgs_status st = reserve_runs(pp, (size_t)n + row_max);
+        if (st != BGS_OK)
+            return st;
+        const int32_t *e = pp->edge;
+        int32_t *parent = pp->parent;
+        pp->row_start[y] = n;
+        int32_t k = row_runs(plane + (size_t)y * words, width, words,
+                             want_set, pp->edge + 2 * n);
+        for (int32_t i = n; i < n + k; i++)
+            parent[i] = i;
+        if (y > 0) {
+            int32_t a = pp->row_start[y - 1], a_end = n;
+            int32_t b = n, b_end = n + k;
+            while (a < a_end && b < b_end) {
+                int32_t a0 = e[2 * a], a1 = e[2 * a + 1];
+                int32_t b0 = e[2 * b], b1 = e[2 * b + 1];
+                if (a0 < b1 + touch && b0 < a1 + touch)
+                    unite(parent, a, b);
+                /* Step past the run that ends first. */
+                int32_t step_a = a1 < b1;
+                a += step_a;
+                b += 1 - step_a;
+            }
+        }
+        n += k;
+    }
+    pp->row_start[height] = n;
+    /* Parents come before children: one pass in order flattens all. */
+    int32_t *parent = pp->parent;
+    for (int32_t i = 0; i < n; i++)
+        parent[i] = parent[parent[i]];
+    *count = n;
+    return BGS_OK;
+}
+
+/* pp->acc[root] = area of each component (0 for non-roots). */
+static void component_areas(bgs_postproc *pp, int32_t n)
+{
+    memset(pp->acc, 0, (size_t)n * sizeof *pp->acc);
+    for (int32_t i = 0; i < n; i++)
+        pp->acc[pp->parent[i]] += pp->edge[2 * i + 1] - pp->edge[2 * i];
+}
+
+/* Set (value 1) or clear bits [x0, x1) of a row. */
+static void set_bits(uint64_t *row, int x0, int x1, int value)
+{
+    while (x0 < x1) {
+        int k = x0 / 64, lo = x0 % 64;
+        int hi = x1 - 64 * k < 64 ? x1 - 64 * k : 64;
+        uint64_t bits = (hi == 64 ? ~0ull : (1ull << hi) - 1) & (~0ull << lo);
+        row[k] = value ? row[k] | bits : row[k] & ~bits;
+        x0 = 64 * k + hi;
+    }
+}
+
+bgs_status postproc_fill_holes(bgs_postproc *pp, uint64_t *plane,
+                               long max_area)
+{
+    int32_t n;
+    bgs_status st = label_runs(pp, plane, 0, &n);
+    if (st != BGS_OK)
+        return st;
+    component_areas(pp, n);
+    memset(pp->border, 0, (size_t)n);
+    const int last_row = pp->height - 1;
+    for (int y = 0; y < pp->height; y++)
+        for (int32_t i = pp->row_start[y]; i < pp->row_start[y + 1]; i++)
+            if (y == 0 || y == last_row || pp->edge[2 * i] == 0 ||
+                pp->edge[2 * i + 1] == pp->width)
+                pp->border[pp->parent[i]] = 1;
+    for (int y = 0; y < pp->height; y++) {
+        uint64_t *row = plane + (size_t)y * pp->words;
+        for (int32_t i = pp->row_start[y]; i < pp->row_start[y + 1]; i++) {
+            int32_t root = pp->parent[i];
+            if (!pp->border[root] && pp->acc[root] <= max_area)
+                set_bits(row, pp->edge[2 * i], pp->edge[2 * i + 1], 1);
+        }
+    }
+    return BGS_OK;
+}
+
+bgs_status postproc_remove_small(bgs_postproc *pp, uint64_t *plane,
+                                 long min_area)
+{
+    int32_t n;
+    bgs_status st = label_runs(pp, plane, 1, &n);
+    if (st != BGS_OK)
+        return st;
+    component_areas(pp, n);
+    for (int y = 0; y < pp->height; y++) {
+        uint64_t *row = plane + (size_t)y * pp->words;
+        for (int32_t i = pp->row_start[y]; i < pp->row_start[y + 1]; i++)
+            if (pp->acc[pp->parent[i]] < min_area)
+                set_bits(row, pp->edge[2 * i], pp->edge[2 * i + 1], 0);
+    }
+    return BGS_OK;
+}
+
+bgs_status bgs_postproc_blobs(bgs_postproc *pp, const uint8_t *mask,
+                              ptrdiff_t stride, long min_area,
+                              const bgs_blob **blobs, size_t *count)
+{
+    if (!pp || !mask || !blobs || !count)
+        return bgs_fail(BGS_ERR_INVALID_ARGUMENT,
+                        "bgs_postproc_blobs: a pointer argument is NULL");
+    if (stride < pp->width)
+        return bgs_fail(BGS_ERR_INVALID_ARGUMENT,
+                        "bgs_postproc_blobs: row stride %td is smaller than "
+                        "the width %d", stride, pp->width);
+    if (min_area < 0)
+        return bgs_fail(BGS_ERR_PARAMETER,
+                        "bgs_postproc_blobs: min_area %ld is negative",
+                        min_area);
+    *blobs = NULL;
+    *count = 0;
+    bgs_status st = postproc_reserve(pp, 1);
+    if (st != BGS_OK)
+        return st;
+    uint64_t *plane = postproc_layer(pp, 0);
+    postproc_pack_rows(pp, mask, stride, plane, 0, pp->height);
+    int32_t n;
+    st = label_runs(pp, plane, 1, &n);
+    if (st != BGS_OK)
+        return st;
+    /* Roots are first runs: numbering them in run order numbers the blobs
+     * in raster order of their first pixel. */
+    size_t nblobs = 0;
+    for (int32_t i = 0; i < n; i++)
+        if (pp->parent[i] == i)
+            pp->acc[i] = (int64_t)nblobs++;
+    if (nblobs > pp->blob_cap) {
+        bgs_blob *b = realloc(pp->blobs, nblobs * sizeof *b);
+        if (!b)
+            return bgs_fail(BGS_ERR_NO_MEMORY, "out of memory for %zu blobs",
+                            nblobs);
+        pp->blobs = b;
+        pp->blob_cap = nblobs;
+    }
+    /* Accumulate: x = min x, width = max end, y = first row, height = last
+     * row, cx / cy = coordinate sums (exact in a double: < 2^53). */
+    for (int y = 0; y < pp->height; y++) {
+        for (int32_t i = pp->row_start[y]; i < pp->row_start[y + 1]; i++) {
+            int32_t x0 = pp->edge[2 * i], x1 = pp->edge[2 * i + 1];
+            int32_t root = pp->parent[i];
+            bgs_blob *b = &pp->blobs[pp->acc[root]];
+            long len = x1 - x0;
+            if (root == i) {
+                b->x = x0;
+                b->width = x1;
+                b->y = y;
+                b->area = 0;
+                b->cx = b->cy = 0.0;
+            }
+            if (x0 < b->x)
+                b->x = x0;
+            if (x1 > b->width)
+                b->width = x1;
+            b->height = y;
+            b->area += len;
+            b->cx += (double)((int64_t)len * (x0 + x1 - 1) / 2);
+            b->cy += (double)len * y;
+        }
+    }
+    size_t kept = 0;
+    for (size_t j = 0; j < nblobs; j++) {
+        bgs_blob b = pp->blobs[j];
+        if (b.area < min_area)
+            continue;
+        b.width -= b.x;
+        b.height = b.height - b.y + 1;
+        b.cx /= (double)b.area;
+        b.cy /= (double)b.area;
+        pp->blobs[kept++] = b;
+    }
+    *blobs = pp->blobs;
+    *count = kept;
+    return BGS_OK;
+}
+
+/* ------------------------------------------------------------------------ */
+/* The chain                                                                */
+/* ------------------------------------------------------------------------ */
+
+typedef enum step_kind {
+    STEP_PACK,
+    STEP_MEDIAN,
+    STEP_ERODE,
+    STEP_DILATE,
+    STEP_MERGE
+} step_kind;
+
+typedef struct step_job {
+    bgs_postproc *pp;
+    step_kind kind;
+    int param; /* median size or radius */
+    const uint64_t *src;
+    uint64_t *dst;
+    uint8_t *mask; /* pack and merge */
+    ptrdiff_t stride;
+} step_job;
+
+static void run_step_part(void *ctx, int part, int parts)
+{
+    const step_job *j = ctx;
+    bgs_postproc *pp = j->pp;
+    const int h = pp->height;
+    const int y0 = (int)((int64_t)h * part / parts);
+    const int y1 = (int)((int64_t)h * (part + 1) / parts);
+    uint64_t *scratch = postproc_scratch(pp, part);
+    switch (j->kind) {
+    case STEP_PACK:
+        postproc_pack_rows(pp, j->mask, j->stride, j->dst, y0, y1);
+        break;
+    case STEP_MEDIAN:
+        postproc_median_rows(pp, j->src, j->dst, j->param, y0, y1, scratch);
+        break;
+    case STEP_ERODE:
+        postproc_erode_rows(pp, j->src, j->dst, j->param, y0, y1, scratch);
+        break;
+    case STEP_DILATE:
+        postproc_dilate_rows(pp, j->src, j->dst, j->param, y0, y1, scratch);
+        break;
+    case STEP_MERGE:
+        postproc_merge_rows(pp, postproc_layer(pp, 0), j->src, j->mask,
+                            j->stride, y0, y1);
+        break;
+    }
+}
+
+static void run_step(task_pool *pool, step_job *job)
+{
+    if (pool)
+        pool_run(pool, run_step_part, job);
+    else
+        run_step_part(job, 0, 1);
+}
+
+bgs_status postproc_clean_pool(bgs_postproc *pp, const bgs_cleanup *c,
+                               uint8_t *mask, ptrdiff_t stride,
+                               task_pool *pool)
+{
+    struct {
+        step_kind kind;
+        int param;
+    } local[5];
+    int nlocal = 0;
+    if (c->median) {
+        local[nlocal].kind = STEP_MEDIAN;
+        local[nlocal++].param = c->median;
+    }
+    if (c->open_radius) {
+        local[nlocal].kind = STEP_ERODE;
+        local[nlocal++].param = c->open_radius;
+        local[nlocal].kind = STEP_DILATE;
+        local[nlocal++].param = c->open_radius;
+    }
+    if (c->close_radius) {
+        local[nlocal].kind = STEP_DILATE;
+        local[nlocal++].param = c->close_radius;
+        local[nlocal].kind = STEP_ERODE;
+        local[nlocal++].param = c->close_radius;
+    }
+    if (nlocal == 0 && c->fill_holes == 0 && c->min_area == 0)
+        return BGS_OK;
+    bgs_status st = postproc_reserve(pp, pool ? pool_parts(pool) : 1);
+    if (st != BGS_OK)
+        return st;
+
+    /* Layer 0 keeps the packed original for the merge; the steps go back
+     * and forth between layers 1 and 2. */
+    step_job job = {.pp = pp, .kind = STEP_PACK, .dst = postproc_layer(pp, 0),
+                    .mask = mask, .stride = stride};
+    run_step(pool, &job);
+    job.src = job.dst;
+    int next = 1;
+    for (int i = 0; i < nlocal; i++) {
+        job.kind = local[i].kind;
+        job.param = local[i].param;
+        job.dst = postproc_layer(pp, next);
+        run_step(pool, &job);
+        job.src = job.dst;
+        next = 3 - next;
+    }
+    uint64_t *cur = postproc_layer(pp, 3 - next);
+    if (nlocal == 0)
+        memcpy(cur, postproc_layer(pp, 0), layer_words(pp) * sizeof *cur);
+    if (c->fill_holes > 0)
+        st = postproc_fill_holes(pp, cur, c->fill_holes);
+    if (st == BGS_OK && c->min_area > 0)
+        st = postproc_remove_small(pp, cur, c->min_area);
+    if (st != BGS_OK)
+        return st;
+    job.kind = STEP_MERGE;
+    job.src = cur;
+    run_step(pool, &job);
+    return BGS_OK;
+}
+
+bgs_status bgs_postproc_clean(bgs_postproc *pp, const bgs_cleanup *cleanup,
+                              uint8_t *mask, ptrdiff_t stride)
+{
+    if (!pp || !mask)
+        return bgs_fail(BGS_ERR_INVALID_ARGUMENT,
+                        "bgs_postproc_clean: a pointer argument is NULL");
+    if (stride < pp->width)
+        return bgs_fail(BGS_ERR_INVALID_ARGUMENT,
+                        "bgs_postproc_clean: row stride %td is smaller than "
+                        "the width %d", stride, pp->width);
+    bgs_status st = bgs_cleanup_check(cleanup);
+    if (st != BGS_OK)
+        return st;
+    return postproc_clean_pool(pp, cleanup, mask, stride, NULL);
+}
