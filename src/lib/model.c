@@ -506,6 +506,9 @@ typedef struct apply_job {
     ptrdiff_t mask_stride;
     frame_rates rates;
     long *foreground;       /* pixels matching no background, per part */
+    /* The clean-up to run on this frame's mask, or NULL; each stripe packs
+     * its rows of the mask for it while they are in the cache. */
+    const bgs_cleanup *cleanup;
 } apply_job;
 
 /* Runs the kernel over pixels [x0, x0 + width) of row y; x0 is a multiple of
@@ -626,22 +629,29 @@ static void apply_stripe(void *ctx, int part, int parts)
             foreground += count_foreground(mask_row, s->width);
     }
     job->foreground[part] = foreground;
+    if (job->cleanup)
+        postproc_pack_rows(m->postproc, job->mask, job->mask_stride,
+                           postproc_layer(m->postproc, 0), y0, y1);
 }
 
-/* The clean-up steps the parameters ask for, on a detection frame's mask. */
-static bgs_status model_clean_mask(bgs_model *m, uint8_t *mask, ptrdiff_t stride)
+/* The clean-up the parameters ask for, in pixels of this frame. */
+static bgs_cleanup model_cleanup(const bgs_model *m)
 {
     const bgs_params *p = &m->params;
     double pixels = (double)m->shape.width * m->height;
     bgs_cleanup cleanup = {p->median, p->open_radius, p->close_radius,
                            (long)(p->fill_holes * pixels + 0.5),
                            (long)(p->min_area * pixels + 0.5)};
-    if (!cleanup.median && !cleanup.open_radius && !cleanup.close_radius &&
-        !cleanup.fill_holes && !cleanup.min_area)
-        return BGS_OK;
+    return cleanup;
+}
+
+/* Makes the clean-up workspace ready for a frame cut into `parts` stripes. */
+static bgs_status prepare_cleanup(bgs_model *m, const bgs_cleanup *cleanup,
+                                  int parts)
+{
     if (!m->postproc && !(m->postproc = bgs_postproc_create(m->shape.width, m->height)))
         return BGS_ERR_NO_MEMORY;
-    return postproc_clean_pool(m->postproc, &cleanup, mask, stride, m->pool);
+    return postproc_prepare(m->postproc, cleanup, parts);
 }
 
 bgs_status bgs_model_apply(bgs_model *m, const uint8_t *frame,
@@ -666,6 +676,13 @@ bgs_status bgs_model_apply(bgs_model *m, const uint8_t *frame,
         m->foreground_parts = parts;
     }
     job.foreground = m->foreground;
+    bgs_cleanup cleanup = model_cleanup(m);
+    if (job.rates.detect && mask && !postproc_is_noop(&cleanup)) {
+        bgs_status st = prepare_cleanup(m, &cleanup, parts);
+        if (st != BGS_OK)
+            return st;
+        job.cleanup = &cleanup;
+    }
     if (m->pool)
         pool_run(m->pool, apply_stripe, &job);
     else
@@ -696,8 +713,9 @@ bgs_status bgs_model_apply(bgs_model *m, const uint8_t *frame,
         m->blank_left = p->relearn_frames;
         m->relearns++;
         m->relearning = 1;
-    } else if (job.rates.detect && mask) {
-        bgs_status st = model_clean_mask(m, mask, mask_stride);
+    } else if (job.cleanup) {
+        bgs_status st = postproc_clean_packed(m->postproc, job.cleanup, mask,
+                                              mask_stride, m->pool);
         if (st != BGS_OK)
             return st;
     }

@@ -43,6 +43,10 @@ struct bgs_postproc {
     /* Scratch for row-range calls, one slice per thread. */
     uint64_t *scratch;
     int scratch_threads;
+    /* Per stripe: two row windows for the intermediate results of the
+     * local steps (postproc_local_rows), window_rows rows each. */
+    uint64_t *windows;
+    int window_parts, window_rows;
     /* Connected components: runs of one class, row by row; run i covers
      * pixels [edge[2 i], edge[2 i + 1]) of its row. */
     int32_t *edge;
@@ -111,6 +115,7 @@ void bgs_postproc_free(bgs_postproc *pp)
         return;
     free(pp->layers);
     free(pp->scratch);
+    free(pp->windows);
     free(pp->edge);
     free(pp->parent);
     free(pp->acc);
@@ -372,16 +377,35 @@ static inline void add5(uint64_t a, uint64_t b, uint64_t c, uint64_t d,
     *n2 = k1 & k2;
 }
 
-static const uint64_t *clamped_row(const bgs_postproc *pp, const uint64_t *p,
-                                   int y)
+/* Rows of a bit plane held in a buffer whose first row is frame row
+ * `first` (0 for a whole plane): row y is at base + (y - first) * words.
+ * The local steps of one stripe read their input from such a window. */
+typedef struct plane_rows {
+    const uint64_t *base;
+    int first;
+} plane_rows;
+
+static plane_rows whole_plane(const uint64_t *plane)
+{
+    plane_rows rows = {plane, 0};
+    return rows;
+}
+
+static const uint64_t *row_of(const bgs_postproc *pp, plane_rows p, int y)
+{
+    return p.base + (ptrdiff_t)(y - p.first) * pp->words;
+}
+
+/* Row y, with rows above and below the frame replaced by its edge rows. */
+static const uint64_t *clamped_row(const bgs_postproc *pp, plane_rows p, int y)
 {
     y = y < 0 ? 0 : y >= pp->height ? pp->height - 1 : y;
-    return p + (size_t)y * pp->words;
+    return row_of(pp, p, y);
 }
 
 /* 3x3: at least 5 of 9. Columns of 3 are counted as c0 + 2 c1 (0..3); the
  * window is the sum over three columns. */
-static void median3_row(const bgs_postproc *pp, const uint64_t *src,
+static void median3_row(const bgs_postproc *pp, plane_rows src,
                         uint64_t *out, int y, uint64_t *scratch)
 {
     const int words = pp->words;
@@ -411,7 +435,7 @@ static void median3_row(const bgs_postproc *pp, const uint64_t *src,
 /* 5x5: at least 13 of 25. Columns of 5 are counted as v0 + 2 v1 + 4 v2;
  * the five shifted columns of each weight are added, then the three sums
  * are combined by a ripple adder into the 5-bit count t0..t4. */
-static void median5_row(const bgs_postproc *pp, const uint64_t *src,
+static void median5_row(const bgs_postproc *pp, plane_rows src,
                         uint64_t *out, int y, uint64_t *scratch)
 {
     const int words = pp->words;
@@ -446,13 +470,14 @@ static void median5_row(const bgs_postproc *pp, const uint64_t *src,
     }
 }
 
-void postproc_median_rows(bgs_postproc *pp, const uint64_t *src,
-                          uint64_t *dst, int size, int y0, int y1,
-                          uint64_t *scratch)
+/* Output rows [y0, y1) go to dst, whose first row is frame row dst_first. */
+static void median_rows(const bgs_postproc *pp, plane_rows src, uint64_t *dst,
+                        int dst_first, int size, int y0, int y1,
+                        uint64_t *scratch)
 {
     const uint64_t tail = last_word_mask(pp->width);
     for (int y = y0; y < y1; y++) {
-        uint64_t *out = dst + (size_t)y * pp->words;
+        uint64_t *out = dst + (size_t)(y - dst_first) * pp->words;
         if (size == 3)
             median3_row(pp, src, out, y, scratch);
         else
@@ -461,12 +486,20 @@ void postproc_median_rows(bgs_postproc *pp, const uint64_t *src,
     }
 }
 
+void postproc_median_rows(bgs_postproc *pp, const uint64_t *src,
+                          uint64_t *dst, int size, int y0, int y1,
+                          uint64_t *scratch)
+{
+    median_rows(pp, whole_plane(src), dst, 0, size, y0, y1, scratch);
+}
+
 /* ------------------------------------------------------------------------ */
 /* Erosion and dilation                                                     */
 /* ------------------------------------------------------------------------ */
 
-static void morph_rows(bgs_postproc *pp, const uint64_t *src, uint64_t *dst,
-                       int r, int y0, int y1, uint64_t *scratch, int erode)
+static void morph_rows(const bgs_postproc *pp, plane_rows src, uint64_t *dst,
+                       int dst_first, int r, int y0, int y1,
+                       uint64_t *scratch, int erode)
 {
     const int words = pp->words, height = pp->height;
     const size_t pw = padded_words(words);
@@ -479,9 +512,9 @@ static void morph_rows(bgs_postproc *pp, const uint64_t *src, uint64_t *dst,
         int lo = y - r < 0 ? 0 : y - r;
         int hi = y + r >= height ? height - 1 : y + r;
         uint64_t *t = buf[0];
-        memcpy(t, src + (size_t)lo * words, (size_t)words * sizeof *t);
+        memcpy(t, row_of(pp, src, lo), (size_t)words * sizeof *t);
         for (int yy = lo + 1; yy <= hi; yy++) {
-            const uint64_t *row = src + (size_t)yy * words;
+            const uint64_t *row = row_of(pp, src, yy);
             if (erode)
                 for (int k = 0; k < words; k++)
                     t[k] &= row[k];
@@ -509,7 +542,7 @@ static void morph_rows(bgs_postproc *pp, const uint64_t *src, uint64_t *dst,
             which ^= 1;
             m *= 2;
         }
-        uint64_t *out = dst + (size_t)y * words;
+        uint64_t *out = dst + (size_t)(y - dst_first) * words;
         const int s1 = -r, s2 = r + 1 - m;
         if (erode)
             for (int k = 0; k < words; k++)
@@ -524,14 +557,14 @@ static void morph_rows(bgs_postproc *pp, const uint64_t *src, uint64_t *dst,
 void postproc_erode_rows(bgs_postproc *pp, const uint64_t *src, uint64_t *dst,
                          int radius, int y0, int y1, uint64_t *scratch)
 {
-    morph_rows(pp, src, dst, radius, y0, y1, scratch, 1);
+    morph_rows(pp, whole_plane(src), dst, 0, radius, y0, y1, scratch, 1);
 }
 
 void postproc_dilate_rows(bgs_postproc *pp, const uint64_t *src,
                           uint64_t *dst, int radius, int y0, int y1,
                           uint64_t *scratch)
 {
-    morph_rows(pp, src, dst, radius, y0, y1, scratch, 0);
+    morph_rows(pp, whole_plane(src), dst, 0, radius, y0, y1, scratch, 0);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -782,119 +815,214 @@ bgs_status bgs_postproc_blobs(bgs_postproc *pp, const uint8_t *mask,
 /* The chain                                                                */
 /* ------------------------------------------------------------------------ */
 
-typedef enum step_kind {
-    STEP_PACK,
-    STEP_MEDIAN,
-    STEP_ERODE,
-    STEP_DILATE,
-    STEP_MERGE
-} step_kind;
+/*
+ * The local steps (median, opening, closing) of one stripe run back to back
+ * on the thread that claimed the stripe: each step computes the rows the
+ * next steps need around the stripe (its halo: the sum of their radii) into
+ * a window of the stripe's own, and the last writes the stripe's rows of
+ * plane 1. Neighbouring stripes compute their shared halo rows twice, which
+ * costs a few rows per stripe, but the frame needs one pass over a thread
+ * pool instead of one per step, and a stripe's rows stay in the cache of
+ * the core that works on them.
+ */
+typedef enum step_kind { STEP_MEDIAN, STEP_ERODE, STEP_DILATE } step_kind;
 
-typedef struct step_job {
-    bgs_postproc *pp;
+typedef struct local_step {
     step_kind kind;
-    int param; /* median size or radius */
-    const uint64_t *src;
-    uint64_t *dst;
-    uint8_t *mask; /* pack and merge */
-    ptrdiff_t stride;
-} step_job;
+    int param;  /* median size or radius */
+    int radius; /* rows above and below an output row that it reads */
+} local_step;
 
-static void run_step_part(void *ctx, int part, int parts)
+#define MAX_LOCAL_STEPS 5
+
+static int local_steps(const bgs_cleanup *c, local_step step[MAX_LOCAL_STEPS])
 {
-    const step_job *j = ctx;
-    bgs_postproc *pp = j->pp;
-    const int h = pp->height;
-    const int y0 = (int)((int64_t)h * part / parts);
-    const int y1 = (int)((int64_t)h * (part + 1) / parts);
-    uint64_t *scratch = postproc_scratch(pp, part);
-    switch (j->kind) {
-    case STEP_PACK:
-        postproc_pack_rows(pp, j->mask, j->stride, j->dst, y0, y1);
-        break;
-    case STEP_MEDIAN:
-        postproc_median_rows(pp, j->src, j->dst, j->param, y0, y1, scratch);
-        break;
-    case STEP_ERODE:
-        postproc_erode_rows(pp, j->src, j->dst, j->param, y0, y1, scratch);
-        break;
-    case STEP_DILATE:
-        postproc_dilate_rows(pp, j->src, j->dst, j->param, y0, y1, scratch);
-        break;
-    case STEP_MERGE:
-        postproc_merge_rows(pp, postproc_layer(pp, 0), j->src, j->mask,
-                            j->stride, y0, y1);
-        break;
+    int n = 0;
+    if (c->median)
+        step[n++] = (local_step){STEP_MEDIAN, c->median, c->median / 2};
+    if (c->open_radius) {
+        step[n++] = (local_step){STEP_ERODE, c->open_radius, c->open_radius};
+        step[n++] = (local_step){STEP_DILATE, c->open_radius, c->open_radius};
     }
+    if (c->close_radius) {
+        step[n++] = (local_step){STEP_DILATE, c->close_radius, c->close_radius};
+        step[n++] = (local_step){STEP_ERODE, c->close_radius, c->close_radius};
+    }
+    return n;
 }
 
-static void run_step(task_pool *pool, step_job *job)
+static int has_global_steps(const bgs_cleanup *c)
+{
+    return c->fill_holes > 0 || c->min_area > 0;
+}
+
+/* Rows above and below its output that step i of n must compute: the sum
+ * of the radii of the steps after it. */
+static int halo_after(const local_step *step, int n, int i)
+{
+    int halo = 0;
+    for (int j = i + 1; j < n; j++)
+        halo += step[j].radius;
+    return halo;
+}
+
+static int stripe_start(int height, int part, int parts)
+{
+    return (int)((int64_t)height * part / parts);
+}
+
+bgs_status postproc_prepare(bgs_postproc *pp, const bgs_cleanup *c, int parts)
+{
+    bgs_status st = postproc_reserve(pp, parts);
+    if (st != BGS_OK)
+        return st;
+    local_step step[MAX_LOCAL_STEPS];
+    int n = local_steps(c, step);
+    if (n < 2)
+        return BGS_OK; /* one step writes plane 1 directly */
+    int stripe = (pp->height + parts - 1) / parts;
+    int64_t rows = (int64_t)stripe + 2 * (int64_t)halo_after(step, n, 0);
+    int window_rows = rows < pp->height ? (int)rows : pp->height;
+    if (parts <= pp->window_parts && window_rows <= pp->window_rows)
+        return BGS_OK;
+    if (parts < pp->window_parts)
+        parts = pp->window_parts;
+    if (window_rows < pp->window_rows)
+        window_rows = pp->window_rows;
+    uint64_t *w = malloc((size_t)parts * 2 * window_rows * pp->words * sizeof *w);
+    if (!w)
+        return bgs_fail(BGS_ERR_NO_MEMORY, "out of memory for clean-up windows");
+    free(pp->windows);
+    pp->windows = w;
+    pp->window_parts = parts;
+    pp->window_rows = window_rows;
+    return BGS_OK;
+}
+
+static uint64_t *stripe_window(bgs_postproc *pp, int part, int which)
+{
+    return pp->windows + ((size_t)part * 2 + which) * pp->window_rows * pp->words;
+}
+
+static void run_local_step(bgs_postproc *pp, const local_step *s,
+                           plane_rows src, uint64_t *dst, int dst_first,
+                           int y0, int y1, uint64_t *scratch)
+{
+    if (s->kind == STEP_MEDIAN)
+        median_rows(pp, src, dst, dst_first, s->param, y0, y1, scratch);
+    else
+        morph_rows(pp, src, dst, dst_first, s->param, y0, y1, scratch,
+                   s->kind == STEP_ERODE);
+}
+
+void postproc_local_rows(bgs_postproc *pp, const bgs_cleanup *c, uint8_t *mask,
+                         ptrdiff_t stride, int part, int parts)
+{
+    const int y0 = stripe_start(pp->height, part, parts);
+    const int y1 = stripe_start(pp->height, part + 1, parts);
+    if (y0 == y1)
+        return; /* more stripes than rows */
+    const uint64_t *original = postproc_layer(pp, 0);
+    uint64_t *result = postproc_layer(pp, 1);
+    local_step step[MAX_LOCAL_STEPS];
+    int n = local_steps(c, step);
+    if (n == 0) {
+        memcpy(result + (size_t)y0 * pp->words, original + (size_t)y0 * pp->words,
+               (size_t)(y1 - y0) * pp->words * sizeof *result);
+    } else {
+        plane_rows src = whole_plane(original);
+        for (int i = 0; i < n; i++) {
+            int halo = halo_after(step, n, i);
+            int lo = y0 - halo > 0 ? y0 - halo : 0;
+            int hi = y1 + halo < pp->height ? y1 + halo : pp->height;
+            uint64_t *dst = i == n - 1 ? result : stripe_window(pp, part, i & 1);
+            int dst_first = i == n - 1 ? 0 : lo;
+            run_local_step(pp, &step[i], src, dst, dst_first, lo, hi,
+                           postproc_scratch(pp, part));
+            src = (plane_rows){dst, dst_first};
+        }
+    }
+    /* Without global steps the stripe is done: merge it now, while its
+     * rows are in this core's cache. */
+    if (!has_global_steps(c))
+        postproc_merge_rows(pp, original, result, mask, stride, y0, y1);
+}
+
+typedef struct stripe_job {
+    bgs_postproc *pp;
+    const bgs_cleanup *cleanup;
+    uint8_t *mask;
+    ptrdiff_t stride;
+} stripe_job;
+
+static void pack_part(void *ctx, int part, int parts)
+{
+    const stripe_job *j = ctx;
+    postproc_pack_rows(j->pp, j->mask, j->stride, postproc_layer(j->pp, 0),
+                       stripe_start(j->pp->height, part, parts),
+                       stripe_start(j->pp->height, part + 1, parts));
+}
+
+static void local_part(void *ctx, int part, int parts)
+{
+    const stripe_job *j = ctx;
+    postproc_local_rows(j->pp, j->cleanup, j->mask, j->stride, part, parts);
+}
+
+static void merge_part(void *ctx, int part, int parts)
+{
+    const stripe_job *j = ctx;
+    postproc_merge_rows(j->pp, postproc_layer(j->pp, 0), postproc_layer(j->pp, 1),
+                        j->mask, j->stride,
+                        stripe_start(j->pp->height, part, parts),
+                        stripe_start(j->pp->height, part + 1, parts));
+}
+
+static void run_striped(task_pool *pool, pool_job job, void *ctx)
 {
     if (pool)
-        pool_run(pool, run_step_part, job);
+        pool_run(pool, job, ctx);
     else
-        run_step_part(job, 0, 1);
+        job(ctx, 0, 1);
+}
+
+bgs_status postproc_clean_packed(bgs_postproc *pp, const bgs_cleanup *c,
+                                 uint8_t *mask, ptrdiff_t stride,
+                                 task_pool *pool)
+{
+    stripe_job job = {pp, c, mask, stride};
+    run_striped(pool, local_part, &job);
+    if (!has_global_steps(c))
+        return BGS_OK;
+    uint64_t *result = postproc_layer(pp, 1);
+    bgs_status st = BGS_OK;
+    if (c->fill_holes > 0)
+        st = postproc_fill_holes(pp, result, c->fill_holes);
+    if (st == BGS_OK && c->min_area > 0)
+        st = postproc_remove_small(pp, result, c->min_area);
+    if (st == BGS_OK)
+        run_striped(pool, merge_part, &job);
+    return st;
+}
+
+int postproc_is_noop(const bgs_cleanup *c)
+{
+    return !c->median && !c->open_radius && !c->close_radius &&
+           !has_global_steps(c);
 }
 
 bgs_status postproc_clean_pool(bgs_postproc *pp, const bgs_cleanup *c,
                                uint8_t *mask, ptrdiff_t stride,
                                task_pool *pool)
 {
-    struct {
-        step_kind kind;
-        int param;
-    } local[5];
-    int nlocal = 0;
-    if (c->median) {
-        local[nlocal].kind = STEP_MEDIAN;
-        local[nlocal++].param = c->median;
-    }
-    if (c->open_radius) {
-        local[nlocal].kind = STEP_ERODE;
-        local[nlocal++].param = c->open_radius;
-        local[nlocal].kind = STEP_DILATE;
-        local[nlocal++].param = c->open_radius;
-    }
-    if (c->close_radius) {
-        local[nlocal].kind = STEP_DILATE;
-        local[nlocal++].param = c->close_radius;
-        local[nlocal].kind = STEP_ERODE;
-        local[nlocal++].param = c->close_radius;
-    }
-    if (nlocal == 0 && c->fill_holes == 0 && c->min_area == 0)
+    if (postproc_is_noop(c))
         return BGS_OK;
-    bgs_status st = postproc_reserve(pp, pool ? pool_parts(pool) : 1);
+    bgs_status st = postproc_prepare(pp, c, pool ? pool_parts(pool) : 1);
     if (st != BGS_OK)
         return st;
-
-    /* Layer 0 keeps the packed original for the merge; the steps go back
-     * and forth between layers 1 and 2. */
-    step_job job = {.pp = pp, .kind = STEP_PACK, .dst = postproc_layer(pp, 0),
-                    .mask = mask, .stride = stride};
-    run_step(pool, &job);
-    job.src = job.dst;
-    int next = 1;
-    for (int i = 0; i < nlocal; i++) {
-        job.kind = local[i].kind;
-        job.param = local[i].param;
-        job.dst = postproc_layer(pp, next);
-        run_step(pool, &job);
-        job.src = job.dst;
-        next = 3 - next;
-    }
-    uint64_t *cur = postproc_layer(pp, 3 - next);
-    if (nlocal == 0)
-        memcpy(cur, postproc_layer(pp, 0), layer_words(pp) * sizeof *cur);
-    if (c->fill_holes > 0)
-        st = postproc_fill_holes(pp, cur, c->fill_holes);
-    if (st == BGS_OK && c->min_area > 0)
-        st = postproc_remove_small(pp, cur, c->min_area);
-    if (st != BGS_OK)
-        return st;
-    job.kind = STEP_MERGE;
-    job.src = cur;
-    run_step(pool, &job);
-    return BGS_OK;
+    stripe_job job = {pp, c, mask, stride};
+    run_striped(pool, pack_part, &job);
+    return postproc_clean_packed(pp, c, mask, stride, pool);
 }
 
 bgs_status bgs_postproc_clean(bgs_postproc *pp, const bgs_cleanup *cleanup,

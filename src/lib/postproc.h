@@ -10,12 +10,15 @@
  * (1 = foreground), rows of postproc_words(pp) 64-bit words, bit i of word k
  * is pixel 64 k + i, bits past the width are 0. postproc_reserve() makes
  * three planes (postproc_layer 0..2) and per-thread scratch. The chain is:
- *   pack the mask into plane 0 (the original, kept for the merge);
- *   local filters plane -> plane (1 and 2 in turn);
- *   global steps on the last plane, in place, on one thread;
+ *   pack the mask into plane 0 (the original, kept for the merge), by
+ *   stripes (postproc_pack_rows);
+ *   the local filters of each stripe, one after the other, into plane 1
+ *   (postproc_local_rows: one pass over the stripes for all of them);
+ *   global steps on plane 1, in place, on one thread;
  *   merge: write into the mask only the pixels whose bit differs from
  *   plane 0 (255 if they joined the foreground, 0 if they left it), so
  *   every other value stays.
+ * Stripes are rows [height * part / parts, height * (part + 1) / parts).
  *
  * Row-range functions write rows [y0, y1) of their output and read any
  * rows of their input, so stripes of one step can run in parallel once the
@@ -66,6 +69,23 @@ bgs_status postproc_remove_small(bgs_postproc *pp, uint64_t *plane,
 void postproc_merge_rows(const bgs_postproc *pp, const uint64_t *before,
                          const uint64_t *after, uint8_t *mask,
                          ptrdiff_t stride, int y0, int y1);
+
+/* Allocate the planes, scratch and per-stripe windows for cutting frames
+ * into `parts` stripes with clean-up c. */
+bgs_status postproc_prepare(bgs_postproc *pp, const bgs_cleanup *c, int parts);
+/* 1 if c does nothing. */
+int postproc_is_noop(const bgs_cleanup *c);
+/* Stripe `part` of `parts`: the local steps of c from plane 0 into plane 1,
+ * reading the rows around the stripe (plane 0 must be complete); when c has
+ * no global steps, also the merge of the stripe into the mask. */
+void postproc_local_rows(bgs_postproc *pp, const bgs_cleanup *c, uint8_t *mask,
+                         ptrdiff_t stride, int part, int parts);
+/* The clean-up after plane 0 holds the packed mask (postproc_prepare done
+ * with pool's parts, or 1 part without a pool): local steps, global steps,
+ * merge. */
+bgs_status postproc_clean_packed(bgs_postproc *pp, const bgs_cleanup *c,
+                                 uint8_t *mask, ptrdiff_t stride,
+                                 task_pool *pool);
 
 /* The whole clean-up with the row-range steps striped over pool's threads
  * (pool may be NULL: the calling thread does everything). Same result as
