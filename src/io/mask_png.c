@@ -3,11 +3,12 @@
  *
  * With filter NONE the data a PNG compresses is, row after row, the filter
  * byte 0 and the row's pixels. The encoder walks that byte stream as runs of
- * equal bytes (a row's filter byte joins a run of zeros around it), twice:
- * the first pass counts the deflate symbols the runs become and computes the
- * Adler-32; Huffman codes are then built from the counts; the second pass
- * writes the symbols. Only distance-1 matches are used (what zlib's Z_RLE
- * does), so the distance code is always the same.
+ * equal bytes (a row's filter byte joins a run of zeros around it), a batch
+ * of up to RUNS_PER_BLOCK runs at a time, and makes each batch one deflate
+ * block: count the symbols the runs become (and add them to the Adler-32),
+ * build Huffman codes from the counts, write the symbols. Only distance-1
+ * matches are used (what zlib's Z_RLE does), so the distance code is always
+ * the same.
  */
 #include "io/mask_png.h"
 
@@ -31,7 +32,7 @@ enum {
      * and a dummy): deflate needs one, decoders want a complete code. */
     DYNAMIC_DISTANCE_BITS = 1,
     IDAT_MAX = 1 << 20,          /* bytes of zlib stream per IDAT chunk */
-    RUNS_PER_BLOCK = 1 << 14,
+    RUNS_PER_BLOCK = 1 << 14,    /* 128 KB of runs; zlib's blocks are as long */
 };
 
 #define ADLER_MOD 65521u
@@ -264,7 +265,8 @@ static inline size_t run_length(const uint8_t *p, size_t len)
     return i;
 }
 
-/* A run: the byte value in the top 8 bits, the count (>= 1) below. */
+/* A run: the byte value in the top 8 bits, the count (>= 1) below (a run
+ * is never longer than the image in memory, far below 2^56 bytes). */
 typedef uint64_t run;
 #define RUN_COUNT_MASK ((UINT64_C(1) << 56) - 1)
 

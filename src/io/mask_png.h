@@ -6,9 +6,10 @@
  * with distance-1 matches only), but per run of equal bytes instead of per
  * byte: run boundaries are found 8 bytes at a time, a run costs one literal
  * and a few length-258 matches, and the Adler-32 of a run is computed in
- * closed form. One deflate block, with Huffman codes fitted to the image
- * (or the fixed codes when they come out smaller). Any byte values work;
- * only the speed and the size depend on the image having runs.
+ * closed form. Deflate blocks of up to 16K runs, each with Huffman codes
+ * fitted to it (or the fixed codes when they come out smaller): files as
+ * small as zlib's. Any byte values work; only the speed and the size depend
+ * on the image having runs.
  *
  * Part of the bgsub program's I/O layer (image_save_png uses it), not of
  * libbgsub.
