@@ -9,7 +9,8 @@ WARN     = -Wall -Wextra
 CPPFLAGS_ALL = -Iinclude -Isrc -D_DEFAULT_SOURCE -D_GNU_SOURCE
 # No fused multiply-add: the scalar and vector kernels must round alike.
 CFLAGS_ALL   = -std=c11 $(WARN) -ffp-contract=off $(CFLAGS) $(EXTRA_CFLAGS)
-PKG_IO   = libpng libjpeg libavformat libavcodec libswscale libavutil libavdevice sdl2
+# zlib: also called directly (crc32 in src/io/mask_png.c).
+PKG_IO   = libpng zlib libjpeg libavformat libavcodec libswscale libavutil libavdevice sdl2
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKG_IO) 2>/dev/null)
 # libavdevice is not linked: frame_source.c opens it at run time, for a
 # camera only (it pulls in some 80 libraries that slow every start).
@@ -41,7 +42,7 @@ TOOLS    = $(TOOL_SRC:tools/%.c=$(BUILD)/tools/%)
 TESTS    = $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 TEST_TOOLS = $(TEST_TOOL_SRC:tests/tools/%.c=$(BUILD)/tests/tools/%)
 
-DEB_PACKAGES = build-essential pkg-config libpng-dev libjpeg-dev libavformat-dev \
+DEB_PACKAGES = build-essential pkg-config libpng-dev zlib1g-dev libjpeg-dev libavformat-dev \
                libavcodec-dev libswscale-dev libavutil-dev libavdevice-dev libsdl2-dev ffmpeg \
                man-db groff-base xvfb xauth xdotool parallel rsync python3
 

@@ -12,6 +12,7 @@
  */
 #include "io/io_util.h"
 #include "io/image_io.h"
+#include "io/mask_png.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -741,13 +742,8 @@ static int png_encode(png_writer *w, const uint8_t *data, int width,
     /* At fast levels the adaptive filter search costs more time than it
      * saves bytes; masks are long runs of 0 and 255 that compress well
      * unfiltered. */
-    if (compression <= 1) {
+    if (compression <= 1)
         png_set_filter(w->png, PNG_FILTER_TYPE_BASE, PNG_FILTER_NONE);
-        /* Run-length matching only: several times faster than level-1
-         * deflate on masks, for files about as small. */
-        if (channels == 1)
-            png_set_compression_strategy(w->png, Z_RLE);
-    }
     png_write_info(w->png, w->info);
     for (int y = 0; y < height; y++)
         png_write_row(w->png, data + y * stride);
@@ -773,6 +769,34 @@ static int png_write_stream(FILE *file, const uint8_t *data, int width,
                             compression);
     png_destroy_write_struct(&w.png, &w.info);
     snprintf(message, size, "%s", w.message);
+    return result;
+}
+
+/* Gray images at the fast levels (the masks bgsub writes for every frame)
+ * go through mask_png_encode: several times faster than libpng with Z_RLE,
+ * for files about as small. Level 0 too: it is smaller than stored blocks
+ * and no slower. */
+static int use_mask_encoder(int channels, int compression)
+{
+    return channels == 1 && compression <= 1;
+}
+
+static int mask_write_stream(FILE *file, const uint8_t *data, int width,
+                             int height, ptrdiff_t stride, char *message,
+                             size_t size)
+{
+    uint8_t *png;
+    size_t png_size;
+    if (mask_png_encode(data, width, height, stride, &png, &png_size) < 0) {
+        snprintf(message, size, "out of memory");
+        return -1;
+    }
+    int result = 0;
+    if (fwrite(png, 1, png_size, file) != png_size) {
+        snprintf(message, size, "write error: %s", strerror(errno));
+        result = -1;
+    }
+    free(png);
     return result;
 }
 
@@ -846,8 +870,11 @@ int image_save_png(const char *path, const uint8_t *data, int width,
                                                 : "cannot create temporary file: %s",
                     strerror(errno));
     char message[200] = "";
-    int result = png_write_stream(file, data, width, height, channels, stride,
-                                  compression, message, sizeof(message));
+    int result = use_mask_encoder(channels, compression)
+        ? mask_write_stream(file, data, width, height, stride, message,
+                            sizeof(message))
+        : png_write_stream(file, data, width, height, channels, stride,
+                           compression, message, sizeof(message));
     /* Buffered data may only fail to reach the disk here (disk full). */
     if (result == 0 && (fflush(file) != 0 || ferror(file))) {
         snprintf(message, sizeof(message), "write error: %s", strerror(errno));
