@@ -634,6 +634,23 @@ static void apply_stripe(void *ctx, int part, int parts)
                            postproc_layer(m->postproc, 0), y0, y1);
 }
 
+/* Pixels in a part of a frame at least (about 30 microseconds of the
+ * model on one core): claiming a part and waiting for the last one cost a
+ * few microseconds, which parts of 320x240 / 32 pixels would not repay. */
+#define MIN_PART_PIXELS 16384
+
+/* Parts a frame is cut into on the pool: up to pool_parts, fewer for small
+ * frames, at least one per thread. */
+static int model_parts(const bgs_model *m)
+{
+    if (!m->pool)
+        return 1;
+    long by_size = (long)m->shape.width * m->height / MIN_PART_PIXELS;
+    int threads = pool_threads(m->pool), most = pool_parts(m->pool);
+    long parts = by_size < threads ? threads : by_size > most ? most : by_size;
+    return parts < m->height ? (int)parts : m->height;
+}
+
 /* The clean-up the parameters ask for, in pixels of this frame. */
 static bgs_cleanup model_cleanup(const bgs_model *m)
 {
@@ -667,7 +684,7 @@ bgs_status bgs_model_apply(bgs_model *m, const uint8_t *frame,
     apply_job job = {.model = m, .frame = frame, .frame_stride = frame_stride,
                      .mask = mask, .mask_stride = mask_stride,
                      .rates = rates_for_frame(m)};
-    int parts = m->pool ? pool_parts(m->pool) : 1;
+    int parts = model_parts(m);
     if (parts > m->foreground_parts) {
         long *counts = realloc(m->foreground, (size_t)parts * sizeof *counts);
         if (!counts)
@@ -684,7 +701,7 @@ bgs_status bgs_model_apply(bgs_model *m, const uint8_t *frame,
         job.cleanup = &cleanup;
     }
     if (m->pool)
-        pool_run(m->pool, apply_stripe, &job);
+        pool_run_parts(m->pool, parts, apply_stripe, &job);
     else
         apply_stripe(&job, 0, 1);
     long foreground = 0;
@@ -715,7 +732,7 @@ bgs_status bgs_model_apply(bgs_model *m, const uint8_t *frame,
         m->relearning = 1;
     } else if (job.cleanup) {
         bgs_status st = postproc_clean_packed(m->postproc, job.cleanup, mask,
-                                              mask_stride, m->pool);
+                                              mask_stride, m->pool, parts);
         if (st != BGS_OK)
             return st;
     }

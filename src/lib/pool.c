@@ -13,12 +13,15 @@
  * virtual machine), then sleeps on a condition variable so that an idle
  * pool costs nothing.
  *
- * Claiming: `ticket` holds the job's generation in its high 32 bits and the
- * next unclaimed part in its low 32 bits. A fetch-and-add claims a part of
- * whatever job is current; a claimed part keeps its job from finishing, so
- * the job and context read after the claim are that job's (a worker that
- * slept through a whole job may thus claim a part of the next one, which is
- * right).
+ * Claiming: `ticket` holds the job's generation (bits 48-63), its number of
+ * parts (bits 32-47) and the next unclaimed part (bits 0-31). A
+ * fetch-and-add claims a part of whatever job is current and says, in the
+ * same value, how many parts that job has; a claimed part keeps its job
+ * from finishing, so the job and context read after the claim are that
+ * job's (a worker that slept through a whole job may thus claim a part of
+ * the next one, which is right). The generation wraps at 65536 jobs: a
+ * worker asleep across exactly that many misses one job, which its other
+ * threads then do.
  */
 #include "lib/pool.h"
 
@@ -41,7 +44,7 @@ struct task_pool {
     pthread_t *workers;
     pool_job job;            /* written by pool_run before the ticket */
     void *ctx;
-    _Atomic uint64_t ticket; /* generation << 32 | next part */
+    _Atomic uint64_t ticket; /* generation << 48 | parts << 32 | next part */
     atomic_int remaining;    /* parts of the current job not yet done */
     atomic_int quit;
 
@@ -51,7 +54,9 @@ struct task_pool {
     int waiting;             /* pool_run waiting on done */
 };
 
-static uint32_t ticket_generation(uint64_t ticket) { return (uint32_t)(ticket >> 32); }
+#define MAX_PARTS 0xffff
+
+static uint32_t ticket_generation(uint64_t ticket) { return (uint32_t)(ticket >> 48); }
 
 static inline void cpu_relax(void)
 {
@@ -66,9 +71,10 @@ static void run_parts(task_pool *pool)
     for (;;) {
         uint64_t ticket = atomic_fetch_add(&pool->ticket, 1);
         int part = (int)(uint32_t)ticket;
-        if (part >= pool->parts)
+        int parts = (int)((ticket >> 32) & MAX_PARTS);
+        if (part >= parts)
             return;
-        pool->job(pool->ctx, part, pool->parts);
+        pool->job(pool->ctx, part, parts);
         if (atomic_fetch_sub(&pool->remaining, 1) == 1) {
             pthread_mutex_lock(&pool->lock);
             if (pool->waiting)
@@ -120,7 +126,9 @@ task_pool *pool_create(int threads)
         return NULL;
     pool->threads = 1; /* the caller; workers are counted as they start */
     pool->parts = threads > 1 ? threads * PARTS_PER_THREAD : 1;
-    atomic_init(&pool->ticket, (uint64_t)pool->parts); /* generation 0, nothing to claim */
+    if (pool->parts > MAX_PARTS)
+        pool->parts = MAX_PARTS;
+    atomic_init(&pool->ticket, 0); /* generation 0 of no parts: nothing to claim */
     atomic_init(&pool->remaining, 0);
     atomic_init(&pool->quit, 0);
     pthread_mutex_init(&pool->lock, NULL);
@@ -150,15 +158,23 @@ int pool_parts(const task_pool *pool)
 
 void pool_run(task_pool *pool, pool_job job, void *ctx)
 {
-    if (pool->threads == 1) {
-        job(ctx, 0, 1);
+    pool_run_parts(pool, pool->parts, job, ctx);
+}
+
+void pool_run_parts(task_pool *pool, int parts, pool_job job, void *ctx)
+{
+    if (parts > pool->parts)
+        parts = pool->parts;
+    if (pool->threads == 1 || parts <= 1) {
+        for (int part = 0; part < parts; part++)
+            job(ctx, part, parts);
         return;
     }
     pool->job = job;
     pool->ctx = ctx;
-    atomic_store(&pool->remaining, pool->parts);
-    uint32_t generation = ticket_generation(atomic_load(&pool->ticket)) + 1;
-    atomic_store(&pool->ticket, (uint64_t)generation << 32);
+    atomic_store(&pool->remaining, parts);
+    uint64_t generation = (ticket_generation(atomic_load(&pool->ticket)) + 1) & 0xffff;
+    atomic_store(&pool->ticket, generation << 48 | (uint64_t)parts << 32);
     pthread_mutex_lock(&pool->lock);
     if (pool->sleepers)
         pthread_cond_broadcast(&pool->start);

@@ -20,6 +20,10 @@ int pool_parts(const task_pool *pool);
  * finish early take more of the rest) on all its threads, the caller
  * included, and returns when every part is done. */
 void pool_run(task_pool *pool, pool_job job, void *ctx);
+/* The same with the job cut into `parts` parts (1..pool_parts; more are
+ * cut to pool_parts): small frames take fewer, larger parts, so that
+ * claiming and waiting do not outweigh the work. */
+void pool_run_parts(task_pool *pool, int parts, pool_job job, void *ctx);
 void pool_free(task_pool *pool);
 
 #endif

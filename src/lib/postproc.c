@@ -978,20 +978,21 @@ static void merge_part(void *ctx, int part, int parts)
                         stripe_start(j->pp->height, part + 1, parts));
 }
 
-static void run_striped(task_pool *pool, pool_job job, void *ctx)
+static void run_striped(task_pool *pool, int parts, pool_job job, void *ctx)
 {
     if (pool)
-        pool_run(pool, job, ctx);
+        pool_run_parts(pool, parts, job, ctx);
     else
-        job(ctx, 0, 1);
+        for (int part = 0; part < parts; part++)
+            job(ctx, part, parts);
 }
 
 bgs_status postproc_clean_packed(bgs_postproc *pp, const bgs_cleanup *c,
                                  uint8_t *mask, ptrdiff_t stride,
-                                 task_pool *pool)
+                                 task_pool *pool, int parts)
 {
     stripe_job job = {pp, c, mask, stride};
-    run_striped(pool, local_part, &job);
+    run_striped(pool, parts, local_part, &job);
     if (!has_global_steps(c))
         return BGS_OK;
     uint64_t *result = postproc_layer(pp, 1);
@@ -1001,7 +1002,7 @@ bgs_status postproc_clean_packed(bgs_postproc *pp, const bgs_cleanup *c,
     if (st == BGS_OK && c->min_area > 0)
         st = postproc_remove_small(pp, result, c->min_area);
     if (st == BGS_OK)
-        run_striped(pool, merge_part, &job);
+        run_striped(pool, parts, merge_part, &job);
     return st;
 }
 
@@ -1017,12 +1018,13 @@ bgs_status postproc_clean_pool(bgs_postproc *pp, const bgs_cleanup *c,
 {
     if (postproc_is_noop(c))
         return BGS_OK;
-    bgs_status st = postproc_prepare(pp, c, pool ? pool_parts(pool) : 1);
+    int parts = pool ? pool_parts(pool) : 1;
+    bgs_status st = postproc_prepare(pp, c, parts);
     if (st != BGS_OK)
         return st;
     stripe_job job = {pp, c, mask, stride};
-    run_striped(pool, pack_part, &job);
-    return postproc_clean_packed(pp, c, mask, stride, pool);
+    run_striped(pool, parts, pack_part, &job);
+    return postproc_clean_packed(pp, c, mask, stride, pool, parts);
 }
 
 bgs_status bgs_postproc_clean(bgs_postproc *pp, const bgs_cleanup *cleanup,

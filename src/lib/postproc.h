@@ -80,12 +80,12 @@ int postproc_is_noop(const bgs_cleanup *c);
  * no global steps, also the merge of the stripe into the mask. */
 void postproc_local_rows(bgs_postproc *pp, const bgs_cleanup *c, uint8_t *mask,
                          ptrdiff_t stride, int part, int parts);
-/* The clean-up after plane 0 holds the packed mask (postproc_prepare done
- * with pool's parts, or 1 part without a pool): local steps, global steps,
- * merge. */
+/* The clean-up after plane 0 holds the packed mask, the frame cut into
+ * `parts` stripes (as given to postproc_prepare; pool may be NULL): local
+ * steps, global steps, merge. */
 bgs_status postproc_clean_packed(bgs_postproc *pp, const bgs_cleanup *c,
                                  uint8_t *mask, ptrdiff_t stride,
-                                 task_pool *pool);
+                                 task_pool *pool, int parts);
 
 /* The whole clean-up with the row-range steps striped over pool's threads
  * (pool may be NULL: the calling thread does everything). Same result as

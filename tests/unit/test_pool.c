@@ -43,7 +43,7 @@ static void count_part(void *ctx, int part, int parts)
 /* Runs jobs jobs on a pool of threads threads, each on a fresh context on
  * the stack (a worker that used a finished job's context would count into
  * the wrong one); returns the number of jobs that went wrong. */
-static int run_jobs(int threads, int jobs, int slow_every)
+static int run_jobs(int threads, int jobs, int slow_every, int vary_parts)
 {
     task_pool *pool = pool_create(threads);
     if (!pool)
@@ -54,9 +54,16 @@ static int run_jobs(int threads, int jobs, int slow_every)
         memset(&job, 0, sizeof job);
         job.id = job.expect_id = j + 1;
         job.slow_part = slow_every && j % slow_every == 0 ? j % 7 : -1;
-        pool_run(pool, count_part, &job);
+        /* With vary_parts, consecutive jobs have different part counts
+         * (1 to pool_parts), so a worker that mixed up two jobs' counts
+         * would run a part twice or not at all. */
+        int want = vary_parts ? 1 + (j * 7919) % pool_parts(pool) : 0;
+        if (vary_parts)
+            pool_run_parts(pool, want, count_part, &job);
+        else
+            pool_run(pool, count_part, &job);
         int parts = atomic_load(&job.parts_seen);
-        int ok = parts >= threads && parts <= MAX_PARTS &&
+        int ok = (vary_parts ? parts == want : parts >= threads) && parts <= MAX_PARTS &&
                  atomic_load(&job.wrong_id) == 0 && atomic_load(&job.bad_parts) == 0;
         for (int p = 0; ok && p < parts; p++)
             ok = atomic_load(&job.runs[p]) == 1;
@@ -89,14 +96,22 @@ TEST(one_thread_runs_the_job_in_one_part)
 TEST(every_part_runs_once_per_job)
 {
     for (int threads = 2; threads <= 5; threads += 3) {
-        int bad = run_jobs(threads, 2000, 0);
+        int bad = run_jobs(threads, 2000, 0, 0);
         CHECK(bad == 0, "%d threads: %d of 2000 jobs went wrong", threads, bad);
+    }
+}
+
+TEST(jobs_of_different_part_counts_run_each_part_once)
+{
+    for (int threads = 2; threads <= 3; threads++) {
+        int bad = run_jobs(threads, 3000, 5, 1);
+        CHECK(bad == 0, "%d threads: %d of 3000 jobs went wrong", threads, bad);
     }
 }
 
 TEST(a_slow_part_does_not_lose_or_repeat_parts)
 {
-    int bad = run_jobs(3, 300, 3);
+    int bad = run_jobs(3, 300, 3, 0);
     CHECK(bad == 0, "%d of 300 jobs went wrong", bad);
 }
 
@@ -115,6 +130,7 @@ int main(void)
 {
     RUN(one_thread_runs_the_job_in_one_part);
     RUN(every_part_runs_once_per_job);
+    RUN(jobs_of_different_part_counts_run_each_part_once);
     RUN(a_slow_part_does_not_lose_or_repeat_parts);
     RUN(create_and_free_without_jobs);
     return test_summary();
