@@ -992,7 +992,8 @@ static int open_run(run_state *s, const run_options *o, preview *pv)
     pipeline_config cfg = {s->src, o->max_frames, o->writers,
                            o->output_dir ? write_mask : NULL, &s->out,
                            s->streams ? stream_outputs_write : NULL, s->streams,
-                           stream_outputs_wants_frames(s->streams)};
+                           stream_outputs_wants_frames(s->streams),
+                           &stop_requested};
     s->pipe = pipeline_start(&cfg, err, sizeof err);
     if (!s->pipe) {
         cli_error("%s", err);

@@ -4,14 +4,58 @@
  */
 #include "cli/pipeline.h"
 
+#include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* Frames decoded ahead: enough to hide the decoder's jitter; each is a
  * whole frame, so not more. */
 #define FRAME_SLOTS 4
+
+/* How often a wait for the reader looks at the interrupt flag. */
+#define WAIT_SLICE_MS 100
+
+/*
+ * Stopping a reader that waits for input. A stalled network stream ends
+ * its wait by itself once frame_source_cancel (or the interrupt flag) is
+ * set; a read() of a pipe whose writer stalls does not, until a signal
+ * interrupts it. So the thread that stops the pipeline sends the reader
+ * WAKE_SIGNAL, whose handler does nothing and is installed without
+ * SA_RESTART: the read fails with EINTR, and the decoder then asks
+ * frame_source whether to go on. The signal is sent again every slice
+ * until the reader has ended (it may arrive just before the read starts).
+ */
+#define WAKE_SIGNAL SIGUSR2
+
+static void on_wake_signal(int sig)
+{
+    (void)sig;
+}
+
+static void install_wake_handler(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_wake_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(WAKE_SIGNAL, &sa, NULL);
+}
+
+static struct timespec slice_from_now(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_REALTIME, &t);
+    t.tv_nsec += WAIT_SLICE_MS * 1000000L;
+    if (t.tv_nsec >= 1000000000L) {
+        t.tv_sec++;
+        t.tv_nsec -= 1000000000L;
+    }
+    return t;
+}
 
 
 /* ------------------------------------------------------------------------ */
@@ -64,12 +108,25 @@ static int queue_push(ptr_queue *q, void *item)
     return ok ? 0 : -1;
 }
 
-/* Waits for an item; NULL once the queue is closed and empty. */
-static void *queue_pop(ptr_queue *q)
+/* Waits for an item; NULL once the queue is closed and empty. With a
+ * flag, waits in slices and returns NULL with *flag_seen = 1 once the flag
+ * is set while the queue is still empty. */
+static void *queue_pop_or_flag(ptr_queue *q, const volatile sig_atomic_t *flag,
+                               int *flag_seen)
 {
     pthread_mutex_lock(&q->lock);
-    while (!q->closed && q->count == 0)
-        pthread_cond_wait(&q->changed, &q->lock);
+    while (!q->closed && q->count == 0) {
+        if (!flag) {
+            pthread_cond_wait(&q->changed, &q->lock);
+            continue;
+        }
+        if (*flag) {
+            *flag_seen = 1;
+            break;
+        }
+        struct timespec until = slice_from_now();
+        pthread_cond_timedwait(&q->changed, &q->lock, &until);
+    }
     void *item = NULL;
     if (q->count > 0) {
         item = q->items[q->head];
@@ -79,6 +136,11 @@ static void *queue_pop(ptr_queue *q)
     }
     pthread_mutex_unlock(&q->lock);
     return item;
+}
+
+static void *queue_pop(ptr_queue *q)
+{
+    return queue_pop_or_flag(q, NULL, NULL);
 }
 
 static void queue_close(ptr_queue *q)
@@ -147,7 +209,9 @@ static void *reader_main(void *arg)
         int got = frame_source_read_into(p->cfg.src, slot->pixels,
                                          slot->frame.stride, err, sizeof err);
         if (got <= 0) {
-            if (got < 0) {
+            /* A read that failed because the pipeline stopped it is not
+             * an error of the input. */
+            if (got < 0 && !stop_requested(p)) {
                 pthread_mutex_lock(&p->lock);
                 p->read_failed = 1;
                 snprintf(p->read_error, sizeof p->read_error, "%s", err);
@@ -300,6 +364,7 @@ pipeline *pipeline_start(const pipeline_config *config, char *err, size_t errlen
     p->height = frame_source_height(config->src);
     p->channels = frame_source_channels(config->src);
     pthread_mutex_init(&p->lock, NULL);
+    install_wake_handler();
     if (alloc_buffers(p) != 0) {
         snprintf(err, errlen, "out of memory for %dx%d frames", p->width, p->height);
         free_buffers(p);
@@ -329,7 +394,15 @@ pipeline *pipeline_start(const pipeline_config *config, char *err, size_t errlen
 
 int pipeline_next(pipeline *p, pipeline_frame **frame)
 {
-    frame_slot *slot = queue_pop(&p->ready_frames);
+    int interrupted = 0;
+    frame_slot *slot = queue_pop_or_flag(&p->ready_frames, p->cfg.interrupt,
+                                         &interrupted);
+    if (interrupted) {
+        /* The reader may wait for input for ever: stop it; the caller sees
+         * the end of the frames and the interrupt flag. */
+        pipeline_stop_reading(p);
+        return 0;
+    }
     if (slot) {
         *frame = &slot->frame;
         return 1;
@@ -391,16 +464,31 @@ void pipeline_stop_reading(pipeline *p)
     pthread_mutex_lock(&p->lock);
     p->stop_reading = 1;
     pthread_mutex_unlock(&p->lock);
-    /* Wake the reader wherever it waits. */
+    /* Wake the reader wherever it waits: on a queue, or for input. */
+    frame_source_cancel(p->cfg.src);
     queue_close(&p->free_frames);
     queue_close(&p->ready_frames);
+    if (p->reader_started)
+        pthread_kill(p->reader, WAKE_SIGNAL);
+}
+
+/* Joins the reader, sending it WAKE_SIGNAL again while it still waits. */
+static void join_reader(pipeline *p)
+{
+    for (;;) {
+        struct timespec until = slice_from_now();
+        int rc = pthread_timedjoin_np(p->reader, NULL, &until);
+        if (rc != ETIMEDOUT)
+            return;
+        pthread_kill(p->reader, WAKE_SIGNAL);
+    }
 }
 
 int pipeline_finish(pipeline *p, char *err, size_t errlen)
 {
     pipeline_stop_reading(p);
     if (p->reader_started)
-        pthread_join(p->reader, NULL);
+        join_reader(p);
     queue_close(&p->write_queue); /* writers drain what is queued, then end */
     queue_close(&p->stream_queue);
     for (int i = 0; i < p->writers_started; i++)

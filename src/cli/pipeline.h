@@ -41,6 +41,9 @@ typedef struct pipeline_config {
     stream_writer stream;  /* ordered outputs on one thread; or NULL        */
     void *stream_ctx;
     int stream_frames;     /* give stream the input frame too (a copy)      */
+    /* Set by a signal handler: pipeline_next stops waiting for a frame and
+     * the reader's wait for input is broken off. May be NULL. */
+    const volatile sig_atomic_t *interrupt;
 } pipeline_config;
 
 typedef struct pipeline_frame {

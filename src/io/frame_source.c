@@ -21,6 +21,7 @@
 #include <string.h>
 #include <strings.h>
 #include <poll.h>
+#include <stdatomic.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -106,7 +107,8 @@ struct frame_source {
     long bad_frames;  /* frames passed over so far */
     int bad_in_a_row; /* a decoder that fails for ever must still stop */
     long position;    /* 0-based input position of the frame last returned */
-    const volatile sig_atomic_t *interrupt; /* set: stop waiting for raw data */
+    const volatile sig_atomic_t *interrupt; /* set: stop waiting for input */
+    atomic_int cancelled; /* frame_source_cancel: stop waiting for input */
     video_state video;
     sequence_state seq;
     raw_state raw;
@@ -749,6 +751,21 @@ static int register_devices(void)
     return 0;
 }
 
+/* Whether a wait for input should end: an interrupt (signal) or a cancel
+ * from another thread. */
+static int should_stop_waiting(frame_source *src)
+{
+    return (src->interrupt && *src->interrupt) || atomic_load(&src->cancelled);
+}
+
+/* libavformat calls this while it waits for data (network protocols poll
+ * it every ~100 ms; a blocking read that a signal interrupts asks it
+ * before retrying): nonzero ends the wait with AVERROR_EXIT. */
+static int video_interrupt_callback(void *opaque)
+{
+    return should_stop_waiting(opaque);
+}
+
 static int open_video(frame_source *src, char *err, size_t errlen)
 {
     video_state *v = &src->video;
@@ -762,6 +779,11 @@ static int open_video(frame_source *src, char *err, size_t errlen)
     const AVInputFormat *device = NULL;
     if (strncmp(src->input, "/dev/video", 10) == 0 && register_devices() == 0)
         device = av_find_input_format("video4linux2");
+    v->format = avformat_alloc_context();
+    if (!v->format)
+        return io_fail(err, errlen, src->input, "out of memory");
+    v->format->interrupt_callback.callback = video_interrupt_callback;
+    v->format->interrupt_callback.opaque = src;
     int ret = avformat_open_input(&v->format, src->url, device, NULL);
     if (ret < 0)
         return fail_av(err, errlen, src->input, "cannot open", ret);
@@ -874,7 +896,7 @@ static void raw_convert(frame_source *src)
 static ssize_t raw_read_some(frame_source *src, int fd, uint8_t *buf, size_t n)
 {
     for (;;) {
-        if (src->interrupt && *src->interrupt)
+        if (should_stop_waiting(src))
             return -2;
         struct pollfd pfd = {.fd = fd, .events = POLLIN};
         int ready = poll(&pfd, 1, 100);
@@ -1145,6 +1167,11 @@ void frame_source_set_skip_bad(frame_source *src, int skip) { src->skip_bad = sk
 void frame_source_set_interrupt(frame_source *src, const volatile sig_atomic_t *stop)
 {
     src->interrupt = stop;
+}
+
+void frame_source_cancel(frame_source *src)
+{
+    atomic_store(&src->cancelled, 1);
 }
 long frame_source_bad_frames(const frame_source *src) { return src->bad_frames; }
 long frame_source_position(const frame_source *src) { return src->position; }

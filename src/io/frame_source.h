@@ -114,10 +114,16 @@ const char *frame_source_current_name(const frame_source *src);
 void frame_source_set_skip_bad(frame_source *src, int skip);
 long frame_source_bad_frames(const frame_source *src);
 
-/* Raw frames: a read waiting for data gives up, as at the end of the
- * input, once *stop is set (by a signal handler), so an interrupt is not
- * held up by a pipe whose writer has stalled. Other kinds ignore it. */
+/* A read waiting for input gives up once *stop is set (by a signal
+ * handler), so an interrupt is not held up by a pipe whose writer has
+ * stalled: raw frames end as at the end of the input; a video's read
+ * fails (a stream waiting on the network at once; a blocking read of a
+ * pipe once a signal interrupts it). Image sequences never wait. */
 void frame_source_set_interrupt(frame_source *src, const volatile sig_atomic_t *stop);
+/* From any thread: a read waiting for input (raw data, a stalled stream or
+ * pipe) gives up as soon as it can (a blocking read() only when a signal
+ * interrupts it; see pipeline.c), and reads fail from then on. */
+void frame_source_cancel(frame_source *src);
 
 /* 0-based position in the input of the frame last returned: in an image
  * sequence the file's index (skipped and broken files count), in a video

@@ -313,5 +313,33 @@ if have_ffmpeg && [ -s "$WORK/in.rgb" ] && mkfifo "$WORK/fifo" 2> /dev/null; the
         fail "SIGINT finishes the videos" "rc=$rc overlay frames=$frames" "$(cat "$WORK/int.err")"
 else skip "SIGINT finishes the videos" "no ffmpeg or no mkfifo"; fi
 
+# --- SIGINT while a container stream on a pipe has stalled ------------------------
+# The whole sample is written into a FIFO whose writer then stays open, so
+# bgsub's reader thread blocks in read() for more: the interrupt must still
+# end the run at once, with status 130 and the masks of the frames done.
+if mkfifo "$WORK/fifo2" 2> /dev/null; then
+    "$B" - -o "$WORK/stall" < "$WORK/fifo2" 2> "$WORK/stall.err" &
+    pid=$!
+    exec 4> "$WORK/fifo2"
+    ( cat samples/sample.mp4 >&4 ) 2> /dev/null
+    i=0; while [ ! -f "$WORK/stall/bin000250.png" ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
+    sleep 0.5 # the decoder now waits for the rest of the stream
+    kill -INT $pid
+    # A watchdog: bgsub must be gone within 5 s.
+    i=0; while kill -0 $pid 2> /dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+    if kill -0 $pid 2> /dev/null; then
+        kill -KILL $pid; wait $pid
+        fail "SIGINT on a stalled pipe" "bgsub still running 5 s after SIGINT"
+    else
+        wait $pid; rc=$?
+        n=$(ls "$WORK/stall" | grep -c '^bin[0-9]*\.png$')
+        [ $rc -eq 130 ] && [ "$n" -ge 250 ] && grep -q '(interrupted)' "$WORK/stall.err" &&
+            no_temp_files "$WORK/stall" &&
+            ok "SIGINT on a stalled pipe: status 130 within 5 s, $n masks kept" ||
+            fail "SIGINT on a stalled pipe" "rc=$rc, $n masks" "$(cat "$WORK/stall.err")"
+    fi
+    exec 4>&-
+else skip "SIGINT on a stalled pipe" "no mkfifo"; fi
+
 no_temp_files "$WORK" "$WORK"/* && ok "no temporary files left anywhere" || fail "temporary files" "$(ls -a "$WORK")"
 finish
