@@ -601,7 +601,9 @@ static int open_events_run(events_run *r, const events_options *o)
     }
     if (bgs_model_set_threads(r->model, o->threads) != BGS_OK && !o->quiet)
         cli_error("warning: %s; running on one thread", bgs_last_error());
-    pipeline_config cfg = {.src = r->src, .writers = 1, .write = never_called_writer};
+    frame_source_set_interrupt(r->src, &stop_requested);
+    pipeline_config cfg = {.src = r->src, .writers = 1, .write = never_called_writer,
+                           .interrupt = &stop_requested};
     r->pipe = pipeline_start(&cfg, err, sizeof err);
     if (!r->pipe) {
         cli_error("%s", err);

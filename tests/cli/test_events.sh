@@ -255,4 +255,26 @@ run "$B" events --help
 [ "$RC" -eq 0 ] && printf '%s\n' "$OUT" | grep -q -- '--pad-before D' && printf '%s\n' "$OUT" | grep -q -- '--learning-frames N' &&
     ok "events --help lists its options and the model parameters" || fail "events --help" "rc=$RC"
 
+# SIGINT while the input has stalled: the sample written into a FIFO whose
+# writer stays open; events must stop at once with status 130.
+if mkfifo "$WORK/stall.fifo" 2> /dev/null; then
+    "$B" events "$WORK/stall.fifo" > "$WORK/stall.csv" 2> "$WORK/stall.err" &
+    pid=$!
+    exec 4> "$WORK/stall.fifo"
+    ( cat samples/sample.mp4 >&4 ) 2> /dev/null
+    sleep 2 # all frames but the decoder's last ones are analysed by then
+    kill -INT $pid
+    i=0; while kill -0 $pid 2> /dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+    if kill -0 $pid 2> /dev/null; then
+        kill -KILL $pid; wait $pid
+        fail "events: SIGINT on a stalled pipe" "still running 5 s after SIGINT"
+    else
+        wait $pid; rc=$?
+        [ $rc -eq 130 ] && grep -q 'interrupted' "$WORK/stall.err" &&
+            ok "events: SIGINT on a stalled pipe ends it within 5 s, status 130" ||
+            fail "events: SIGINT on a stalled pipe" "rc=$rc" "$(cat "$WORK/stall.err")"
+    fi
+    exec 4>&-
+else skip "events: SIGINT on a stalled pipe" "no mkfifo"; fi
+
 finish
