@@ -594,10 +594,24 @@ static long mark_shadows(const bgs_model *m, int y, const apply_job *job)
     return foreground;
 }
 
+/* Pixels of a row that are 255, eight at a time: a byte of ~w is zero
+ * exactly where w's byte is 255, and (v & 0x7f..) + 0x7f.. sets a byte's top
+ * bit for any nonzero low bits, so the expression below leaves 0x80 in the
+ * bytes that were 255 and nothing else; shifted to 0/1 per byte, one
+ * multiplication sums them (a byte-wise loop took 8 % of a 1080p frame). */
 static long count_foreground(const uint8_t *mask_row, int width)
 {
+    const uint64_t low7 = 0x7f7f7f7f7f7f7f7fULL;
     long n = 0;
-    for (int x = 0; x < width; x++)
+    int x = 0;
+    for (; x + 8 <= width; x += 8) {
+        uint64_t w;
+        memcpy(&w, mask_row + x, sizeof w);
+        uint64_t v = ~w;
+        uint64_t ones = ~(((v & low7) + low7) | v | low7) >> 7;
+        n += (long)((ones * 0x0101010101010101ULL) >> 56); /* sum of bytes */
+    }
+    for (; x < width; x++)
         n += mask_row[x] == BGS_MASK_FOREGROUND;
     return n;
 }
