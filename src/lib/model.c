@@ -225,12 +225,13 @@ static int update_pixel(pixel_model *px, int K, int C, const float x[3],
     return foreground;
 }
 
-void model_row_scalar(const model_shape *s, uint16_t *state,
-                      const uint8_t *row, uint8_t *mask_row,
-                      const frame_rates *r)
+int model_row_scalar(const model_shape *s, uint16_t *state,
+                     const uint8_t *row, uint8_t *mask_row,
+                     const frame_rates *r)
 {
     const int K = s->components, C = s->channels;
     pixel_model px;
+    int foreground = 0;
     for (int bx = 0; bx < s->blocks_per_row; bx++) {
         uint16_t *block = state + (size_t)bx * s->block_u16;
         int x0 = bx * BLOCK;
@@ -242,11 +243,14 @@ void model_row_scalar(const model_shape *s, uint16_t *state,
             unpack_pixel(s, block, lane, &px);
             int fg = update_pixel(&px, K, C, x, r);
             pack_pixel(s, block, lane, &px);
-            if (mask_row)
-                mask_row[x0 + lane] = fg && r->detect ? BGS_MASK_FOREGROUND
-                                                      : BGS_MASK_BACKGROUND;
+            if (mask_row) {
+                int marked = fg && r->detect;
+                mask_row[x0 + lane] = marked ? BGS_MASK_FOREGROUND : BGS_MASK_BACKGROUND;
+                foreground += marked;
+            }
         }
     }
+    return foreground;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -512,9 +516,9 @@ typedef struct apply_job {
 } apply_job;
 
 /* Runs the kernel over pixels [x0, x0 + width) of row y; x0 is a multiple of
- * BLOCK. */
-static void run_kernel(const bgs_model *m, int y, int x0, int width,
-                       const apply_job *job)
+ * BLOCK. Returns the pixels it marked foreground. */
+static int run_kernel(const bgs_model *m, int y, int x0, int width,
+                      const apply_job *job)
 {
     const model_shape *s = &m->shape;
     model_shape part = *s;
@@ -523,7 +527,7 @@ static void run_kernel(const bgs_model *m, int y, int x0, int width,
     uint16_t *state = m->state +
                       ((size_t)y * s->blocks_per_row + (size_t)(x0 / BLOCK)) * s->block_u16;
     uint8_t *mask_row = job->mask ? job->mask + y * job->mask_stride + x0 : NULL;
-    m->row_fn(&part, state, job->frame + y * job->frame_stride + (size_t)x0 * s->channels,
+    return m->row_fn(&part, state, job->frame + y * job->frame_stride + (size_t)x0 * s->channels,
               mask_row, &job->rates);
 }
 
@@ -627,20 +631,20 @@ static void apply_stripe(void *ctx, int part, int parts)
     long foreground = 0;
     for (int y = y0; y < y1; y++) {
         uint8_t *mask_row = job->mask ? job->mask + y * job->mask_stride : NULL;
+        long marked;
         if (m->roi) {
             apply_row_roi(m, y, job);
             if (mask_row) /* outside: background, whatever the kernel wrote */
                 for (int x = 0; x < s->width; x++)
                     mask_row[x] = m->roi[(size_t)y * s->width + x] ? mask_row[x] : 0;
+            /* The count feeds only the global-change rule: no pass for it
+             * when that rule is off. */
+            marked = detect && m->params.relearn_fraction > 0.0f
+                         ? count_foreground(mask_row, s->width) : 0;
         } else {
-            run_kernel(m, y, 0, s->width, job);
+            marked = run_kernel(m, y, 0, s->width, job);
         }
-        /* The count feeds only the global-change rule: no pass for it when
-         * that rule is off. */
-        if (detect && job->rates.shadows)
-            foreground += mark_shadows(m, y, job);
-        else if (detect && m->params.relearn_fraction > 0.0f)
-            foreground += count_foreground(mask_row, s->width);
+        foreground += detect && job->rates.shadows ? mark_shadows(m, y, job) : marked;
     }
     job->foreground[part] = foreground;
     if (job->cleanup)

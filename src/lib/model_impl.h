@@ -62,20 +62,21 @@ typedef struct model_shape {
  * One row: classify pixels and update their model.
  *  state: the row's first block; row: width pixels of C interleaved bytes;
  *  mask_row: width bytes, or NULL.
+ * Returns the pixels it marked foreground (0 without mask_row).
  */
-typedef void (*model_row_fn)(const model_shape *shape, uint16_t *state,
+typedef int (*model_row_fn)(const model_shape *shape, uint16_t *state,
                              const uint8_t *row, uint8_t *mask_row,
                              const frame_rates *rates);
 
-void model_row_scalar(const model_shape *shape, uint16_t *state,
+int model_row_scalar(const model_shape *shape, uint16_t *state,
                       const uint8_t *row, uint8_t *mask_row,
                       const frame_rates *rates);
 #if defined(__x86_64__) || defined(__i386__)
 #define BGS_HAVE_X86_KERNELS 1
-void model_row_avx2(const model_shape *shape, uint16_t *state,
+int model_row_avx2(const model_shape *shape, uint16_t *state,
                     const uint8_t *row, uint8_t *mask_row,
                     const frame_rates *rates);
-void model_row_avx512(const model_shape *shape, uint16_t *state,
+int model_row_avx512(const model_shape *shape, uint16_t *state,
                       const uint8_t *row, uint8_t *mask_row,
                       const frame_rates *rates);
 #endif

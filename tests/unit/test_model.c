@@ -837,6 +837,81 @@ TEST(global_change_is_relearnt)
     bgs_model_free(never);
 }
 
+/* The global-change rule counts foreground pixels as the kernels mark them:
+ * the count must be exact for every kernel, thread count, colour and gray,
+ * with a partial last block and under a region of interest. A frame with
+ * exactly F changed pixels must trigger at a fraction just under F/pixels
+ * and not at one just over it. */
+static int relearns_at(bgs_kernel kernel, int threads, int C, int with_roi,
+                       float fraction, long *status)
+{
+    const int W = 37, H = 9; /* 37: two whole blocks and 5 lanes */
+    bgs_params p = test_params();
+    p.relearn_fraction = fraction;
+    p.relearn_frames = 3;
+    bgs_model *m = bgs_model_create(W, H, C, &p);
+    uint8_t frame[37 * 9 * 3], mask[37 * 9], roi[37 * 9];
+    if (!m) {
+        *status = -1;
+        return -1;
+    }
+    if (bgs_model_set_kernel(m, kernel) != BGS_OK) {
+        bgs_model_free(m);
+        *status = 0; /* this CPU lacks it */
+        return 0;
+    }
+    bgs_model_set_threads(m, threads);
+    if (with_roi) { /* the first row and a column in the last block out */
+        for (int i = 0; i < W * H; i++)
+            roi[i] = i >= W && i % W != 34;
+        bgs_model_set_roi(m, roi, W);
+    }
+    for (int f = 0; f < 12; f++) {
+        for (int i = 0; i < W * H; i++)
+            for (int c = 0; c < C; c++)
+                frame[i * C + c] = (uint8_t)(60 + (i % 5) * 2 + c);
+        if (f == 11) /* every 3rd pixel, tail lanes, row 0 and column 34 included */
+            for (int i = 0; i < W * H; i += 3)
+                for (int c = 0; c < C; c++)
+                    frame[i * C + c] = 230;
+        bgs_model_apply(m, frame, W * C, mask, W);
+    }
+    int relearns = (int)bgs_model_relearn_count(m);
+    bgs_model_free(m);
+    *status = 1;
+    return relearns;
+}
+
+TEST(global_change_count_is_exact_for_every_kernel)
+{
+    const int W = 37, H = 9;
+    static const bgs_kernel kernels[] = {BGS_KERNEL_SCALAR, BGS_KERNEL_AVX2,
+                                         BGS_KERNEL_AVX512};
+    int checked = 0;
+    for (size_t k = 0; k < sizeof kernels / sizeof *kernels; k++)
+        for (int threads = 1; threads <= 3; threads += 2)
+            for (int C = 1; C <= 3; C += 2)
+                for (int with_roi = 0; with_roi <= 1; with_roi++) {
+                    long changed = 0; /* pixels i % 3 == 0 inside the region */
+                    for (int i = 0; i < W * H; i += 3)
+                        changed += !with_roi || (i >= W && i % W != 34);
+                    long pixels = with_roi ? (long)(W * (H - 1) - (H - 1)) : (long)W * H;
+                    long status;
+                    int under = relearns_at(kernels[k], threads, C, with_roi,
+                                            ((float)changed - 0.5f) / (float)pixels, &status);
+                    if (status == 0)
+                        continue;
+                    int over = relearns_at(kernels[k], threads, C, with_roi,
+                                           ((float)changed + 0.5f) / (float)pixels, &status);
+                    CHECK(under == 1 && over == 0,
+                          "kernel %d, %d threads, C %d, roi %d: %ld changed of %ld: "
+                          "relearns %d just under, %d just over",
+                          (int)kernels[k], threads, C, with_roi, changed, pixels, under, over);
+                    checked++;
+                }
+    CHECK(checked >= 8, "only %d combinations ran", checked);
+}
+
 TEST(clean_up_in_apply_equals_postproc)
 {
     const int W = 61, H = 37, C = 3;
@@ -896,6 +971,7 @@ int main(void)
     RUN(region_of_interest_freezes_the_outside);
     RUN(kernels_agree_under_a_region_of_interest);
     RUN(global_change_is_relearnt);
+    RUN(global_change_count_is_exact_for_every_kernel);
     RUN(clean_up_in_apply_equals_postproc);
     return test_summary();
 }
