@@ -946,6 +946,79 @@ TEST(clean_up_in_apply_equals_postproc)
     bgs_model_free(b);
 }
 
+/* Frames with rings (holes of 9 pixels), dots of 1-2 pixels and a dark
+ * square that the shadow test may take for a shadow, moving over a noisy
+ * texture: what hole filling and the blob minimum act on. */
+static void holes_and_dots_frame(uint8_t *frame, int W, int H, int C, int f)
+{
+    for (int y = 0; y < H; y++)
+        for (int x = 0; x < W; x++) {
+            double v = 90 + x + 2 * y + 4 * rng_normal();
+            int rx = x - (3 + f % (W - 14)), ry = y - 4;
+            int ring = rx >= 0 && rx < 9 && ry >= 0 && ry < 9 &&
+                       !(rx >= 3 && rx < 6 && ry >= 3 && ry < 6);
+            int dot = (x * 7 + y * 13 + f * 5) % 97 == 0;
+            int dark = x >= W - 12 - f % 9 && x < W - 4 - f % 9 && y >= H - 12 && y < H - 4;
+            for (int c = 0; c < C; c++) {
+                double px = ring ? 240 - 20 * c : dot ? 5 : dark ? 0.6 * v : v;
+                frame[((size_t)y * W + x) * C + c] = clamp_u8(px + 3 * c);
+            }
+        }
+}
+
+/* Hole filling and the blob minimum alone inside bgs_model_apply give what
+ * bgs_postproc_clean gives on the raw mask, on one thread and on two, with
+ * shadows off, written as background and kept as a value of their own (the
+ * test above has a median and a closing, which leave these steps little
+ * to do). */
+TEST(global_clean_up_steps_in_apply_equal_postproc)
+{
+    const int W = 67, H = 41, C = 3;
+    bgs_cleanup c = {0, 0, 0, 12, 5};
+    int changed_any = 0;
+    for (int variant = 0; variant < 6; variant++) {
+        int threads = variant % 2 + 1, shadows = variant / 2; /* 0 off, 1 as 0, 2 as 127 */
+        bgs_params raw = test_params();
+        raw.shadows = shadows > 0;
+        raw.shadow_value = shadows == 2 ? 127 : 0;
+        bgs_params clean = raw;
+        clean.fill_holes = 12.0f / (W * H);
+        clean.min_area = 5.0f / (W * H);
+        bgs_model *a = bgs_model_create(W, H, C, &raw);
+        bgs_model *b = bgs_model_create(W, H, C, &clean);
+        bgs_postproc *pp = bgs_postproc_create(W, H);
+        uint8_t *frame = malloc((size_t)W * H * C), *ma = malloc((size_t)W * H),
+                *mb = malloc((size_t)W * H), *before = malloc((size_t)W * H);
+        REQUIRE(a && b && pp && frame && ma && mb && before, "create");
+        bgs_model_set_threads(b, threads);
+        rng_state = 33;
+        int bad = 0, changed = 0, shadow_pixels = 0;
+        for (int f = 0; f < 50; f++) {
+            holes_and_dots_frame(frame, W, H, C, f);
+            bgs_model_apply(a, frame, W * C, ma, W);
+            bgs_model_apply(b, frame, W * C, mb, W);
+            memcpy(before, ma, (size_t)W * H);
+            bgs_postproc_clean(pp, &c, ma, W);
+            bad += memcmp(ma, mb, (size_t)W * H) != 0;
+            for (int i = 0; i < W * H; i++) {
+                changed += before[i] != ma[i];
+                shadow_pixels += mb[i] == 127;
+            }
+        }
+        CHECK(bad == 0, "%d threads, shadows %d: %d frames differ", threads, shadows, bad);
+        CHECK(changed > 100, "%d threads, shadows %d: the steps changed only %d pixels "
+              "(test too weak)", threads, shadows, changed);
+        if (shadows == 2)
+            CHECK(shadow_pixels > 0, "no shadow pixel kept (test too weak)");
+        changed_any += changed;
+        free(frame), free(ma), free(mb), free(before);
+        bgs_postproc_free(pp);
+        bgs_model_free(a);
+        bgs_model_free(b);
+    }
+    CHECK(changed_any > 0, "nothing changed");
+}
+
 int main(void)
 {
     RUN(learns_a_constant);
@@ -973,5 +1046,6 @@ int main(void)
     RUN(global_change_is_relearnt);
     RUN(global_change_count_is_exact_for_every_kernel);
     RUN(clean_up_in_apply_equals_postproc);
+    RUN(global_clean_up_steps_in_apply_equal_postproc);
     return test_summary();
 }
