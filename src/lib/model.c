@@ -527,8 +527,8 @@ static int run_kernel(const bgs_model *m, int y, int x0, int width,
     uint16_t *state = m->state +
                       ((size_t)y * s->blocks_per_row + (size_t)(x0 / BLOCK)) * s->block_u16;
     uint8_t *mask_row = job->mask ? job->mask + y * job->mask_stride + x0 : NULL;
-    return m->row_fn(&part, state, job->frame + y * job->frame_stride + (size_t)x0 * s->channels,
-              mask_row, &job->rates);
+    const uint8_t *row = job->frame + y * job->frame_stride + (size_t)x0 * s->channels;
+    return m->row_fn(&part, state, row, mask_row, &job->rates);
 }
 
 /*
@@ -598,7 +598,8 @@ static long mark_shadows(const bgs_model *m, int y, const apply_job *job)
     return foreground;
 }
 
-/* Pixels of a row that are 255, eight at a time: a byte of ~w is zero
+/* Pixels of a row that are 255, for rows under a region of interest (the
+ * kernels count the others themselves), eight at a time: a byte of ~w is zero
  * exactly where w's byte is 255, and (v & 0x7f..) + 0x7f.. sets a byte's top
  * bit for any nonzero low bits, so the expression below leaves 0x80 in the
  * bytes that were 255 and nothing else; shifted to 0/1 per byte, one

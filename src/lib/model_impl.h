@@ -65,20 +65,20 @@ typedef struct model_shape {
  * Returns the pixels it marked foreground (0 without mask_row).
  */
 typedef int (*model_row_fn)(const model_shape *shape, uint16_t *state,
-                             const uint8_t *row, uint8_t *mask_row,
-                             const frame_rates *rates);
+                            const uint8_t *row, uint8_t *mask_row,
+                            const frame_rates *rates);
 
 int model_row_scalar(const model_shape *shape, uint16_t *state,
-                      const uint8_t *row, uint8_t *mask_row,
-                      const frame_rates *rates);
+                     const uint8_t *row, uint8_t *mask_row,
+                     const frame_rates *rates);
 #if defined(__x86_64__) || defined(__i386__)
 #define BGS_HAVE_X86_KERNELS 1
 int model_row_avx2(const model_shape *shape, uint16_t *state,
-                    const uint8_t *row, uint8_t *mask_row,
-                    const frame_rates *rates);
+                   const uint8_t *row, uint8_t *mask_row,
+                   const frame_rates *rates);
 int model_row_avx512(const model_shape *shape, uint16_t *state,
-                      const uint8_t *row, uint8_t *mask_row,
-                      const frame_rates *rates);
+                     const uint8_t *row, uint8_t *mask_row,
+                     const frame_rates *rates);
 #endif
 
 /* For checkpoint.c: the raw state (every row's blocks, padding lanes
