@@ -535,13 +535,16 @@ static int run_kernel(const bgs_model *m, int y, int x0, int width,
  * A row under a region of interest: blocks wholly outside are skipped, runs
  * of blocks wholly inside go to the kernel at once, and a block partly
  * inside is run alone with the state of its outside lanes put back after.
+ * Returns the pixels inside it marked foreground.
  */
-static void apply_row_roi(const bgs_model *m, int y, const apply_job *job)
+static long apply_row_roi(const bgs_model *m, int y, const apply_job *job)
 {
     const model_shape *s = &m->shape;
     const uint8_t *cover = m->roi_blocks + (size_t)y * s->blocks_per_row;
     const uint8_t *inside = m->roi + (size_t)y * s->width;
+    const uint8_t *mask_row = job->mask ? job->mask + y * job->mask_stride : NULL;
     uint16_t saved[BGS_MAX_COMPONENTS * 5 * BLOCK];
+    long foreground = 0;
     for (int b = 0; b < s->blocks_per_row;) {
         if (cover[b] == BLOCK_OUTSIDE) {
             b++;
@@ -553,7 +556,7 @@ static void apply_row_roi(const bgs_model *m, int y, const apply_job *job)
             while (end < s->blocks_per_row && cover[end] == BLOCK_INSIDE)
                 end++;
             int x1 = end * BLOCK < s->width ? end * BLOCK : s->width;
-            run_kernel(m, y, x0, x1 - x0, job);
+            foreground += run_kernel(m, y, x0, x1 - x0, job);
             b = end;
             continue;
         }
@@ -561,12 +564,16 @@ static void apply_row_roi(const bgs_model *m, int y, const apply_job *job)
         int lanes = s->width - x0 < BLOCK ? s->width - x0 : BLOCK;
         memcpy(saved, block, s->block_u16 * sizeof *block);
         run_kernel(m, y, x0, lanes, job);
-        for (int lane = 0; lane < lanes; lane++)
-            if (!inside[x0 + lane])
+        for (int lane = 0; lane < lanes; lane++) {
+            if (inside[x0 + lane])
+                foreground += mask_row && mask_row[x0 + lane] == BGS_MASK_FOREGROUND;
+            else
                 for (size_t f = 0; f < s->block_u16; f += BLOCK)
                     block[f + lane] = saved[f + lane];
+        }
         b++;
     }
+    return foreground;
 }
 
 /* Foreground pixels of a row that are cast shadow get the shadow value.
@@ -598,29 +605,6 @@ static long mark_shadows(const bgs_model *m, int y, const apply_job *job)
     return foreground;
 }
 
-/* Pixels of a row that are 255, for rows under a region of interest (the
- * kernels count the others themselves), eight at a time: a byte of ~w is zero
- * exactly where w's byte is 255, and (v & 0x7f..) + 0x7f.. sets a byte's top
- * bit for any nonzero low bits, so the expression below leaves 0x80 in the
- * bytes that were 255 and nothing else; shifted to 0/1 per byte, one
- * multiplication sums them (a byte-wise loop took 8 % of a 1080p frame). */
-static long count_foreground(const uint8_t *mask_row, int width)
-{
-    const uint64_t low7 = 0x7f7f7f7f7f7f7f7fULL;
-    long n = 0;
-    int x = 0;
-    for (; x + 8 <= width; x += 8) {
-        uint64_t w;
-        memcpy(&w, mask_row + x, sizeof w);
-        uint64_t v = ~w;
-        uint64_t ones = ~(((v & low7) + low7) | v | low7) >> 7;
-        n += (long)((ones * 0x0101010101010101ULL) >> 56); /* sum of bytes */
-    }
-    for (; x < width; x++)
-        n += mask_row[x] == BGS_MASK_FOREGROUND;
-    return n;
-}
-
 static void apply_stripe(void *ctx, int part, int parts)
 {
     apply_job *job = ctx;
@@ -632,16 +616,12 @@ static void apply_stripe(void *ctx, int part, int parts)
     long foreground = 0;
     for (int y = y0; y < y1; y++) {
         uint8_t *mask_row = job->mask ? job->mask + y * job->mask_stride : NULL;
-        long marked;
+        long marked; /* as the kernel marked them: for the global-change rule */
         if (m->roi) {
-            apply_row_roi(m, y, job);
+            marked = apply_row_roi(m, y, job);
             if (mask_row) /* outside: background, whatever the kernel wrote */
                 for (int x = 0; x < s->width; x++)
                     mask_row[x] = m->roi[(size_t)y * s->width + x] ? mask_row[x] : 0;
-            /* The count feeds only the global-change rule: no pass for it
-             * when that rule is off. */
-            marked = detect && m->params.relearn_fraction > 0.0f
-                         ? count_foreground(mask_row, s->width) : 0;
         } else {
             marked = run_kernel(m, y, 0, s->width, job);
         }
