@@ -14,7 +14,8 @@
  *   stripes (postproc_pack_rows);
  *   the local filters of each stripe, one after the other, into plane 1
  *   (postproc_local_rows: one pass over the stripes for all of them);
- *   global steps on plane 1, in place, on one thread;
+ *   global steps on plane 1, in place (components labelled in stripes,
+ *   joined at the stripe borders on one thread);
  *   merge: write into the mask only the pixels whose bit differs from
  *   plane 0 (255 if they joined the foreground, 0 if they left it), so
  *   every other value stays.
@@ -34,6 +35,10 @@
 
 /* 64-bit words per row of a bit plane. */
 int postproc_words(const bgs_postproc *pp);
+/* Hole filling and the blob minimum label components in stripes of at
+ * least this many pixels (default 65536; tests set 1 to cut small planes
+ * into many stripes). */
+void postproc_set_label_part_pixels(bgs_postproc *pp, long pixels);
 /* Allocate the three planes (once) and scratch for `threads` threads. */
 bgs_status postproc_reserve(bgs_postproc *pp, int threads);
 uint64_t *postproc_layer(bgs_postproc *pp, int index);
@@ -58,11 +63,13 @@ void postproc_dilate_rows(bgs_postproc *pp, const uint64_t *src,
                           uint64_t *dst, int radius, int y0, int y1,
                           uint64_t *scratch);
 
-/* Whole-plane steps, in place. Fail only for lack of memory. */
+/* Whole-plane steps, in place, their connected components labelled in
+ * `parts` stripes on pool's threads (pool may be NULL: one stripe). Fail
+ * only for lack of memory. */
 bgs_status postproc_fill_holes(bgs_postproc *pp, uint64_t *plane,
-                               long max_area);
+                               long max_area, task_pool *pool, int parts);
 bgs_status postproc_remove_small(bgs_postproc *pp, uint64_t *plane,
-                                 long min_area);
+                                 long min_area, task_pool *pool, int parts);
 
 /* mask rows [y0, y1): 255 where a bit of `after` is set and the one of
  * `before` is not, 0 where the reverse; other pixels untouched. */

@@ -564,6 +564,8 @@ TEST(thread_pool_matches_reference)
         for (int s = 0; s < NSIZES && failures < 3; s++) {
             int w = sizes[s][0], h = sizes[s][1];
             bgs_postproc *pp = bgs_postproc_create(w, h);
+            REQUIRE(pp, "create");
+            postproc_set_label_part_pixels(pp, 1 + rnd_below(2 * w)); /* 1-2 rows and up */
             for (int rep = 0; rep < 12 && failures < 3; rep++) {
                 bgs_cleanup c;
                 c.median = (int[]){0, 3, 5}[rnd_below(3)];
@@ -605,6 +607,70 @@ static void draw(uint8_t *m, int w, const char *const *rows, int h)
     for (int y = 0; y < h; y++)
         for (int x = 0; x < w; x++)
             m[y * w + x] = rows[y][x] == '#' ? 255 : rows[y][x] == 's' ? 127 : 0;
+}
+
+/* Hole filling and the blob minimum label their components in stripes of
+ * rows on the pool (one row each here: more stripes than rows) and join
+ * them at the stripe borders. Shapes that are one component only through
+ * rows below their start: a V whose arms (4 pixels each, 6 with their
+ * diagonal steps) meet two rows down, 11 pixels in all; a ring of 12 pixels
+ * around a hole 5 rows tall; three pixels of which the last touches the
+ * others only at a corner, across a border (8-neighbours). */
+TEST(components_joined_across_stripes)
+{
+    static const char *const rows[] = {
+        "..........",
+        ".#...#..#.",
+        ".#...#.#.#",
+        ".#...#.#.#",
+        ".#...#.#.#",
+        "..#.#..#.#",
+        "...#...#.#",
+        "........#.",
+        "..........",
+        "##........",
+        "..#.......",
+    };
+    enum { W = 10, H = 11 };
+    struct {
+        long fill, min_area;
+        int v, hole, trio; /* expected: 255 or 0 at a pixel of each */
+    } cases[] = {
+        {4, 9, 255, 0, 0},   /* V joined (11 >= 9); hole of 5 > 4 */
+        {5, 9, 255, 255, 0}, /* hole filled */
+        {0, 3, 255, 0, 255}, /* the corner joins the trio (3 >= 3) */
+        {0, 12, 0, 0, 0},    /* V (11) removed, ring (12) kept */
+    };
+    for (int threads = 2; threads <= 3; threads++) {
+        task_pool *pool = pool_create(threads);
+        bgs_postproc *pp = bgs_postproc_create(W, H);
+        REQUIRE(pool && pp, "setup");
+        postproc_set_label_part_pixels(pp, 1);
+        for (int i = 0; i < 4; i++) {
+            uint8_t m[W * H], want[W * H];
+            draw(m, W, rows, H);
+            bgs_cleanup c;
+            bgs_cleanup_default(&c);
+            c.fill_holes = cases[i].fill;
+            c.min_area = cases[i].min_area;
+            memcpy(want, m, sizeof want);
+            ref_clean(want, W, W, H, &c);
+            REQUIRE_OK(postproc_clean_pool(pp, &c, m, W, pool), "clean");
+            CHECK(memcmp(m, want, sizeof m) == 0,
+                  "%d threads, case %d: differs from the reference", threads, i);
+            CHECK(m[1 * W + 1] == cases[i].v && m[1 * W + 5] == cases[i].v,
+                  "%d threads, case %d: V arms %d %d", threads, i, m[1 * W + 1],
+                  m[1 * W + 5]);
+            CHECK(m[4 * W + 8] == cases[i].hole, "%d threads, case %d: hole %d",
+                  threads, i, m[4 * W + 8]);
+            CHECK(m[10 * W + 2] == cases[i].trio && m[9 * W] == cases[i].trio,
+                  "%d threads, case %d: trio %d %d", threads, i, m[9 * W],
+                  m[10 * W + 2]);
+            CHECK(m[2 * W + 7] == 255, "%d threads, case %d: ring kept", threads, i);
+        }
+        bgs_postproc_free(pp);
+        pool_free(pool);
+    }
 }
 
 TEST(ring_hole_of_five_pixels)
@@ -881,6 +947,7 @@ int main(void)
     RUN(blobs_match_reference);
     RUN(stripes_match_whole_frame);
     RUN(thread_pool_matches_reference);
+    RUN(components_joined_across_stripes);
     RUN(ring_hole_of_five_pixels);
     RUN(diagonal_chain_is_one_blob_and_closes_a_hole);
     RUN(blob_boxes_and_centroids_are_exact);
