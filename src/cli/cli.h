@@ -26,6 +26,7 @@ int cmd_run(int argc, char **argv);     /* bgsub [options] INPUT -o DIR      */
 int cmd_eval(int argc, char **argv);    /* bgsub eval SEQ_DIR MASK_DIR        */
 int cmd_segment(int argc, char **argv); /* bgsub segment IMAGE -o MASK.png    */
 int cmd_events(int argc, char **argv);  /* bgsub events VIDEO                 */
+int cmd_bench(int argc, char **argv);   /* bgsub bench [VIDEO]                */
 
 /* Parses the main command's options and does nothing else: 0 if they are
  * valid, else the exit status the command would give (for the fuzzer). */
@@ -39,6 +40,14 @@ void cli_progress_clear(void);
 /* Print "bgsub: <message>" as one line on stderr (erasing any progress
  * line first). */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Parse a whole number in [min, max] for option opt into *out; 0, or -1
+ * after printing "OPT needs a whole number in MIN..MAX, not 'TEXT'". */
+int cli_parse_int_in(const char *opt, const char *text, long min, long max,
+                     int *out);
+
+/* Seconds on the monotonic clock, for timing. */
+double cli_now_seconds(void);
 
 /* Parse a whole string as a number; 0 on success, -1 if it is not one. */
 int cli_parse_double(const char *text, double *value);
@@ -76,13 +85,15 @@ int cli_refuse_empty_names(const char *option, ...);
 /* Write text as a JSON string literal (quotes, escapes) to out. */
 void cli_json_string(FILE *out, const char *text);
 
-/* The model parameters as long options, one per bgs_param ("--alpha X",
- * ...), so every sub-command that runs the model offers the same ones.
- * cli_param_options fills BGS_PARAM_COUNT entries of out; the option of key
- * k returns first_value + k from getopt_long. */
+/* A getopt_long table: the nfixed options of fixed, then the model
+ * parameters, one per bgs_param ("--alpha X", ...) so that every
+ * sub-command that runs the model offers the same ones, then the zero
+ * entry; all must hold nfixed + BGS_PARAM_COUNT + 1. The option of key k
+ * returns first_value + k from getopt_long. */
 struct option;
 struct bgs_params;
-void cli_param_options(struct option *out, int first_value);
+void cli_long_options(struct option *all, const struct option *fixed,
+                      size_t nfixed, int first_value);
 /* Parse the value of --<name of key> into params, refusing (one line
  * printed, -1) a value that is not a number or is out of bounds; on success
  * sets bit key of *given. */

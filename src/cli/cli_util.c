@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 /* One cursor per process, so one progress line per process. */
@@ -37,6 +38,26 @@ void cli_error(const char *fmt, ...)
     vfprintf(stderr, fmt, ap);
     fputc('\n', stderr);
     va_end(ap);
+}
+
+int cli_parse_int_in(const char *opt, const char *text, long min, long max,
+                     int *out)
+{
+    long v;
+    if (cli_parse_long(text, &v) != 0 || v < min || v > max) {
+        cli_error("%s needs a whole number in %ld..%ld, not '%s'", opt, min, max,
+                  text);
+        return -1;
+    }
+    *out = (int)v;
+    return 0;
+}
+
+double cli_now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
 int cli_parse_double(const char *text, double *value)
@@ -255,11 +276,14 @@ void cli_json_string(FILE *out, const char *text)
     fputc('"', out);
 }
 
-void cli_param_options(struct option *out, int first_value)
+void cli_long_options(struct option *all, const struct option *fixed,
+                      size_t nfixed, int first_value)
 {
+    memcpy(all, fixed, nfixed * sizeof *fixed);
     for (int key = 0; key < BGS_PARAM_COUNT; key++)
-        out[key] = (struct option){bgs_param_get_info((bgs_param)key)->name,
-                                   required_argument, NULL, first_value + key};
+        all[nfixed + key] = (struct option){bgs_param_get_info((bgs_param)key)->name,
+                                            required_argument, NULL, first_value + key};
+    memset(&all[nfixed + BGS_PARAM_COUNT], 0, sizeof *all);
 }
 
 int cli_param_parse(bgs_params *params, unsigned *given, int key, const char *text)

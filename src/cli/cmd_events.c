@@ -208,9 +208,7 @@ static struct option *build_long_options(void)
     };
     enum { NFIXED = sizeof fixed / sizeof fixed[0] };
     static struct option all[NFIXED + BGS_PARAM_COUNT + 1];
-    memcpy(all, fixed, sizeof fixed);
-    cli_param_options(&all[NFIXED], OPT_PARAM_BASE);
-    memset(&all[NFIXED + BGS_PARAM_COUNT], 0, sizeof(struct option));
+    cli_long_options(all, fixed, NFIXED, OPT_PARAM_BASE);
     return all;
 }
 
@@ -377,13 +375,6 @@ static int parse_options(int argc, char **argv, events_options *o)
         }
     }
     return check_options(argc, argv, o);
-}
-
-static double now_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -902,12 +893,12 @@ int cmd_events(int argc, char **argv)
     if (status >= 0)
         return status;
     install_signal_handlers();
-    double t0 = now_seconds();
+    double t0 = cli_now_seconds();
     events_run r;
     status = open_events_run(&r, &opt);
     if (status == 0)
         status = frame_loop(&r);
-    r.seconds = now_seconds() - t0;
+    r.seconds = cli_now_seconds() - t0;
     if (status == 0 && opt.extract_dir && !stop_requested)
         status = extract_events(&r);
     if (status == 0)

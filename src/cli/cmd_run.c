@@ -129,6 +129,7 @@ static void print_usage(FILE *out)
 "       bgsub eval SEQ_DIR MASK_DIR | DATASET RESULTS   (bgsub eval --help)\n"
 "       bgsub segment IMAGE -o MASK.png   (bgsub segment --help)\n"
 "       bgsub events VIDEO [-o FILE]      (bgsub events --help)\n"
+"       bgsub bench [VIDEO]               (bgsub bench --help)\n"
 "\n"
 "Background subtraction with a per-pixel Gaussian mixture (Stauffer-Grimson).\n"
 "INPUT is a video file or URL (anything FFmpeg reads: rtsp://, http://, a\n"
@@ -262,11 +263,8 @@ static struct option *build_long_options(void)
         {"blobs", required_argument, NULL, OPT_BLOBS},
         {"min-blob-area", required_argument, NULL, OPT_MIN_BLOB_AREA},
     };
-    size_t nfixed = sizeof fixed / sizeof fixed[0];
     static struct option all[sizeof fixed / sizeof fixed[0] + BGS_PARAM_COUNT + 1];
-    memcpy(all, fixed, sizeof fixed);
-    cli_param_options(&all[nfixed], OPT_PARAM_BASE);
-    memset(&all[nfixed + BGS_PARAM_COUNT], 0, sizeof(struct option));
+    cli_long_options(all, fixed, sizeof fixed / sizeof fixed[0], OPT_PARAM_BASE);
     return all;
 }
 
@@ -553,13 +551,6 @@ static int parse_run_options(int argc, char **argv, run_options *o)
     return -1;
 }
 
-static double now_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
 /* The input as messages name it: "stdin" for "-". */
 static const char *input_name(const run_options *o)
 {
@@ -724,7 +715,7 @@ static void progress_update(run_state *s)
     progress *p = &s->progress;
     if (!p->enabled)
         return;
-    double now = now_seconds();
+    double now = cli_now_seconds();
     if (now - p->last_draw < PROGRESS_INTERVAL)
         return;
     p->last_draw = now;
@@ -758,12 +749,12 @@ static int process_frame(run_state *s, const pipeline_frame *frame)
     s->mask = pipeline_mask_buffer(s->pipe);
     if (bgs_model_is_learning(s->model))
         s->stats.learning_frames++;
-    double t0 = now_seconds();
+    double t0 = cli_now_seconds();
     if (bgs_model_apply(s->model, frame->data, frame->stride, s->mask, w) != BGS_OK) {
         cli_error("%s: %s", frame->name, bgs_last_error());
         return EXIT_FAILURE_STATUS;
     }
-    s->stats.model_seconds += now_seconds() - t0;
+    s->stats.model_seconds += cli_now_seconds() - t0;
     s->stats.frames++;
     double foreground = foreground_fraction(s->mask, (size_t)w * h);
     s->stats.foreground_sum += foreground;
@@ -885,7 +876,7 @@ static void describe_run(run_state *s)
     if (o->max_frames > 0 && (total < 0 || total > o->max_frames))
         total = o->max_frames;
     s->progress = (progress){.enabled = !o->quiet && isatty(STDERR_FILENO),
-                             .total = total, .start = now_seconds()};
+                             .total = total, .start = cli_now_seconds()};
     s->progress.last_draw = s->progress.start;
     if (!o->verbose || o->quiet)
         return;
@@ -1245,12 +1236,12 @@ int cmd_run_check_options(int argc, char **argv)
 /* One input from start to end: its own source, model and outputs. */
 static int run_one_input(const run_options *opt, preview *pv)
 {
-    double t0 = now_seconds();
+    double t0 = cli_now_seconds();
     run_state s;
     int status = open_run(&s, opt, pv);
     if (status == 0) {
         status = frame_loop(&s);
-        s.stats.total_seconds = now_seconds() - t0;
+        s.stats.total_seconds = cli_now_seconds() - t0;
         if (status == 0 || status == EXIT_INTERRUPTED) {
             int stats_status = write_stats(&s);
             status = stats_status ? stats_status : status;

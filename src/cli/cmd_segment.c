@@ -119,19 +119,6 @@ static void print_usage(FILE *out)
             BGS_HIST_MAX_ITER, d.tol, d.var_floor, (unsigned long long)d.seed);
 }
 
-static int parse_int_in(const char *opt, const char *text, long min, long max,
-                        int *out)
-{
-    long v;
-    if (cli_parse_long(text, &v) != 0 || v < min || v > max) {
-        cli_error("%s needs a whole number in %ld..%ld, not '%s'", opt, min, max,
-                  text);
-        return -1;
-    }
-    *out = (int)v;
-    return 0;
-}
-
 static int parse_double_in(const char *opt, const char *text, double min,
                            double max, double *out)
 {
@@ -231,7 +218,7 @@ static int parse_options(int argc, char **argv, seg_options *o)
             }
             break;
         case OPT_KMAX:
-            if (parse_int_in("--kmax", optarg, 1, BGS_HIST_MAX_K, &o->kmax)) return EXIT_USAGE;
+            if (cli_parse_int_in("--kmax", optarg, 1, BGS_HIST_MAX_K, &o->kmax)) return EXIT_USAGE;
             break;
         case OPT_METHOD:
             if (strcmp(optarg, "gmm") == 0) {
@@ -247,10 +234,10 @@ static int parse_options(int argc, char **argv, seg_options *o)
         case OPT_PLOT: o->plot = optarg; break;
         case OPT_RAW: o->raw_labels = 1; break;
         case OPT_RESTARTS:
-            if (parse_int_in("--restarts", optarg, 1, 100, &o->fit.restarts)) return EXIT_USAGE;
+            if (cli_parse_int_in("--restarts", optarg, 1, 100, &o->fit.restarts)) return EXIT_USAGE;
             break;
         case OPT_MAX_ITER:
-            if (parse_int_in("--max-iter", optarg, 1, BGS_HIST_MAX_ITER, &o->fit.max_iter))
+            if (cli_parse_int_in("--max-iter", optarg, 1, BGS_HIST_MAX_ITER, &o->fit.max_iter))
                 return EXIT_USAGE;
             break;
         case OPT_TOL:

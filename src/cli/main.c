@@ -4,6 +4,7 @@
  *   bgsub eval SEQ_DIR MASK_DIR       ChangeDetection.net scoring (cmd_eval.c)
  *   bgsub segment IMAGE -o MASK.png   histogram segmentation (cmd_segment.c)
  *   bgsub events VIDEO                time ranges with motion (cmd_events.c)
+ *   bgsub bench [VIDEO]               speed on this machine (cmd_bench.c)
  */
 #include "cli/cli.h"
 
@@ -22,5 +23,7 @@ int main(int argc, char **argv)
         return cmd_segment(argc - 1, argv + 1);
     if (argc >= 2 && strcmp(argv[1], "events") == 0)
         return cmd_events(argc - 1, argv + 1);
+    if (argc >= 2 && strcmp(argv[1], "bench") == 0)
+        return cmd_bench(argc - 1, argv + 1);
     return cmd_run(argc, argv);
 }

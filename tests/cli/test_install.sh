@@ -2,8 +2,8 @@
 # test_install.sh - `make install` into a scratch DESTDIR, samples/embed.c
 # built against the installed library through pkg-config (shared and static)
 # and run on raw frames, the installed man page, `make uninstall`; and the
-# man page lists exactly the options of `bgsub --help`, `bgsub eval --help`
-# and `bgsub segment --help`.
+# man page lists exactly the options of `bgsub --help`, `bgsub eval --help`,
+# `bgsub segment --help`, `bgsub events --help` and `bgsub bench --help`.
 . tests/cli/lib.sh
 
 B=$BGSUB_BIN
@@ -127,15 +127,15 @@ left=$(find "$DEST" ! -type d)
 # From the help: the options that open a line ("  -o, --output DIR", "      --k N").
 help_options() { grep -oE '^ +(-[A-Za-z], )?--[a-z][a-z0-9-]*' | grep -oE -- '--[a-z][a-z0-9-]*' | sort -u; }
 # From the man page source: the tag line after each .TP, per .SH section
-# (EVAL, SEGMENT and EVENTS are the sub-commands; every other section is the main one).
-man_options() { # $1 = main|eval|segment|events
+# (EVAL, SEGMENT, EVENTS and BENCH are the sub-commands; every other section is the main one).
+man_options() { # $1 = main|eval|segment|events|bench
     awk -v want="$1" '
-        /^\.SH/ { sec = ($2 == "EVAL") ? "eval" : ($2 == "SEGMENT") ? "segment" : ($2 == "EVENTS") ? "events" : "main"; next }
+        /^\.SH/ { sec = ($2 == "EVAL") ? "eval" : ($2 == "SEGMENT") ? "segment" : ($2 == "EVENTS") ? "events" : ($2 == "BENCH") ? "bench" : "main"; next }
         /^\.TP/ { tag = 1; next }
         tag { tag = 0; if (sec == want) print }' docs/bgsub.1 |
         sed 's/\\f[BIRP]//g; s/\\-/-/g' | grep -oE -- '--[a-z][a-z0-9-]*' | sort -u
 }
-for cmd in main eval segment events; do
+for cmd in main eval segment events bench; do
     if [ "$cmd" = main ]; then "$B" --help > "$WORK/help.txt"; else "$B" "$cmd" --help > "$WORK/help.txt"; fi
     help_options < "$WORK/help.txt" > "$WORK/help.opts"
     man_options "$cmd" > "$WORK/man.opts"
@@ -149,7 +149,7 @@ for cmd in main eval segment events; do
 done
 # And no option named anywhere in the page (examples, prose; pkg-config's
 # own options aside) is unknown.
-{ "$B" --help; "$B" eval --help; "$B" segment --help; "$B" events --help; } | grep -oE -- '--[a-z][a-z0-9-]*' | sort -u > "$WORK/all.opts"
+{ "$B" --help; "$B" eval --help; "$B" segment --help; "$B" events --help; "$B" bench --help; } | grep -oE -- '--[a-z][a-z0-9-]*' | sort -u > "$WORK/all.opts"
 unknown=$(sed 's/\\-/-/g' docs/bgsub.1 | grep -v 'pkg-config' | grep -oE -- '--[a-z][a-z0-9-]*' | sort -u | comm -23 - "$WORK/all.opts" | tr '\n' ' ')
 [ -z "$unknown" ] && ok "every option the man page names exists" || fail "every option the man page names exists" "unknown: $unknown"
 grep -q "^\.TH BGSUB 1 .*\"bgsub $VERSION\"" docs/bgsub.1 && ok "man page version is $VERSION" ||
