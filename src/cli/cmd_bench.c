@@ -69,7 +69,8 @@ static void print_usage(FILE *out)
 "  -j, --threads N        threads of the second model run and of the whole\n"
 "                         command (default 0: one per core)\n"
 "      --frames N         frames held in memory, 2..%d (default %d; a 1080p\n"
-"                         colour frame takes 6.2 MB)\n"
+"                         colour frame takes 6.2 MB; at most half of the\n"
+"                         machine's memory)\n"
 "      --repeat R         timed passes per thread count, 1..%d (default %d)\n"
 "      --size WxH         size of the synthetic scene (default 1920x1080)\n"
 "      --gray             model gray frames\n"
@@ -198,9 +199,10 @@ static uint32_t mix32(uint32_t x)
 
 /*
  * The synthetic scene: a background of 8x8-pixel tiles of random tones,
- * camera noise of about +-4 levels from a table (so that making the frames
- * costs little next to the model), and six boxes, 1/12 of the width by 1/10
- * of the height, crossing at different speeds: about 4 % foreground.
+ * camera noise of up to +-7 levels (triangular) from a table, so that making
+ * the frames costs little next to the model, and six boxes, 1/12 of the
+ * width by 1/10 of the height, crossing at different speeds: up to 5 % of
+ * the frame is foreground.
  */
 static int make_scene(frame_set *set, int width, int height, int channels,
                       int count)
@@ -249,6 +251,23 @@ static int make_scene(frame_set *set, int width, int height, int channels,
         }
     }
     free(noise);
+    return EXIT_OK_STATUS;
+}
+
+/* Refuses (EXIT_USAGE, one line) frames in memory that would take more
+ * than half of the machine's memory: a benchmark that swaps, or is killed
+ * for lack of memory, measures nothing. */
+static int check_memory(int frames, int width, int height, int channels)
+{
+    double need = (double)frames * width * height * channels;
+    long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+    double have = pages > 0 && page > 0 ? (double)pages * page : 0;
+    if (have > 0 && need > have / 2) {
+        cli_error("--frames %d of %dx%d take %.1f GB, more than half of this "
+                  "machine's %.1f GB; give fewer", frames, width, height,
+                  need / 1e9, have / 1e9);
+        return EXIT_USAGE;
+    }
     return EXIT_OK_STATUS;
 }
 
@@ -558,6 +577,8 @@ int cmd_bench(int argc, char **argv)
          * so that a bad one fails before any work. */
         int width, height;
         status = probe_video(o.video, o.channels, &width, &height);
+        if (status == EXIT_OK_STATUS)
+            status = check_memory(o.frames, width, height, o.channels);
         if (status != EXIT_OK_STATUS)
             return status;
         printf("bgsub bench: %s, %dx%d %s\n", o.video, width, height,
@@ -568,6 +589,9 @@ int cmd_bench(int argc, char **argv)
         if (status == EXIT_OK_STATUS)
             status = load_video(&set, o.video, o.channels, o.frames);
     } else {
+        status = check_memory(o.frames, o.width, o.height, o.channels);
+        if (status != EXIT_OK_STATUS)
+            return status;
         printf("bgsub bench: synthetic scene, %dx%d %s\n", o.width, o.height,
                o.channels == 3 ? "colour" : "gray");
         status = make_scene(&set, o.width, o.height, o.channels, o.frames);

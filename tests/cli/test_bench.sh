@@ -80,6 +80,8 @@ expect_error "--repeat 0 refused" 2 "--repeat needs a whole number in 1\.\.99" "
 expect_error "--size 8x8 refused" 2 "--size needs WxH" "$B" bench --size 8x8
 expect_error "--size with junk refused" 2 "--size needs WxH" "$B" bench --size 64x48x
 expect_error "-j 300 refused" 2 "-j needs a whole number in 0\.\.256" "$B" bench -j 300
+expect_error "frames beyond half the memory refused" 2 "more than half of this machine" \
+    "$B" bench --frames 10000 --size 16384x16384
 expect_error "two videos refused" 2 "one VIDEO at most" "$B" bench a.mp4 b.mp4
 expect_error "unknown option refused" 2 "unknown option '--nope'" "$B" bench --nope
 expect_error "bad parameter refused" 2 "alpha" "$B" bench --alpha 7
