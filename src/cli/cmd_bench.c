@@ -271,34 +271,6 @@ static int check_memory(int frames, int width, int height, int channels)
     return EXIT_OK_STATUS;
 }
 
-/* The video opens and has two frames at least; its size. */
-static int probe_video(const char *video, int channels, int *width, int *height)
-{
-    char err[512];
-    frame_source *src = frame_source_open(video, channels, err, sizeof err);
-    if (!src) {
-        cli_error("%s", err);
-        return EXIT_INPUT;
-    }
-    *width = frame_source_width(src);
-    *height = frame_source_height(src);
-    const uint8_t *data;
-    ptrdiff_t stride;
-    int frames = 0, got = 1;
-    while (frames < 2 && (got = frame_source_read(src, &data, &stride, err, sizeof err)) == 1)
-        frames++;
-    frame_source_close(src);
-    if (got < 0) {
-        cli_error("%s", err);
-        return EXIT_INPUT;
-    }
-    if (frames < 2) {
-        cli_error("%s: %s", video, frames ? "only one frame" : "no frames");
-        return EXIT_INPUT;
-    }
-    return EXIT_OK_STATUS;
-}
-
 static int load_video(frame_set *set, const char *video, int channels, int max)
 {
     char err[512];
@@ -573,15 +545,17 @@ int cmd_bench(int argc, char **argv)
     if (o.video) {
         /* The whole command first, while this process is small: a child's
          * peak RSS starts from its parent's at the exec (Linux), so it would
-         * otherwise count the frames held here. The video is checked first,
-         * so that a bad one fails before any work. */
-        int width, height;
-        status = probe_video(o.video, o.channels, &width, &height);
+         * otherwise count the frames held here. The video is checked first
+         * (its first two frames read), so that a bad one fails before any
+         * work. */
+        frame_set probe = {0};
+        status = load_video(&probe, o.video, o.channels, 2);
+        free(probe.pixels);
         if (status == EXIT_OK_STATUS)
-            status = check_memory(o.frames, width, height, o.channels);
+            status = check_memory(o.frames, probe.width, probe.height, o.channels);
         if (status != EXIT_OK_STATUS)
             return status;
-        printf("bgsub bench: %s, %dx%d %s\n", o.video, width, height,
+        printf("bgsub bench: %s, %dx%d %s\n", o.video, probe.width, probe.height,
                o.channels == 3 ? "colour" : "gray");
         long cores = sysconf(_SC_NPROCESSORS_ONLN);
         int threads = o.threads ? o.threads : cores > 0 ? (int)(cores < 256 ? cores : 256) : 1;
