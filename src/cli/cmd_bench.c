@@ -170,6 +170,10 @@ static int parse_options(int argc, char **argv, bench_options *o)
     }
     if (optind < argc)
         o->video = argv[optind];
+    if (o->video && strcmp(o->video, "-") == 0) {
+        cli_error("bench cannot take stdin (-): it reads the video twice; give a file");
+        return EXIT_USAGE;
+    }
     if (bgs_params_check(&o->params) != BGS_OK) {
         cli_error("%s", bgs_last_error());
         return EXIT_USAGE;
@@ -470,7 +474,8 @@ static int bench_command(const bench_options *o, int threads)
         return EXIT_FAILURE_STATUS;
     }
     snprintf(masks, sizeof masks, "%s/masks", dir);
-    /* bgsub -q --force -j N [params] [--gray] VIDEO -o DIR/masks */
+    /* bgsub -q -j N [params] [--gray] -o DIR/masks -- VIDEO ("--": a name
+     * that starts with '-' is still the input) */
     char jobs[16], params[BGS_PARAM_COUNT][96];
     snprintf(jobs, sizeof jobs, "%d", threads);
     char *args[16 + BGS_PARAM_COUNT];
@@ -488,18 +493,21 @@ static int bench_command(const bench_options *o, int threads)
         }
     if (o->channels == 1)
         args[n++] = "--gray";
-    args[n++] = (char *)o->video;
     args[n++] = "-o";
     args[n++] = masks;
+    args[n++] = "--";
+    args[n++] = (char *)o->video;
     args[n] = NULL;
 
     printf("whole command: bgsub -q -j %d %s%s -o TEMP\n", threads,
            o->channels == 1 ? "--gray " : "", o->video);
     fflush(stdout);
-    struct sigaction ignore = {.sa_handler = on_interrupt}, old_int, old_term;
-    sigemptyset(&ignore.sa_mask);
-    sigaction(SIGINT, &ignore, &old_int);
-    sigaction(SIGTERM, &ignore, &old_term);
+    /* The child gets a Ctrl-C too and finishes cleanly; this process waits
+     * for it, removes the masks and returns 130. */
+    struct sigaction note = {.sa_handler = on_interrupt}, old_int, old_term;
+    sigemptyset(&note.sa_mask);
+    sigaction(SIGINT, &note, &old_int);
+    sigaction(SIGTERM, &note, &old_term);
     double t0 = cli_now_seconds();
     pid_t pid;
     int spawned = posix_spawn(&pid, "/proc/self/exe", NULL, NULL, args, environ);

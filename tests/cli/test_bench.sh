@@ -47,7 +47,8 @@ else fail "gray, 2 components, -j 1" "rc=$RC" "$OUT" "$ERR"; fi
 # --- a video: model and whole command ---------------------------------------
 if [ -f "$VIDEO" ]; then
     mkdir -p "$WORK/tmp"
-    TMPDIR=$WORK/tmp run "$B" bench --frames 20 --repeat 1 -j 2 "$VIDEO"
+    export TMPDIR="$WORK/tmp"
+    run "$B" bench --frames 20 --repeat 1 -j 2 "$VIDEO"
     line=$(printf '%s\n' "$OUT" | grep -A1 '^whole command: bgsub -q -j 2 ' | tail -1)
     if [ "$RC" -eq 0 ] && printf '%s\n' "$OUT" | grep -q "^bgsub bench: $VIDEO, 320x240 colour$" &&
         printf '%s\n' "$OUT" | grep -q '^model alone: 20 frames in memory (4.6 MB)' &&
@@ -55,18 +56,29 @@ if [ -f "$VIDEO" ]; then
         printf '%s\n' "$line" | grep -Eq '^  300 frames in [0-9.]+ s: [0-9.]+ frames/s, CPU [0-9.]+ s, peak RSS [0-9.]+ MB$'; then
         ok "video: model on its first 20 frames, whole command wrote all 300 masks"
     else fail "video: model and whole command" "rc=$RC" "$OUT" "$ERR"; fi
+    # A name that starts with '-' reaches the whole command as the input.
+    cp "$VIDEO" "$WORK/-dash.mp4"
+    here=$(pwd)
+    cd "$WORK" && run "$B" bench --frames 2 --repeat 1 -j 1 -- -dash.mp4
+    cd "$here" || exit 1
+    printf '%s\n' "$OUT" | grep -q '^  300 frames in' && [ "$RC" -eq 0 ] &&
+        ok "a video named -dash.mp4 (after --) reaches the whole command" ||
+        fail "video named -dash.mp4" "rc=$RC" "$OUT" "$ERR"
+    # The masks go under TMPDIR: one that does not exist fails, naming it.
+    TMPDIR=$WORK/missing expect_error "TMPDIR is where the masks go (a missing one: status 1)" 1 \
+        "missing/bgsub-bench.*cannot make a temporary folder" "$B" bench --frames 2 --repeat 1 "$VIDEO"
+    export TMPDIR="$WORK/tmp"
     left=$(find "$WORK/tmp" -mindepth 1 | head -3)
     [ -z "$left" ] && ok "the whole command's temporary masks are removed" ||
         fail "temporary masks removed" "left: $left"
 
-    # Parameters reach the whole command: one it refuses there but bench
-    # accepts is impossible (both check the same bounds), so give one that
-    # changes what it writes: --learning-frames 299 leaves 1 detecting frame,
-    # and the child still writes every mask.
-    TMPDIR=$WORK/tmp run "$B" bench --frames 2 --repeat 1 -j 1 --learning-frames 299 "$VIDEO"
+    # Model parameters are passed on to the whole command (as --NAME=VALUE);
+    # it accepts them and writes every mask.
+    run "$B" bench --frames 2 --repeat 1 -j 1 --learning-frames 299 "$VIDEO"
     printf '%s\n' "$OUT" | grep -q '^  300 frames in' && [ "$RC" -eq 0 ] &&
         ok "model parameters are accepted by the whole command too" ||
         fail "parameters and the whole command" "rc=$RC" "$OUT" "$ERR"
+    unset TMPDIR
 else
     skip "bench on a video" "$VIDEO not found"
 fi
@@ -82,6 +94,7 @@ expect_error "--size with junk refused" 2 "--size needs WxH" "$B" bench --size 6
 expect_error "-j 300 refused" 2 "-j needs a whole number in 0\.\.256" "$B" bench -j 300
 expect_error "frames beyond half the memory refused" 2 "more than half of this machine" \
     "$B" bench --frames 10000 --size 16384x16384
+expect_error "stdin refused" 2 "cannot take stdin" "$B" bench -
 expect_error "two videos refused" 2 "one VIDEO at most" "$B" bench a.mp4 b.mp4
 expect_error "unknown option refused" 2 "unknown option '--nope'" "$B" bench --nope
 expect_error "bad parameter refused" 2 "alpha" "$B" bench --alpha 7
