@@ -579,17 +579,14 @@ static long apply_row_roi(const bgs_model *m, int y, const apply_job *job)
 /* Foreground pixels of a row that are cast shadow get the shadow value.
  * Runs on the updated state: a foreground pixel matched no background
  * component, so those kept their means and variances, and the component
- * made for the pixel ranks below them. Returns the row's foreground before
- * the test: shadow or not, such a pixel matched no background component,
- * and a global darkening is a global change too. */
-static long mark_shadows(const bgs_model *m, int y, const apply_job *job)
+ * made for the pixel ranks below them. */
+static void mark_shadows(const bgs_model *m, int y, const apply_job *job)
 {
     const model_shape *s = &m->shape;
     const int K = s->components, C = s->channels;
     const uint8_t *row = job->frame + y * job->frame_stride;
     uint8_t *mask_row = job->mask + y * job->mask_stride;
     const uint16_t *state = m->state + (size_t)y * s->blocks_per_row * s->block_u16;
-    long foreground = 0;
     pixel_model px;
     for (int x = 0; x < s->width; x++) {
         if (mask_row[x] != BGS_MASK_FOREGROUND)
@@ -600,9 +597,7 @@ static long mark_shadows(const bgs_model *m, int y, const apply_job *job)
         unpack_pixel(s, state + (size_t)(x / BLOCK) * s->block_u16, x % BLOCK, &px);
         if (is_shadow(&px, K, C, v, &job->rates))
             mask_row[x] = job->rates.shadow_value;
-        foreground++;
     }
-    return foreground;
 }
 
 static void apply_stripe(void *ctx, int part, int parts)
@@ -616,7 +611,10 @@ static void apply_stripe(void *ctx, int part, int parts)
     long foreground = 0;
     for (int y = y0; y < y1; y++) {
         uint8_t *mask_row = job->mask ? job->mask + y * job->mask_stride : NULL;
-        long marked; /* as the kernel marked them: for the global-change rule */
+        /* As the kernel marked them, shadow or not (such a pixel matched no
+         * background component, and a global darkening is a global change
+         * too): the count for the global-change rule. */
+        long marked;
         if (m->roi) {
             marked = apply_row_roi(m, y, job);
             if (mask_row) /* outside: background, whatever the kernel wrote */
@@ -625,7 +623,9 @@ static void apply_stripe(void *ctx, int part, int parts)
         } else {
             marked = run_kernel(m, y, 0, s->width, job);
         }
-        foreground += detect && job->rates.shadows ? mark_shadows(m, y, job) : marked;
+        if (detect && job->rates.shadows && marked > 0)
+            mark_shadows(m, y, job);
+        foreground += marked;
     }
     job->foreground[part] = foreground;
     if (job->cleanup)
