@@ -159,8 +159,8 @@ static int parse_options(int argc, char **argv, bench_options *o)
                     return EXIT_USAGE;
                 break;
             }
-            cli_error("unknown option (see bgsub bench --help)");
-            return EXIT_USAGE;
+            cli_error("unhandled option (internal error)");
+            return EXIT_FAILURE_STATUS;
         }
     }
     if (argc - optind > 1) {
@@ -227,8 +227,7 @@ static int make_scene(frame_set *set, int width, int height, int channels,
         uint32_t r = mix32((uint32_t)i + 0x9e3779b9u);
         noise[i] = (int8_t)((int)(r & 7) + (int)((r >> 3) & 7) - 7);
     }
-    const int box_w = width / 12 > 1 ? width / 12 : 1;
-    const int box_h = height / 10 > 1 ? height / 10 : 1;
+    const int box_w = width / 12, box_h = height / 10; /* >= 1: sides >= 16 */
     for (int f = 0; f < count; f++) {
         uint8_t *frame = set->pixels + set->frame_bytes * (size_t)f;
         uint32_t n = mix32((uint32_t)f * 2654435761u);
