@@ -11,10 +11,14 @@ CPPFLAGS_ALL = -Iinclude -Isrc -D_DEFAULT_SOURCE -D_GNU_SOURCE
 CFLAGS_ALL   = -std=c11 $(WARN) -ffp-contract=off $(CFLAGS) $(EXTRA_CFLAGS)
 # zlib: also called directly (crc32 in src/io/mask_png.c).
 PKG_IO   = libpng zlib libjpeg libavformat libavcodec libswscale libavutil libavdevice sdl2
-PKG_CFLAGS := $(shell pkg-config --cflags $(PKG_IO) 2>/dev/null)
+# The flags are asked of pkg-config when a recipe first needs them, not when
+# make reads this file: `make deps demo` installs the -dev packages first, and
+# the build that follows must see their flags. (Each variable replaces itself
+# with its value on first use, so pkg-config runs once per make.)
+PKG_CFLAGS = $(eval PKG_CFLAGS := $$(shell pkg-config --cflags $(PKG_IO) 2>/dev/null))$(PKG_CFLAGS)
 # libavdevice is not linked: frame_source.c opens it at run time, for a
 # camera only (it pulls in some 80 libraries that slow every start).
-PKG_LIBS   := $(shell pkg-config --libs $(filter-out libavdevice,$(PKG_IO)) 2>/dev/null)
+PKG_LIBS   = $(eval PKG_LIBS := $$(shell pkg-config --libs $(filter-out libavdevice,$(PKG_IO)) 2>/dev/null))$(PKG_LIBS)
 # --as-needed: a program records only the libraries it uses, so the library
 # tests do not load FFmpeg (whose libhwy dependency stops valgrind 3.19).
 LDLIBS_ALL = -Wl,--as-needed $(PKG_LIBS) -ldl -lpthread -lm $(EXTRA_LDLIBS)
@@ -49,7 +53,13 @@ DEB_PACKAGES = build-essential pkg-config libpng-dev zlib1g-dev libjpeg-dev liba
 .PHONY: all deps demo test test-asan bench clean valgrind install uninstall
 all: $(BIN) $(LIB_SO) $(TOOLS)
 
-$(BUILD)/%.o: %.c
+# With `make deps demo` (even under -j) nothing is compiled before the
+# packages are installed.
+ifneq ($(filter deps,$(MAKECMDGOALS)),)
+DEPS_FIRST = | deps
+endif
+
+$(BUILD)/%.o: %.c $(DEPS_FIRST)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS_ALL) $(PKG_CFLAGS) $(CFLAGS_ALL) -MMD -MP -c $< -o $@
 

@@ -29,6 +29,10 @@ static void print_eval_usage(FILE *out)
 "temporalROI.txt (\"FIRST LAST\": frames scored; without it every frame that\n"
 "has ground truth). A mask pixel is foreground when it is 255.\n"
 "\n"
+"A region of interest larger than the frames (the benchmark's own traffic/\n"
+"ROI.bmp is 352x240 for 320x240 frames) is cut to its top-left part of the\n"
+"frames' size, with a warning; a smaller one is an error.\n"
+"\n"
 "A folder without groundtruth/ is taken as a dataset, laid out as the\n"
 "benchmark publishes it: DATASET/CATEGORY/SEQUENCE/ sequence folders, with\n"
 "the masks in RESULTS/CATEGORY/SEQUENCE/. Every sequence is scored; the table\n"
@@ -41,6 +45,8 @@ static void print_eval_usage(FILE *out)
 "      --json[=FILE]       the results as JSON: alone on stdout (--json or\n"
 "                          --json=-), or written to FILE beside the table\n"
 "      --mask-pattern PAT  mask names in each mask folder (default bin%%06d.png)\n"
+"      --roi FILE          the region of interest (0 = ignored) instead of each\n"
+"                          sequence's ROI.bmp\n"
 "      --run               first run bgsub on every sequence of DATASET, into\n"
 "                          RESULTS/CATEGORY/SEQUENCE/; options after -- are\n"
 "                          given to each run (e.g. -- --alpha 0.01 --force)\n"
@@ -57,6 +63,7 @@ static int parse_eval_options(int argc, char **argv, eval_options *o)
         {"json", optional_argument, NULL, 'j'},
         {"mask-pattern", required_argument, NULL, 'p'},
         {"run", no_argument, NULL, 'r'},
+        {"roi", required_argument, NULL, 'R'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -93,6 +100,11 @@ static int parse_eval_options(int argc, char **argv, eval_options *o)
             o->mask_pattern = optarg;
             break;
         case 'r': o->run = 1; break;
+        case 'R':
+            if (cli_refuse_empty_names("--roi", "a file name", optarg, (const char *)NULL))
+                return EXIT_USAGE;
+            o->roi_path = optarg;
+            break;
         case 'h': print_eval_usage(stdout); return EXIT_OK_STATUS;
         case ':':
             cli_error("option %s needs a value", argv[optind - 1]);
@@ -150,15 +162,43 @@ static int read_frame_range(const char *seq_dir, long *first, long *last,
     return 0;
 }
 
-/* ROI.bmp is optional; a missing file means every pixel counts. */
-static int load_roi(const char *seq_dir, image *roi, char *err, size_t errlen)
+/* The region of interest: roi_path if given, else SEQ_DIR/ROI.bmp, which is
+ * optional (a missing file means every pixel counts). Its name goes to
+ * roi_name for the messages of fit_roi. */
+static int load_roi(const char *seq_dir, const char *roi_path, image *roi,
+                    char *roi_name, size_t name_size, char *err, size_t errlen)
 {
-    char path[PATH_MAX];
     memset(roi, 0, sizeof *roi);
-    snprintf(path, sizeof path, "%s/ROI.bmp", seq_dir);
-    if (access(path, F_OK) != 0)
+    if (roi_path)
+        snprintf(roi_name, name_size, "%s", roi_path);
+    else
+        snprintf(roi_name, name_size, "%s/ROI.bmp", seq_dir);
+    if (!roi_path && access(roi_name, F_OK) != 0)
         return 0;
-    return image_load(path, 1, roi, err, errlen) != 0 ? EXIT_INPUT : 0;
+    return image_load(roi_name, 1, roi, err, errlen) != 0 ? EXIT_INPUT : 0;
+}
+
+/* Makes the region of interest the ground truth's size. One larger in both
+ * directions is cut to its top-left part (the image keeps its stride), with
+ * a warning: the benchmark publishes such a file (traffic/ROI.bmp, 352x240
+ * for 320x240 frames), and its top-left part is the one that lines up with
+ * the frames. A smaller one cannot cover the frames: an error. */
+static int fit_roi(image *roi, const char *roi_name, int width, int height,
+                   char *err, size_t errlen)
+{
+    if (!roi->data || (roi->width == width && roi->height == height))
+        return 0;
+    if (roi->width < width || roi->height < height) {
+        snprintf(err, errlen, "%s: size %dx%d is smaller than the ground truth's %dx%d",
+                 roi_name, roi->width, roi->height, width, height);
+        return EXIT_INPUT;
+    }
+    cli_error("warning: %s: size %dx%d, the ground truth's is %dx%d: "
+              "using its top-left %dx%d", roi_name, roi->width, roi->height,
+              width, height, width, height);
+    roi->width = width;
+    roi->height = height;
+    return 0;
 }
 
 static int load_gray_same_size(const char *path, image *img, int width,
@@ -176,8 +216,9 @@ static int load_gray_same_size(const char *path, image *img, int width,
 }
 
 static int score_frame(const char *seq_dir, const char *mask_dir,
-                       const char *mask_pattern, long number, const image *roi,
-                       bgs_counts *counts, char *err, size_t errlen)
+                       const char *mask_pattern, long number, image *roi,
+                       const char *roi_name, bgs_counts *counts, char *err,
+                       size_t errlen)
 {
     char gt_dir[PATH_MAX], gt_path[PATH_MAX], mask_path[PATH_MAX];
     snprintf(gt_dir, sizeof gt_dir, "%s/groundtruth", seq_dir);
@@ -192,12 +233,8 @@ static int score_frame(const char *seq_dir, const char *mask_dir,
     if (status)
         return status;
     status = load_gray_same_size(mask_path, &mask, gt.width, gt.height, err, errlen);
-    if (status == 0 && roi->data &&
-        (roi->width != gt.width || roi->height != gt.height)) {
-        snprintf(err, errlen, "%s/ROI.bmp: size %dx%d differs from the ground truth's %dx%d",
-                 seq_dir, roi->width, roi->height, gt.width, gt.height);
-        status = EXIT_INPUT;
-    }
+    if (status == 0)
+        status = fit_roi(roi, roi_name, gt.width, gt.height, err, errlen);
     if (status == 0)
         bgs_counts_add_frame(counts, gt.width, gt.height, mask.data, mask.stride,
                              gt.data, gt.stride, roi->data, roi->stride);
@@ -207,20 +244,21 @@ static int score_frame(const char *seq_dir, const char *mask_dir,
 }
 
 int eval_score_sequence(const char *seq_dir, const char *mask_dir,
-                        const char *mask_pattern, eval_result *r,
-                        char *err, size_t errlen)
+                        const char *mask_pattern, const char *roi_path,
+                        eval_result *r, char *err, size_t errlen)
 {
     memset(r, 0, sizeof *r);
     int status = read_frame_range(seq_dir, &r->first, &r->last, err, errlen);
     if (status)
         return status;
     image roi;
-    status = load_roi(seq_dir, &roi, err, errlen);
+    char roi_name[PATH_MAX];
+    status = load_roi(seq_dir, roi_path, &roi, roi_name, sizeof roi_name, err, errlen);
     if (status)
         return status;
     for (long n = r->first; n <= r->last && status == 0; n++) {
-        status = score_frame(seq_dir, mask_dir, mask_pattern, n, &roi, &r->counts,
-                             err, errlen);
+        status = score_frame(seq_dir, mask_dir, mask_pattern, n, &roi, roi_name,
+                             &r->counts, err, errlen);
         r->frames += status == 0;
     }
     image_free(&roi);
@@ -283,8 +321,8 @@ static int eval_one_sequence(const eval_options *o)
     }
     eval_result r;
     char err[PATH_MAX + 256];
-    int status = eval_score_sequence(o->dataset, o->results, o->mask_pattern, &r,
-                                     err, sizeof err);
+    int status = eval_score_sequence(o->dataset, o->results, o->mask_pattern,
+                                     o->roi_path, &r, err, sizeof err);
     if (status) {
         cli_error("%s", err);
         return status;

@@ -14,6 +14,7 @@ typedef struct eval_options {
     const char *dataset;      /* SEQ_DIR, or a dataset root            */
     const char *results;      /* MASK_DIR, or a results root           */
     const char *mask_pattern; /* mask names, default bin%06d.png        */
+    const char *roi_path;     /* --roi: instead of each ROI.bmp, or NULL */
     const char *json_path;    /* NULL: table only; "-": JSON on stdout
                                  instead of the table; else a file       */
     int run;                  /* --run: run bgsub on every sequence first */
@@ -27,11 +28,12 @@ typedef struct eval_result {
     bgs_counts counts;
 } eval_result;
 
-/* Scores the masks in mask_dir against the sequence folder seq_dir. 0, or an
- * exit status with a one-line message naming the file in err. */
+/* Scores the masks in mask_dir against the sequence folder seq_dir, with
+ * the region of interest roi_path (NULL: seq_dir/ROI.bmp when present). 0,
+ * or an exit status with a one-line message naming the file in err. */
 int eval_score_sequence(const char *seq_dir, const char *mask_dir,
-                        const char *mask_pattern, eval_result *r,
-                        char *err, size_t errlen);
+                        const char *mask_pattern, const char *roi_path,
+                        eval_result *r, char *err, size_t errlen);
 
 /* The JSON members of one scored sequence, from "first_frame" to "fn"
  * (no braces), as `bgsub eval --json` prints them; sep goes between the

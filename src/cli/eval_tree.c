@@ -358,7 +358,7 @@ static void score_rows(const eval_options *o, tree *t)
             set_row_error(r, EXIT_INPUT, err, 1);
             continue;
         }
-        int status = eval_score_sequence(r->seq_dir, r->mask_dir, o->mask_pattern,
+        int status = eval_score_sequence(r->seq_dir, r->mask_dir, o->mask_pattern, o->roi_path,
                                          &r->result, err, sizeof err);
         if (status)
             set_row_error(r, status, err, 1);
