@@ -66,7 +66,10 @@ const char *bgs_last_error(void);
  */
 typedef struct bgs_params {
     int components;       /* K: Gaussians per pixel                          */
-    float alpha;          /* learning rate α after the start-up phase        */
+    float alpha;          /* learning rate α after the start-up phase; 0
+                             freezes the model: no update of any kind (nor
+                             the start-up schedule, nor re-learning), frames
+                             are only classified against what it holds    */
     float bg_ratio;       /* T: weight the background components must exceed */
     float match_sigmas;   /* λ: match within λ standard deviations           */
     float var_init;       /* variance of a newly created component           */

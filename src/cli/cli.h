@@ -99,8 +99,10 @@ void cli_long_options(struct option *all, const struct option *fixed,
  * sets bit key of *given. */
 int cli_param_parse(struct bgs_params *params, unsigned *given, int key,
                     const char *text);
-/* The help lines "  --alpha X   learning rate ... (0.005, 1e-06..1)". */
-void cli_param_help(FILE *out);
+/* The help lines "  --alpha X   learning rate ... (default 0.005; 0..1)",
+ * the defaults those of `defaults` (the sub-command's own), or the
+ * library's for NULL. */
+void cli_param_help(FILE *out, const struct bgs_params *defaults);
 
 /* Create a directory and its parents (like mkdir -p); 0 or -1 with errno. */
 int cli_make_dirs(const char *path);

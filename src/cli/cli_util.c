@@ -302,14 +302,49 @@ int cli_param_parse(bgs_params *params, unsigned *given, int key, const char *te
     return 0;
 }
 
-void cli_param_help(FILE *out)
+/* Words of text from column `column` on, wrapped before column 80, every
+ * line after the first indented to `column`. */
+static void print_wrapped(FILE *out, const char *text, int column)
 {
+    int at = column;
+    while (*text) {
+        size_t word = strcspn(text, " ");
+        if (at > column && at + 1 + (int)word > 79) {
+            fprintf(out, "\n%*s", column, "");
+            at = column;
+        } else if (at > column) {
+            fputc(' ', out);
+            at++;
+        }
+        fwrite(text, 1, word, out);
+        at += (int)word;
+        text += word;
+        text += strspn(text, " ");
+    }
+    fputc('\n', out);
+}
+
+void cli_param_help(FILE *out, const bgs_params *defaults)
+{
+    enum { COLUMN = 28 };
+    bgs_params library;
+    if (!defaults) {
+        bgs_params_default(&library);
+        defaults = &library;
+    }
     for (int key = 0; key < BGS_PARAM_COUNT; key++) {
         const bgs_param_info *info = bgs_param_get_info((bgs_param)key);
-        char opt[64];
+        char opt[64], text[512];
         snprintf(opt, sizeof opt, "--%s %s", info->name,
                  info->is_integer ? "N" : "X");
-        fprintf(out, "      %-22s%s (%g, %g..%g)\n", opt, info->description,
-                info->default_value, info->min_value, info->max_value);
+        snprintf(text, sizeof text, "%s (default %g; %g..%g)", info->description,
+                 bgs_params_get(defaults, (bgs_param)key), info->min_value,
+                 info->max_value);
+        /* An option too long for its column gets a line of its own. */
+        if (6 + (int)strlen(opt) + 1 > COLUMN)
+            fprintf(out, "      %s\n%*s", opt, COLUMN, "");
+        else
+            fprintf(out, "      %-*s", COLUMN - 6, opt);
+        print_wrapped(out, text, COLUMN);
     }
 }

@@ -79,7 +79,7 @@ static void print_usage(FILE *out)
 "\n"
 "Model parameters (as for the main command; they change the speed too):\n",
             MAX_FRAMES, DEFAULT_FRAMES, MAX_REPEAT, DEFAULT_REPEAT);
-    cli_param_help(out);
+    cli_param_help(out, NULL);
     fprintf(out,
 "\n"
 "Exit status: 0 success, 2 bad option, 3 VIDEO missing or unreadable, 1 other\n"

@@ -127,6 +127,14 @@ enum {
     OPT_PARAM_BASE = 2000, /* + bgs_param key */
 };
 
+/* The library's defaults but a shorter learning phase: an event starts
+ * only after it, and short clips are common here. */
+static void events_default_params(bgs_params *params)
+{
+    bgs_params_default(params);
+    params->learning_frames = EVENTS_LEARNING_FRAMES;
+}
+
 static void print_usage(FILE *out)
 {
     fprintf(out,
@@ -173,11 +181,12 @@ static void print_usage(FILE *out)
 "  -q, --quiet               no summary or notes on stderr\n"
 "  -h, --help                this help\n"
 "\n"
-"Model parameters (default, bounds), as for bgsub; --learning-frames is %d\n"
-"here unless given:\n",
+"Model parameters (default; bounds), as for bgsub but for --learning-frames:\n",
             EVENTS_LEARNING_FRAMES, DEFAULT_THRESHOLD, DEFAULT_MIN_DURATION,
-            DEFAULT_PAD_BEFORE, DEFAULT_PAD_AFTER, EVENTS_LEARNING_FRAMES);
-    cli_param_help(out);
+            DEFAULT_PAD_BEFORE, DEFAULT_PAD_AFTER);
+    bgs_params defaults;
+    events_default_params(&defaults);
+    cli_param_help(out, &defaults);
     fprintf(out,
 "\n"
 "Exit status: 0 success (also when no event is found), 2 bad option or\n"
@@ -302,8 +311,7 @@ static int parse_options(int argc, char **argv, events_options *o)
     parse_span("--min-duration", DEFAULT_MIN_DURATION, &o->min_duration);
     parse_span("--pad-before", DEFAULT_PAD_BEFORE, &o->pad_before);
     parse_span("--pad-after", DEFAULT_PAD_AFTER, &o->pad_after);
-    bgs_params_default(&o->params);
-    o->params.learning_frames = EVENTS_LEARNING_FRAMES;
+    events_default_params(&o->params);
 
     struct option *longopts = build_long_options();
     optind = 0; /* 0, not 1: GNU getopt then resets all its state */

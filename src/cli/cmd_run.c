@@ -215,8 +215,8 @@ static void print_usage(FILE *out)
 "  the window in DIR (or the current folder); q or Esc quit. Quitting or\n"
 "  closing the window ends the run like an interrupt, but with status 0.\n"
 "\n"
-"Model parameters (default, bounds):\n");
-    cli_param_help(out);
+"Model parameters (default; bounds):\n");
+    cli_param_help(out, NULL);
     fprintf(out,
 "\n"
 "Exit status: 0 success, 2 bad option or parameter, 3 input missing or\n"

@@ -246,6 +246,7 @@ struct preview {
 
     /* Control. */
     int paused, step, quit, snapshot_requested;
+    double thawed_alpha; /* α before `f` froze the model (α 0), else 0 */
     double due; /* when the next frame may be shown (0: now) */
 };
 
@@ -610,7 +611,7 @@ static void draw_status(preview *p)
     if (note)
         x = draw_text(p, x + 3 * PREVIEW_ADVANCE * s, y, s, bar.w, COLOR_NOTE, note);
     static const char keys[] = "space pause  " U_RIGHT " step  +- " U_ALPHA
-                               "  [] " U_LAMBDA "  b pane  s save  q quit";
+                               "  f freeze  [] " U_LAMBDA "  b pane  s save  q quit";
     /* The key list on the right, in small type if need be, if it fits. */
     for (int ks = s; ks >= 1; ks--) {
         int keys_x = bar.w - margin - text_width(keys, ks);
@@ -798,8 +799,27 @@ static void set_from_key(preview *p, bgs_params *params, bgs_param key,
                 v == info->min_value || v == info->max_value ? " (limit)" : "");
 }
 
+/* `f`: α 0 (the model stops learning, detection goes on), and back to the
+ * α it had. */
+static void toggle_freeze(preview *p, bgs_params *params)
+{
+    if (params->alpha > 0.0f) {
+        p->thawed_alpha = params->alpha;
+        bgs_params_set(params, BGS_PARAM_ALPHA, 0.0);
+        set_message(p, "model frozen (" U_ALPHA " 0) from the next frame; f thaws");
+        return;
+    }
+    double alpha = p->thawed_alpha > 0.0
+        ? p->thawed_alpha : bgs_param_get_info(BGS_PARAM_ALPHA)->default_value;
+    set_from_key(p, params, BGS_PARAM_ALPHA, alpha, U_ALPHA, "%.3g");
+}
+
 static void change_alpha(preview *p, bgs_params *params, double factor)
 {
+    if (params->alpha == 0.0f) { /* frozen: + and - thaw it first */
+        toggle_freeze(p, params);
+        return;
+    }
     set_from_key(p, params, BGS_PARAM_ALPHA, params->alpha * factor, U_ALPHA, "%.3g");
 }
 
@@ -822,6 +842,7 @@ static int handle_text(preview *p, const char *text, bgs_params *params)
     case '-': change_alpha(p, params, 1 / ALPHA_FACTOR); return 1;
     case '[': change_lambda(p, params, -LAMBDA_STEP); return 1;
     case ']': change_lambda(p, params, LAMBDA_STEP); return 1;
+    case 'f': case 'F': toggle_freeze(p, params); return 1;
     case 'b': case 'B': p->mode = (p->mode + 1) % PREVIEW_LAYOUTS; return 0;
     case 's': case 'S': p->snapshot_requested = 1; return 0;
     case 'q': case 'Q': p->quit = 1; return 0;

@@ -242,7 +242,8 @@ int model_row_scalar(const model_shape *s, uint16_t *state,
                 x[c] = (float)row[(size_t)(x0 + lane) * C + c];
             unpack_pixel(s, block, lane, &px);
             int fg = update_pixel(&px, K, C, x, r);
-            pack_pixel(s, block, lane, &px);
+            if (r->update)
+                pack_pixel(s, block, lane, &px);
             if (mask_row) {
                 int marked = fg && r->detect;
                 mask_row[x0 + lane] = marked ? BGS_MASK_FOREGROUND : BGS_MASK_BACKGROUND;
@@ -491,6 +492,9 @@ static frame_rates rates_for_frame(const bgs_model *m)
     r.var_min = p->var_min;
     r.var_max = p->var_max;
     r.detect = m->frames + 1 > p->learning_frames && m->blank_left == 0;
+    /* α = 0 freezes the model, start-up schedule included: what it holds
+     * stays as it is and frames are only classified against it. */
+    r.update = p->alpha > 0.0f;
     r.shadows = p->shadows && m->shape.channels == 3;
     r.shadow_value = (uint8_t)p->shadow_value;
     r.shadow_lo = p->shadow_min_brightness;
@@ -717,7 +721,8 @@ bgs_status bgs_model_apply(bgs_model *m, const uint8_t *frame,
     /* Only a model that has learnt relearn_frames frames since its (re)start
      * can tell a global change: before that, a frame of unknown values is
      * simply new. */
-    if (job.rates.detect && mask && p->relearn_fraction > 0.0f &&
+    /* A frozen model does not re-learn either. */
+    if (job.rates.detect && job.rates.update && mask && p->relearn_fraction > 0.0f &&
         m->startup > p->relearn_frames &&
         (double)foreground > (double)p->relearn_fraction * (double)pixels) {
         /* A global change, not objects: report nothing and restart the

@@ -45,6 +45,7 @@ typedef struct frame_rates {
     float inv_channels;  /* 1 / C                                          */
     float bg_ratio, var_init, var_min, var_max;
     int detect;          /* 0 while learning: the mask stays background   */
+    int update;          /* 0: the model is frozen (alpha 0): classify only */
     /* Shadow test (applied after the kernels, to foreground pixels only). */
     int shadows;         /* 1: test foreground pixels for shadow          */
     uint8_t shadow_value;

@@ -227,8 +227,10 @@ INLINE vmask update_lanes(uint16_t *block, const vfloat x[3],
         for (int k = 0; k < K; k++)
             lm.w[k] = v_mask_mul(lm.w[k], none, scale);
     }
-    sort_lanes(&lm, block, K, C);
-    pack_lanes(block, &lm, K, C);
+    if (r->update) {
+        sort_lanes(&lm, block, K, C);
+        pack_lanes(block, &lm, K, C);
+    }
     return background;
 }
 

@@ -13,8 +13,9 @@ static const bgs_param_info param_table[BGS_PARAM_COUNT] = {
     [BGS_PARAM_COMPONENTS] = {"components", "K",
         "Gaussians per pixel", 3, 1, BGS_MAX_COMPONENTS, 1},
     [BGS_PARAM_ALPHA] = {"alpha", "α",
-        "learning rate after the start-up phase (1/alpha frames of memory)",
-        0.005, 1e-6, 1.0, 0},
+        "learning rate after the start-up phase (1/alpha frames of memory; "
+        "0 freezes the model)",
+        0.005, 0.0, 1.0, 0},
     [BGS_PARAM_BG_RATIO] = {"bg-ratio", "T",
         "share of weight the background components must exceed", 0.6, 0.01,
         1.0, 0},
