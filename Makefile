@@ -146,10 +146,12 @@ uninstall:
 	  $(DESTDIR)$(LIBDIR)/libbgsub.so $(DESTDIR)$(INCLUDEDIR)/bgsub.h \
 	  $(DESTDIR)$(PKGCONFIGDIR)/bgsub.pc $(DESTDIR)$(MANDIR)/man1/bgsub.1
 
-# Install the Debian packages the build and the tests need (run as root).
+# Install the Debian packages the build and the tests need: as root, or
+# through sudo for another user.
+SUDO = $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 deps:
-	apt-get update
-	DEBIAN_FRONTEND=noninteractive apt-get install -y $(DEB_PACKAGES)
+	$(SUDO) apt-get update
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y $(DEB_PACKAGES)
 
 # Build, make sure the sample exists, and run bgsub on it end to end.
 demo: all

@@ -69,6 +69,7 @@ typedef struct run_options {
     int threads;            /* model threads, 0 = one per core */
     int writers;            /* mask-writing threads */
     int skip_bad;           /* --on-error skip */
+    int renumber;           /* --renumber: masks 1, 2, ... by position */
     const char *save_model; /* --save-model FILE */
     const char *load_model; /* --load-model FILE */
     int verbose;            /* -v: describe the set-up at the start */
@@ -116,6 +117,7 @@ enum {
     OPT_ON_ERROR, OPT_SAVE_MODEL, OPT_LOAD_MODEL, OPT_WRITERS,
     OPT_STATS, OPT_STATS_CSV, OPT_ROI,
     OPT_RAW, OPT_FPS, OPT_MASK_VIDEO, OPT_OVERLAY_VIDEO, OPT_BLOBS, OPT_MIN_BLOB_AREA,
+    OPT_RENUMBER,
     OPT_PARAM_BASE = 2000, /* + bgs_param key */
 };
 
@@ -165,8 +167,12 @@ static void print_usage(FILE *out)
 "                            area,cx,cy as CSV (.csv) or JSON lines (.jsonl,\n"
 "                            .json, - for stdout)\n"
 "      --min-blob-area N     leave out blobs of fewer pixels (default 1)\n"
-"      --mask-pattern PAT    mask file names (default bin%%06d.png),\n"
-"                            numbered by input frame, from 1\n"
+"      --mask-pattern PAT    mask file names (default bin%%06d.png), numbered\n"
+"                            after the input: an image sequence's own file\n"
+"                            numbers (in001460.jpg gives bin001460.png), a\n"
+"                            video's frames from 1\n"
+"      --renumber            number the masks of an image sequence 1, 2, 3...\n"
+"                            in input order instead\n"
 "      --gray                model gray levels (1 channel)\n"
 "      --color               model RGB colour (3 channels, the default)\n"
 "      --start-frame N       first frame to process, counted from 1 (default 1)\n"
@@ -262,6 +268,7 @@ static struct option *build_long_options(void)
         {"overlay-video", required_argument, NULL, OPT_OVERLAY_VIDEO},
         {"blobs", required_argument, NULL, OPT_BLOBS},
         {"min-blob-area", required_argument, NULL, OPT_MIN_BLOB_AREA},
+        {"renumber", no_argument, NULL, OPT_RENUMBER},
     };
     static struct option all[sizeof fixed / sizeof fixed[0] + BGS_PARAM_COUNT + 1];
     cli_long_options(all, fixed, sizeof fixed / sizeof fixed[0], OPT_PARAM_BASE);
@@ -357,10 +364,14 @@ static int check_inputs_and_outputs(run_options *o)
         o->masks_to_stdout = 1;
         o->output_dir = NULL;
     }
+    /* Any output will do: a run that only counts foreground (--stats-csv)
+     * or only learns a background (--save-model) is a real use. */
     if (!o->output_dir && !o->show && !o->masks_to_stdout && !o->mask_video &&
-        !o->overlay_video && !o->blobs_path) {
-        cli_error("no output folder: give -o DIR, or -o - for stdout (or --mask-video, "
-                  "--overlay-video, --blobs; --show to watch only)");
+        !o->overlay_video && !o->blobs_path && !o->stats_path &&
+        !o->stats_csv_path && !o->save_model) {
+        cli_error("no output: give -o DIR, or -o - for stdout (or --mask-video, "
+                  "--overlay-video, --blobs, --stats, --stats-csv, --save-model; "
+                  "--show to watch only)");
         return EXIT_USAGE;
     }
     if (!o->output_dir && (o->background_every || o->background_final)) {
@@ -477,6 +488,7 @@ static int parse_run_options(int argc, char **argv, run_options *o)
             }
             break;
         case OPT_MASK_VIDEO: o->mask_video = optarg; break;
+        case OPT_RENUMBER: o->renumber = 1; break;
         case OPT_OVERLAY_VIDEO: o->overlay_video = optarg; break;
         case OPT_BLOBS: o->blobs_path = optarg; break;
         case OPT_MIN_BLOB_AREA:
@@ -721,7 +733,7 @@ static void progress_update(run_state *s)
     p->last_draw = now;
     long done = s->stats.frames;
     double fps = now > p->start ? done / (now - p->start) : 0;
-    char line[160];
+    char line[224];
     if (p->total > 0) {
         long total = p->total > done ? p->total : done; /* the count may be an estimate */
         int n = snprintf(line, sizeof line, "bgsub: %ld/%ld frames (%d%%), %.1f frames/s",
@@ -737,6 +749,15 @@ static void progress_update(run_state *s)
     } else {
         snprintf(line, sizeof line, "bgsub: %ld frames, %.1f frames/s", done, fps);
     }
+    /* Blank masks are what a new user sees first: say why while it lasts. */
+    if (bgs_model_is_learning(s->model)) {
+        bgs_params params;
+        bgs_model_get_params(s->model, &params);
+        size_t used = strlen(line);
+        snprintf(line + used, sizeof line - used,
+                 "; learning the background: the first %d masks are blank",
+                 params.learning_frames);
+    }
     cli_progress_line(line);
 }
 
@@ -744,7 +765,7 @@ static int process_frame(run_state *s, const pipeline_frame *frame)
 {
     const run_options *o = s->opt;
     int w = bgs_model_width(s->model), h = bgs_model_height(s->model);
-    long number = frame->position + 1; /* masks are numbered by input frame */
+    long number = frame->number; /* the input's own number (frame_source_number) */
 
     s->mask = pipeline_mask_buffer(s->pipe);
     if (bgs_model_is_learning(s->model))
@@ -924,6 +945,7 @@ static int open_run(run_state *s, const run_options *o, preview *pv)
         return EXIT_INPUT;
     }
     frame_source_set_skip_bad(s->src, o->skip_bad);
+    frame_source_set_renumber(s->src, o->renumber);
     frame_source_set_interrupt(s->src, &stop_requested);
     if (o->start_frame > 1) {
         long skipped = frame_source_skip(s->src, o->start_frame - 1, err, sizeof err);
@@ -1103,10 +1125,14 @@ static void print_summary(const run_state *s)
     double fps = st->total_seconds > 0 ? st->frames / st->total_seconds : 0;
     double model_fps = st->model_seconds > 0 ? st->frames / st->model_seconds : 0;
     double fg = st->frames ? 100.0 * st->foreground_sum / st->frames : 0;
-    char bad[128] = "", where[2048];
+    char bad[256] = "", where[2048];
     long relearns = bgs_model_relearn_count(s->model);
     if (st->bad_frames)
         snprintf(bad, sizeof bad, ", %ld undecodable frames skipped", st->bad_frames);
+    if (st->learning_frames) /* the blank masks at the start are expected */
+        snprintf(bad + strlen(bad), sizeof bad - strlen(bad),
+                 "; the first %ld masks are blank: the model was learning the "
+                 "background (--learning-frames)", st->learning_frames);
     if (relearns) /* a global change is news: the masks were blanked */
         snprintf(bad + strlen(bad), sizeof bad - strlen(bad),
                  ", %ld sudden global changes re-learnt", relearns);

@@ -76,7 +76,7 @@ static void print_usage(FILE *out)
 "BT.601 weights 0.299 R + 0.587 G + 0.114 B, 16-bit PNGs are scaled to 8\n"
 "bits) or anything `bgsub` reads: a video, a folder of images, a printf\n"
 "pattern. An image gives one PNG; a sequence gives one PNG per frame in the\n"
-"folder OUTPUT, named bin%%06d.png from 1.\n"
+"folder OUTPUT, named bin%%06d.png after the input's numbers, as in bgsub.\n"
 "With K = 2 the mask is 0 (dark class) / 255 (bright class); with K > 2 it\n"
 "is the label 0..K-1 (darkest first) scaled to 0..255, or raw with\n"
 "--raw-labels.\n"
@@ -806,7 +806,10 @@ static int seq_loop(seq_state *s, seg_fit *f, seg_fit *frame_fit)
     int got, rc;
     s->frames = 0; /* frames segmented so far */
     while ((got = seq_next(s, &data, &stride)) > 0) {
-        long number = s->frames + 1;
+        long count = s->frames + 1;
+        /* Masks (and the JSON's frames) go by the input's own numbers, as
+         * in the main command. */
+        long number = frame_source_number(s->src);
         const seg_fit *use = f;
         if (o->sharing == SHARE_NONE) {
             const char *name = frame_source_current_name(s->src);
@@ -819,12 +822,12 @@ static int seq_loop(seq_state *s, seg_fit *f, seg_fit *frame_fit)
                 return rc;
             use = frame_fit;
             seq_json_fit(s, frame_fit, number);
-            if (number == 1 && o->plot && (rc = write_plot(o, frame_fit)))
+            if (count == 1 && o->plot && (rc = write_plot(o, frame_fit)))
                 return rc;
         }
         if ((rc = seq_write_mask(s, use, data, stride, number)))
             return rc;
-        s->frames = number;
+        s->frames = count;
     }
     if (got < 0)
         return -got;

@@ -83,6 +83,7 @@ typedef struct raw_state {
 
 typedef struct sequence_state {
     char **files;  /* folder: full paths in natural order */
+    long *numbers; /* folder: each file's own number, or NULL (name_numbers) */
     char *pattern; /* pattern: the printf pattern */
     int first;     /* pattern: index of the first file */
     char *name;    /* pattern: the name built for the current frame */
@@ -107,6 +108,7 @@ struct frame_source {
     long bad_frames;  /* frames passed over so far */
     int bad_in_a_row; /* a decoder that fails for ever must still stop */
     long position;    /* 0-based input position of the frame last returned */
+    int renumber;     /* frame_source_set_renumber: number by position */
     const volatile sig_atomic_t *interrupt; /* set: stop waiting for input */
     atomic_int cancelled; /* frame_source_cancel: stop waiting for input */
     video_state video;
@@ -330,6 +332,42 @@ static int open_pattern(frame_source *src, char *err, size_t errlen)
     return 0;
 }
 
+/* The number in a file name: its last run of digits before the extension
+ * ("in001460.jpg" -> 1460), or -1 if it has none (or one too long). */
+static long number_in_name(const char *path)
+{
+    const char *name = strrchr(path, '/');
+    name = name ? name + 1 : path;
+    const char *dot = strrchr(name, '.');
+    const char *end = dot ? dot : name + strlen(name);
+    const char *start = end;
+    while (start > name && isdigit((unsigned char)start[-1]))
+        start--;
+    if (start == end || end - start > 9)
+        return -1;
+    long n = 0;
+    for (const char *p = start; p < end; p++)
+        n = n * 10 + (*p - '0');
+    return n;
+}
+
+/* The files' own numbers, when every name has one and they increase in
+ * natural order (so no two frames share a number); else NULL, and frames
+ * are numbered by position. NULL also when out of memory: numbering by
+ * position is a correct fallback. */
+static long *name_numbers(char **files, long count)
+{
+    long *numbers = malloc(sizeof *numbers * (size_t)count);
+    for (long i = 0; numbers && i < count; i++) {
+        numbers[i] = number_in_name(files[i]);
+        if (numbers[i] < 0 || (i > 0 && numbers[i] <= numbers[i - 1])) {
+            free(numbers);
+            return NULL;
+        }
+    }
+    return numbers;
+}
+
 static int open_folder(frame_source *src, char *err, size_t errlen)
 {
     /* A ChangeDetection.net sequence folder keeps its frames in input/. */
@@ -344,6 +382,7 @@ static int open_folder(frame_source *src, char *err, size_t errlen)
     if (count <= 0)
         return -1;
     src->frame_count = count;
+    src->seq.numbers = name_numbers(src->seq.files, count);
     return 0;
 }
 
@@ -385,6 +424,7 @@ static long sequence_skip(frame_source *src, long n)
 static void sequence_close(sequence_state *seq, long count)
 {
     free_names(seq->files, count);
+    free(seq->numbers);
     free(seq->pattern);
     free(seq->name);
     image_free(&seq->frame);
@@ -1175,6 +1215,20 @@ void frame_source_cancel(frame_source *src)
 }
 long frame_source_bad_frames(const frame_source *src) { return src->bad_frames; }
 long frame_source_position(const frame_source *src) { return src->position; }
+
+void frame_source_set_renumber(frame_source *src, int renumber)
+{
+    src->renumber = renumber;
+}
+
+long frame_source_number(const frame_source *src)
+{
+    if (src->renumber || !is_sequence(src))
+        return src->position + 1;
+    if (src->kind == FRAME_SOURCE_PATTERN)
+        return src->seq.first + src->position;
+    return src->seq.numbers ? src->seq.numbers[src->position] : src->position + 1;
+}
 
 long frame_source_skip(frame_source *src, long n, char *err, size_t errlen)
 {

@@ -712,7 +712,8 @@ bgs_status bgs_model_apply(bgs_model *m, const uint8_t *frame,
         foreground += job.foreground[p];
 
     m->frames++;
-    m->startup++;
+    if (job.rates.update) /* a frozen frame leaves no trace in the model */
+        m->startup++;
     m->relearning = m->blank_left > 0;
     if (m->blank_left > 0)
         m->blank_left--;

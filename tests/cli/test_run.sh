@@ -32,7 +32,7 @@ echo "$OUT" | grep -Eq '^bgsub [0-9]+\.[0-9]+\.[0-9]+$' && [ "$RC" -eq 0 ] && ok
 # --- usage errors: exit 2, one line -----------------------------------------
 expect_error "no arguments" 2 "no input" "$B"
 expect_error "unknown option" 2 "unknown option '--nope'" "$B" --nope "$SEQ" -o "$WORK/x"
-expect_error "missing -o" 2 "no output folder" "$B" "$SEQ"
+expect_error "missing -o" 2 "no output: give -o DIR" "$B" "$SEQ"
 expect_error "option without value" 2 "needs a value" "$B" "$SEQ" -o
 expect_error "alpha out of bounds" 2 "alpha must be between" "$B" --alpha 2 "$SEQ" -o "$WORK/x"
 expect_error "alpha not a number" 2 "--alpha needs a number, not 'abc'" "$B" --alpha abc "$SEQ" -o "$WORK/x"
@@ -225,5 +225,18 @@ elif [ "$rc" -eq 0 ] && [ "$n" -eq 3000 ]; then
 else
     fail "SIGINT" "rc=$rc masks=$n" "$(cat "$WORK/int.err")"
 fi
+
+# Any output is an output: --stats-csv alone (no -o) counts foreground.
+run "$B" -q --learning-frames 5 --stats-csv "$WORK/only.csv" "$SEQ"
+lines=$(wc -l < "$WORK/only.csv" 2> /dev/null)
+frames=$(ls "$SEQ"/input/*.png | wc -l)
+[ "$RC" -eq 0 ] && [ "${lines:-0}" -eq $((frames + 1)) ] &&
+    ok "--stats-csv alone is an output ($lines lines for $frames frames)" ||
+    fail "--stats-csv alone" "rc=$RC lines=$lines $ERR"
+
+# The summary says why the first masks are blank.
+run "$B" --learning-frames 7 "$SEQ" -o "$WORK/summary"
+printf '%s\n' "$ERR" | grep -q "the first 7 masks are blank: the model was learning the background" &&
+    ok "the summary names the learning phase" || fail "summary learning note" "$ERR"
 
 finish
