@@ -4,7 +4,7 @@
  * libbgsub is a background-subtraction library: a per-pixel online Gaussian
  * mixture model (Stauffer & Grimson, with the KaewTraKulPong & Bowden 1/n
  * start-up rate), scoring against ChangeDetection.net-style ground truth, and
- * (later) a histogram mixture fit for single-image segmentation.
+ * a histogram mixture fit for single-image segmentation.
  *
  * The library never touches files: it sees frames in memory (width, height,
  * row stride in bytes, 1 or 3 interleaved 8-bit channels). Decoding and
