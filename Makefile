@@ -50,7 +50,7 @@ DEB_PACKAGES = build-essential pkg-config libpng-dev zlib1g-dev libjpeg-dev liba
                libavcodec-dev libswscale-dev libavutil-dev libavdevice-dev libsdl2-dev ffmpeg \
                man-db groff-base xvfb xauth xdotool parallel rsync python3
 
-.PHONY: all deps demo test test-asan bench clean valgrind install uninstall
+.PHONY: all deps demo test test-asan bench clean valgrind install uninstall mutate
 all: $(BIN) $(LIB_SO) $(TOOLS)
 
 # With `make deps demo` (even under -j) nothing is compiled before the
@@ -202,6 +202,13 @@ bench: all
 	@echo "bench: OpenCV MOG2: apt-get install libopencv-video-dev libopencv-videoio-dev libopencv-imgcodecs-dev"
 	sh tools/bench.sh $(BUILD)
 endif
+
+# Mutation testing (tools/mutate.sh, tools/mutations.txt): each listed bug
+# is applied to a scratch copy and must make the tests fail. Not part of
+# `make test`; MUTATE_ARGS=--only ID,... runs some.
+MUTATE_ARGS ?=
+mutate:
+	sh tools/mutate.sh $(MUTATE_ARGS)
 
 clean:
 	rm -rf build build-asan

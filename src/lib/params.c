@@ -117,11 +117,22 @@ static void *param_field(bgs_params *p, bgs_param key, int *is_int)
 static bgs_status check_value(bgs_param key, double value)
 {
     const bgs_param_info *info = &param_table[key];
-    if (!isfinite(value) || value < info->min_value || value > info->max_value)
-        return bgs_fail(BGS_ERR_PARAMETER, "%s must be between %g and %g, not %g",
+    /* A real-valued parameter is kept as a float: it is checked as the float
+     * it will be, against bounds rounded the same way, so that a bound
+     * itself (1e-6, 0.01: not exact in binary) is accepted whether it comes
+     * in as the double the user typed or as the float read back from a
+     * bgs_params. */
+    double v = value, lo = info->min_value, hi = info->max_value;
+    if (!info->is_integer && isfinite(value)) {
+        v = (float)value;
+        lo = (float)lo;
+        hi = (float)hi;
+    }
+    if (!isfinite(value) || !isfinite(v) || v < lo || v > hi)
+        return bgs_fail(BGS_ERR_PARAMETER, "%s must be between %.15g and %.15g, not %.15g",
                         info->name, info->min_value, info->max_value, value);
     if (info->is_integer && value != floor(value))
-        return bgs_fail(BGS_ERR_PARAMETER, "%s must be a whole number, not %g",
+        return bgs_fail(BGS_ERR_PARAMETER, "%s must be a whole number, not %.15g",
                         info->name, value);
     if (key == BGS_PARAM_MEDIAN && value != 0 && value != 3 && value != 5)
         return bgs_fail(BGS_ERR_PARAMETER, "median must be 0, 3 or 5, not %g",
