@@ -498,8 +498,13 @@ static int bench_command(const bench_options *o, int threads)
     args[n++] = (char *)o->video;
     args[n] = NULL;
 
-    printf("whole command: bgsub -q -j %d %s%s -o TEMP\n", threads,
-           o->channels == 1 ? "--gray " : "", o->video);
+    /* The command as it runs: the parameters given are passed on. */
+    printf("whole command: bgsub -q -j %d", threads);
+    for (int k = 0; k < BGS_PARAM_COUNT; k++)
+        if (o->params_given & (1u << k))
+            printf(" --%s=%g", bgs_param_get_info((bgs_param)k)->name,
+                   bgs_params_get(&o->params, (bgs_param)k));
+    printf(" %s%s -o TEMP\n", o->channels == 1 ? "--gray " : "", o->video);
     fflush(stdout);
     /* The child gets a Ctrl-C too and finishes cleanly; this process waits
      * for it, removes the masks and returns 130. */
