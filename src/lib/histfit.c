@@ -322,14 +322,19 @@ static double e_step(const bins *b, const mixture *mix, double *resp)
             if (l[j] > mx)
                 mx = l[j];
         }
-        /* mx is finite: the weights sum to 1, so one component is alive. */
-        double sum = 0.0;
+        /* mx is finite: the weights sum to 1, so one component is alive.
+         * e[j] = exp(l[j] - mx) lies in [0, 1] and the largest is 1, so the
+         * sum is >= 1 and e[j] / sum is the responsibility without a second
+         * exp per component (the E-step is most of EM's cost). */
+        double e[BGS_HIST_MAX_K], sum = 0.0;
+        for (int j = 0; j < k; j++) {
+            e[j] = l[j] == mx ? 1.0 : exp(l[j] - mx);
+            sum += e[j];
+        }
+        double inv = 1.0 / sum;
         for (int j = 0; j < k; j++)
-            sum += exp(l[j] - mx);
-        double lse = mx + log(sum);
-        for (int j = 0; j < k; j++)
-            resp[i * k + j] = exp(l[j] - lse);
-        loglik += b->count[i] * lse;
+            resp[i * k + j] = e[j] * inv;
+        loglik += b->count[i] * (mx + log(sum));
     }
     return loglik;
 }
