@@ -384,6 +384,27 @@ bgs_status bgs_hist_add(bgs_hist *hist, int width, int height,
 /* Total count (pixels) of a histogram. */
 uint64_t bgs_hist_total(const bgs_hist *hist);
 
+/*
+ * How bgs_hist_fit_auto chooses K (both lower = better, on the -2 log L
+ * scale, N = pixels):
+ *  - BGS_HIST_ICL (the default): ICL = BIC + 2 EN, where EN is the
+ *    classification entropy -sum over pixels sum_j r_j ln r_j (r_j: the
+ *    responsibility of component j for the pixel's level). EN grows with
+ *    the overlap of the components, so splitting one hump that is not
+ *    Gaussian (a skewed or flat one, as natural images have) costs about as
+ *    much entropy as it gains likelihood, and is not taken. The price:
+ *    Gaussian classes closer than about 3.5 standard deviations are taken
+ *    as one (docs/segment.md has the measurements).
+ *  - BGS_HIST_BIC: BIC = -2 log L + (3K - 1) ln N. Right when the histogram
+ *    really is a Gaussian mixture; on natural images it keeps adding
+ *    components, because with N in the millions any misfit of a hump's
+ *    shape is "significant".
+ */
+typedef enum bgs_hist_criterion {
+    BGS_HIST_ICL = 0,
+    BGS_HIST_BIC = 1,
+} bgs_hist_criterion;
+
 /* Fitting parameters; fill with bgs_hist_fit_params_default(). */
 typedef struct bgs_hist_fit_params {
     int k;            /* components, 1..BGS_HIST_MAX_K (default 2)          */
@@ -395,6 +416,8 @@ typedef struct bgs_hist_fit_params {
                          (default 1: sigma >= 1 gray level)                */
     int restarts;     /* k-means++ starts, best kept, 1..100 (default 5)    */
     uint64_t seed;    /* PRNG seed, any value (default 1)                   */
+    bgs_hist_criterion criterion; /* bgs_hist_fit_auto's choice of K
+                         (default BGS_HIST_ICL); bgs_hist_fit ignores it    */
 } bgs_hist_fit_params;
 
 void bgs_hist_fit_params_default(bgs_hist_fit_params *params);
@@ -418,6 +441,9 @@ typedef struct bgs_hist_fit_result {
     uint64_t pixels;                      /* total count of the histogram   */
     double log_likelihood;                /* final, summed over the pixels  */
     double bic;                           /* -2 logL + (3k - 1) ln(pixels)  */
+    double entropy;                       /* classification entropy, nats,
+                                             summed over the pixels          */
+    double icl;                           /* bic + 2 entropy                 */
     int iterations;                       /* EM iterations of the kept start */
     int converged;                        /* 1: gain <= tol; 0: max_iter hit */
     int restart;                          /* index of the kept start         */
@@ -435,11 +461,15 @@ bgs_status bgs_hist_fit(const bgs_hist *hist, const bgs_hist_fit_params *params,
                         bgs_hist_fit_result *result);
 
 /* Fit k = 1..kmax (params->k is ignored) and keep the fit with the lowest
- * BIC (the smaller k on a tie). bic_per_k, if not NULL, receives kmax
- * values: bic_per_k[k - 1] for k components. kmax: 1..BGS_HIST_MAX_K. */
+ * params->criterion (ICL or BIC; the smaller k on a tie). score_per_k, if
+ * not NULL, receives kmax values of that criterion: score_per_k[k - 1] for
+ * k components. kmax: 1..BGS_HIST_MAX_K. Each K is fitted exactly as
+ * bgs_hist_fit fits it with params->k = K, so a caller that wants the
+ * likelihood, BIC, ICL and entropy of every K (each result holds all
+ * four) can fit them one by one and get the same numbers. */
 bgs_status bgs_hist_fit_auto(const bgs_hist *hist,
                              const bgs_hist_fit_params *params, int kmax,
-                             bgs_hist_fit_result *result, double *bic_per_k);
+                             bgs_hist_fit_result *result, double *score_per_k);
 
 /* Recompute n_thresholds, thresholds and region_labels from k, weights,
  * means and sigmas (closed form: the roots of a quadratic, polished by

@@ -1,10 +1,15 @@
 /* test_histfit.c - histogram segmentation: EM mixture fit, exact Bayes
- * thresholds, Otsu, BIC choice of K, degenerate histograms. */
+ * thresholds, Otsu, choice of K (ICL and BIC), degenerate histograms, and
+ * the local (tiled) fit against global and local baselines on images with
+ * exact ground truth under uneven light. Reference values come from the
+ * definitions, written out here, never from the code under test. Timings
+ * are not tests: tools/segment_study --bench. */
 #include "bgsub.h"
+#include "io/image_io.h"
+#include "segment_cases.h"
 #include "test.h"
 
 #include <stdint.h>
-#include <time.h>
 
 /* test.h's REQUIRE evaluates its condition twice: call once, then check. */
 #define REQUIRE_OK(call, ...)                                                \
@@ -255,17 +260,15 @@ static const accuracy_case accuracy_cases[] = {
     {"20% object, unequal spreads", 0.20, 60, 6, 130, 35},
 };
 
-/* The Bayes error of the true model (the best any threshold can do). */
+/* The Bayes error of the true model (the best any labelling by level can
+ * do): each level to the class of larger w N(v; m, s), compared level by
+ * level with the test's own density, not through the library. */
 static double bayes_error(const synth *s, const accuracy_case *c)
 {
-    bgs_hist_fit_result truth = {0};
-    truth.k = 2;
-    truth.weights[0] = 1 - c->fraction, truth.weights[1] = c->fraction;
-    truth.means[0] = c->bg_mean, truth.means[1] = c->obj_mean;
-    truth.sigmas[0] = c->bg_sigma, truth.sigmas[1] = c->obj_sigma;
     uint8_t lut[256];
-    if (bgs_hist_lut(&truth, lut) != BGS_OK)
-        return NAN;
+    for (int v = 0; v < 256; v++)
+        lut[v] = log_density(c->fraction, c->obj_mean, c->obj_sigma, v) >
+                 log_density(1 - c->fraction, c->bg_mean, c->bg_sigma, v);
     return pixel_error(s, lut);
 }
 
@@ -273,8 +276,8 @@ TEST(gmm_beats_otsu_on_unequal_classes)
 {
     bgs_hist_fit_params p;
     bgs_hist_fit_params_default(&p);
-    printf("  %-34s %9s %9s %9s %8s %6s\n", "case", "GMM err", "Otsu err",
-           "Bayes", "GMM thr", "Otsu");
+    printf("  %-34s %9s %9s %9s %8s %8s %6s\n", "case", "GMM err", "Otsu err",
+           "Bayes", "GMM thr", "true thr", "Otsu");
     for (size_t i = 0; i < sizeof accuracy_cases / sizeof accuracy_cases[0]; i++) {
         const accuracy_case *c = &accuracy_cases[i];
         synth s;
@@ -296,8 +299,17 @@ TEST(gmm_beats_otsu_on_unequal_classes)
         for (int j = 0; j < r.n_thresholds; j++)
             if (r.thresholds[j] > c->bg_mean && r.thresholds[j] < c->obj_mean)
                 thr = r.thresholds[j];
-        printf("  %-34s %8.4f%% %8.4f%% %8.4f%% %8.2f %6d\n", c->name,
-               100 * eg, 100 * eo, 100 * eb, thr, t);
+        /* The true boundary by bisection on the true parameters. */
+        double tthr = sc_boundary(1 - c->fraction, c->bg_mean, c->bg_sigma, c->fraction,
+                                  c->obj_mean, c->obj_sigma);
+        printf("  %-34s %8.4f%% %8.4f%% %8.4f%% %8.2f %8.2f %6d\n", c->name,
+               100 * eg, 100 * eo, 100 * eb, thr, tthr, t);
+        /* From 262144 samples the fitted cut lands within 0.06 of the
+         * true one on these cases; a dropped weight moves it by 3..10. */
+        CHECK(fabs(thr - tthr) < 0.5, "%s: GMM threshold %.3f, true %.3f", c->name, thr,
+              tthr);
+        /* Otsu's cut is worse than the Bayes cut in error, as it should
+         * be on unequal classes (its own correctness: otsu_matches_definition). */
         CHECK(eg < eo, "%s: GMM error %.5f not below Otsu's %.5f", c->name, eg, eo);
         /* The fit recovers the truth closely: within 0.05 percentage
          * points of the Bayes error of the true parameters. */
@@ -673,45 +685,224 @@ TEST(constant_and_tiny_histograms_give_no_nan)
 }
 
 /* ------------------------------------------------------------------------ */
-/* Choice of K by BIC                                                       */
+/* Choice of K: ICL (default) and BIC                                       */
 /* ------------------------------------------------------------------------ */
 
-TEST(auto_k_by_bic)
+/* Log-likelihood and classification entropy of a fitted mixture over a
+ * histogram, from the definitions: sum_v count_v ln sum_j w_j N(v), and
+ * -sum_v count_v sum_j r_vj ln r_vj. */
+static void loglik_entropy(const bgs_hist *h, const bgs_hist_fit_result *r, double *ll,
+                           double *en)
 {
+    *ll = 0;
+    *en = 0;
+    for (int v = 0; v < 256; v++) {
+        if (!h->count[v])
+            continue;
+        double p[BGS_HIST_MAX_K], sum = 0;
+        for (int j = 0; j < r->k; j++) {
+            p[j] = r->weights[j] > 0 ? exp(log_density(r->weights[j], r->means[j],
+                                                       r->sigmas[j], v)) : 0;
+            sum += p[j];
+        }
+        double e = 0;
+        for (int j = 0; j < r->k; j++)
+            if (p[j] > 0)
+                e -= p[j] / sum * log(p[j] / sum);
+        *ll += (double)h->count[v] * log(sum);
+        *en += (double)h->count[v] * e;
+    }
+}
+
+/* An image of a mixture with known K, sampled (real sampling noise). */
+static void sampled_hist(bgs_hist *h, uint64_t seed, int k, const double *w,
+                         const double *m, const double *sd, int npix)
+{
+    trng rg = {seed};
+    uint8_t *img = malloc((size_t)npix);
+    for (int i = 0; i < npix; i++) {
+        double u = trng_uniform(&rg), acc = 0;
+        int j = 0;
+        for (; j < k - 1; j++) {
+            acc += w[j];
+            if (u < acc)
+                break;
+        }
+        img[i] = gray_sample(&rg, m[j], sd[j]);
+    }
+    bgs_hist_build(h, npix, 1, img, npix);
+    free(img);
+}
+
+TEST(auto_k_finds_known_k)
+{
+    /* Classes at least 3.5 standard deviations apart: ICL's domain. */
     struct { const char *name; int k; double w[3], m[3], s[3]; } cases[] = {
         {"unimodal", 1, {1}, {120}, {20}},
         {"bimodal", 2, {0.7, 0.3}, {70, 170}, {15, 20}},
         {"bimodal, 5% object", 2, {0.95, 0.05}, {90, 180}, {20, 10}},
+        {"bimodal, 4 sigma", 2, {0.6, 0.4}, {100, 148}, {12, 12}},
         {"trimodal", 3, {0.4, 0.35, 0.25}, {50, 120, 200}, {12, 15, 10}},
+        {"trimodal, close", 3, {0.4, 0.35, 0.25}, {60, 110, 160}, {12, 12, 10}},
     };
     bgs_hist_fit_params p;
     bgs_hist_fit_params_default(&p);
+    CHECK(p.criterion == BGS_HIST_ICL, "default criterion %d", (int)p.criterion);
     for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
-        /* Sampled images, so the histograms carry real sampling noise. */
-        trng rg = {42 + c};
-        int w = 320, hgt = 240;
-        uint8_t *img = malloc((size_t)w * hgt);
-        for (int i = 0; i < w * hgt; i++) {
-            double u = trng_uniform(&rg), acc = 0;
-            int j = 0;
-            for (; j < cases[c].k - 1; j++) {
-                acc += cases[c].w[j];
-                if (u < acc)
-                    break;
-            }
-            img[i] = gray_sample(&rg, cases[c].m[j], cases[c].s[j]);
-        }
         bgs_hist h;
-        bgs_hist_build(&h, w, hgt, img, w);
-        free(img);
+        sampled_hist(&h, 42 + c, cases[c].k, cases[c].w, cases[c].m, cases[c].s, 320 * 240);
+        for (int crit = 0; crit < 2; crit++) {
+            p.criterion = crit ? BGS_HIST_BIC : BGS_HIST_ICL;
+            bgs_hist_fit_result r;
+            double score[5];
+            REQUIRE_OK(bgs_hist_fit_auto(&h, &p, 5, &r, score), "%s", bgs_last_error());
+            CHECK(r.k == cases[c].k, "%s, %s: picked k=%d, scores %.1f %.1f %.1f %.1f %.1f",
+                  cases[c].name, crit ? "BIC" : "ICL", r.k, score[0], score[1], score[2],
+                  score[3], score[4]);
+            for (int k = 1; k <= 5; k++)
+                CHECK(score[r.k - 1] <= score[k - 1], "%s: score[%d] below the chosen",
+                      cases[c].name, k);
+            CHECK(score[r.k - 1] == (crit ? r.bic : r.icl), "%s: score of the result",
+                  cases[c].name);
+        }
+    }
+}
+
+/* The result's BIC, entropy and ICL against the definitions, recomputed
+ * here from the fitted parameters. */
+TEST(icl_and_entropy_match_definitions)
+{
+    double w[3] = {0.5, 0.3, 0.2}, m[3] = {60, 110, 190}, sd[3] = {15, 20, 10};
+    bgs_hist h;
+    sampled_hist(&h, 5, 3, w, m, sd, 100000);
+    double n = (double)bgs_hist_total(&h);
+    bgs_hist_fit_params p;
+    bgs_hist_fit_params_default(&p);
+    for (int k = 1; k <= 5; k++) {
+        p.k = k;
         bgs_hist_fit_result r;
-        double bic[5];
-        REQUIRE_OK(bgs_hist_fit_auto(&h, &p, 5, &r, bic), "%s", bgs_last_error());
-        CHECK(r.k == cases[c].k, "%s: picked k=%d, BIC %.1f %.1f %.1f %.1f %.1f",
-              cases[c].name, r.k, bic[0], bic[1], bic[2], bic[3], bic[4]);
-        for (int k = 1; k <= 5; k++)
-            CHECK(bic[r.k - 1] <= bic[k - 1], "%s: bic[%d] < chosen", cases[c].name, k);
-        CHECK(r.bic == bic[r.k - 1], "result bic");
+        REQUIRE_OK(bgs_hist_fit(&h, &p, &r), "%s", bgs_last_error());
+        double ll, en;
+        loglik_entropy(&h, &r, &ll, &en);
+        double bic = -2 * ll + (3.0 * k - 1) * log(n);
+        CHECK(fabs(r.log_likelihood - ll) < 1e-9 * fabs(ll), "k=%d: loglik %.10g vs %.10g",
+              k, r.log_likelihood, ll);
+        CHECK(fabs(r.entropy - en) < 1e-9 * (en + 1), "k=%d: entropy %.10g vs %.10g", k,
+              r.entropy, en);
+        CHECK(fabs(r.bic - bic) < 1e-9 * fabs(bic), "k=%d: bic %.10g vs %.10g", k, r.bic, bic);
+        CHECK(fabs(r.icl - (bic + 2 * en)) < 1e-9 * fabs(bic), "k=%d: icl %.10g vs %.10g", k,
+              r.icl, bic + 2 * en);
+        CHECK(k > 1 || r.entropy == 0, "one component has no entropy: %g", r.entropy);
+    }
+    p.criterion = (bgs_hist_criterion)7;
+    CHECK(bgs_hist_fit_params_check(&p) == BGS_ERR_PARAMETER &&
+          strstr(bgs_last_error(), "criterion"), "bad criterion: '%s'", bgs_last_error());
+}
+
+/* One hump that is not Gaussian (what natural images have): BIC with
+ * 10^5..10^6 pixels splits it, ICL keeps it whole. */
+TEST(icl_does_not_split_one_hump)
+{
+    static const char *names[4] = {"flat top", "exponential", "skewed",
+                                   "Gaussian under a ramp"};
+    bgs_hist h[4];
+    memset(h, 0, sizeof h);
+    for (int v = 0; v < 256; v++) {
+        /* flat top: levels 80..170 equally likely */
+        h[0].count[v] = v >= 80 && v <= 170 ? 4000 : 0;
+        /* exponential fall from black */
+        h[1].count[v] = (uint64_t)(1e5 * exp(-v / 30.0));
+        /* skewed: gamma-like, shape 3, scale 20 */
+        h[2].count[v] = (uint64_t)(2e3 * v * v * exp(-v / 20.0) / 400.0);
+    }
+    /* one Gaussian class under a linear ramp of 60 levels: the ramp (a
+     * uniform) convolved with N(0, 10), as a flat background under uneven
+     * light gives */
+    for (int v = 0; v < 256; v++) {
+        double p = 0;
+        for (int o = -30; o <= 30; o++)
+            p += exp(-0.5 * (v - 128.0 - o) * (v - 128.0 - o) / 100.0);
+        h[3].count[v] = (uint64_t)(2e3 * p);
+    }
+    bgs_hist_fit_params p;
+    bgs_hist_fit_params_default(&p);
+    for (int c = 0; c < 4; c++) {
+        bgs_hist_fit_result r;
+        p.criterion = BGS_HIST_ICL;
+        REQUIRE_OK(bgs_hist_fit_auto(&h[c], &p, 6, &r, NULL), "%s", bgs_last_error());
+        int kicl = r.k;
+        p.criterion = BGS_HIST_BIC;
+        REQUIRE_OK(bgs_hist_fit_auto(&h[c], &p, 6, &r, NULL), "%s", bgs_last_error());
+        CHECK(kicl == 1, "%s: ICL picked k=%d (BIC %d)", names[c], kicl, r.k);
+        printf("  %-22s ICL k=%d, BIC k=%d\n", names[c], kicl, r.k);
+    }
+}
+
+/* scikit-image's sample pictures, from Debian's python3-skimage (not
+ * shipped with bgsub); BGSUB_SKIMAGE_DATA overrides the folder. */
+static const char *natural_dir(void)
+{
+    const char *d = getenv("BGSUB_SKIMAGE_DATA");
+    return d && *d ? d : "/usr/lib/python3/dist-packages/skimage/data";
+}
+
+static int load_natural(const char *name, image *im)
+{
+    char path[4096], err[512];
+    snprintf(path, sizeof path, "%s/%s.png", natural_dir(), name);
+    return image_load(path, 1, im, err, sizeof err);
+}
+
+static const char *natural_names[] = {"camera", "coins", "moon", "page", "text"};
+
+TEST(auto_k_on_natural_images)
+{
+    image probe;
+    if (load_natural("camera", &probe) != 0)
+        SKIP("%s/camera.png is absent (apt-get install python3-skimage)", natural_dir());
+    image_free(&probe);
+    bgs_hist_fit_params p;
+    bgs_hist_fit_params_default(&p);
+    for (int i = 0; i < 5; i++) {
+        image im;
+        REQUIRE(load_natural(natural_names[i], &im) == 0, "%s", natural_names[i]);
+        bgs_hist h;
+        bgs_hist_build(&h, im.width, im.height, im.data, im.stride);
+        image_free(&im);
+        double icl[6], bic[6];
+        bgs_hist_fit_result r;
+        p.criterion = BGS_HIST_BIC;
+        REQUIRE_OK(bgs_hist_fit_auto(&h, &p, 6, &r, bic), "%s", bgs_last_error());
+        int kbic = r.k;
+        p.criterion = BGS_HIST_ICL;
+        REQUIRE_OK(bgs_hist_fit_auto(&h, &p, 6, &r, icl), "%s", bgs_last_error());
+        /* The choice is the minimum of ICL recomputed here from each K's
+         * fitted parameters. */
+        int kmin = 1;
+        double best = INFINITY;
+        for (int k = 1; k <= 6; k++) {
+            bgs_hist_fit_params pk = p;
+            pk.k = k;
+            bgs_hist_fit_result rk;
+            REQUIRE_OK(bgs_hist_fit(&h, &pk, &rk), "fit");
+            double ll, en, n = (double)bgs_hist_total(&h);
+            loglik_entropy(&h, &rk, &ll, &en);
+            double v = -2 * ll + (3.0 * k - 1) * log(n) + 2 * en;
+            CHECK(fabs(v - icl[k - 1]) < 1e-9 * fabs(v), "%s k=%d: icl %.10g vs %.10g",
+                  natural_names[i], k, icl[k - 1], v);
+            if (v < best) {
+                best = v;
+                kmin = k;
+            }
+        }
+        printf("  %-7s BIC k=%d, ICL k=%d\n", natural_names[i], kbic, r.k);
+        CHECK(r.k == kmin, "%s: picked %d, ICL minimum at %d", natural_names[i], r.k, kmin);
+        /* The issue: BIC over millions of pixels keeps splitting. None of
+         * these histograms has more than three humps (camera's: coat,
+         * grass, sky), and ICL stays below BIC's choice. */
+        CHECK(kbic >= 4, "%s: BIC picked only %d", natural_names[i], kbic);
+        CHECK(r.k <= 3 && r.k < kbic, "%s: ICL picked %d (BIC %d)", natural_names[i], r.k,
+              kbic);
     }
 }
 
@@ -768,44 +959,6 @@ TEST(otsu_matches_definition)
     CHECK(bgs_hist_otsu(&h, NULL) == BGS_ERR_INVALID_ARGUMENT, "NULL threshold");
 }
 
-/* ------------------------------------------------------------------------ */
-/* Timing (informational)                                                   */
-/* ------------------------------------------------------------------------ */
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
-TEST(time_to_fit_4k)
-{
-    enum { W = 3840, H = 2160 };
-    synth s;
-    synth_make(&s, W, H, 0.05, 80, 20, 170, 15, 4);
-    bgs_hist h;
-    bgs_hist_fit_params p;
-    bgs_hist_fit_params_default(&p);
-    bgs_hist_fit_result r;
-    double best_h = INFINITY, best_f = INFINITY;
-    for (int rep = 0; rep < 5; rep++) {
-        double t0 = now();
-        bgs_hist_build(&h, W, H, s.img, W);
-        double t1 = now();
-        CHECK(bgs_hist_fit(&h, &p, &r) == BGS_OK, "fit");
-        double t2 = now();
-        best_h = fmin(best_h, t1 - t0);
-        best_f = fmin(best_f, t2 - t1);
-    }
-    printf("  4K (3840x2160) gray: histogram %.2f ms + EM fit (k=2, %d restarts, "
-           "%d iterations kept) %.2f ms = %.2f ms (best of 5)\n",
-           1e3 * best_h, p.restarts, r.iterations, 1e3 * best_f,
-           1e3 * (best_h + best_f));
-    CHECK(bgs_hist_total(&h) == (uint64_t)W * H, "total");
-    synth_free(&s);
-}
-
 int main(void)
 {
     RUN(params_default_and_bounds);
@@ -821,8 +974,10 @@ int main(void)
     RUN(variance_floor_prevents_collapse);
     RUN(empty_histogram_is_refused);
     RUN(constant_and_tiny_histograms_give_no_nan);
-    RUN(auto_k_by_bic);
+    RUN(auto_k_finds_known_k);
+    RUN(icl_and_entropy_match_definitions);
+    RUN(icl_does_not_split_one_hump);
+    RUN(auto_k_on_natural_images);
     RUN(otsu_matches_definition);
-    RUN(time_to_fit_4k);
     return test_summary();
 }
