@@ -193,7 +193,7 @@ static inline double sc_boundary(double w0, double m0, double s0, double w1,
     double ghi = sc_log_wn(w0, m0, s0, hi) - sc_log_wn(w1, m1, s1, hi);
     if (!(glo > 0 && ghi < 0))
         return NAN;
-    for (int it = 0; it < 50; it++) { /* 2^-50 of the gap */
+    for (int it = 0; it < 40; it++) { /* to 2^-40 of the gap */
         double mid = 0.5 * (lo + hi);
         double g = sc_log_wn(w0, m0, s0, mid) - sc_log_wn(w1, m1, s1, mid);
         if (g > 0)

@@ -959,6 +959,476 @@ TEST(otsu_matches_definition)
     CHECK(bgs_hist_otsu(&h, NULL) == BGS_ERR_INVALID_ARGUMENT, "NULL threshold");
 }
 
+/* ------------------------------------------------------------------------ */
+/* Local (tiled) fit                                                        */
+/* ------------------------------------------------------------------------ */
+
+TEST(local_params_and_bad_arguments)
+{
+    bgs_hist_local_params p;
+    bgs_hist_local_params_default(&p);
+    CHECK(p.cols == 8 && p.rows == 8 && p.tile_size == 0 && p.extrapolate == 1,
+          "defaults");
+    CHECK(bgs_hist_local_params_check(&p) == BGS_OK, "%s", bgs_last_error());
+    struct { bgs_hist_local_params p; const char *field; } bad[11];
+    for (int i = 0; i < 11; i++)
+        bad[i].p = p;
+    bad[0].p.cols = 0; bad[0].field = "cols";
+    bad[1].p.rows = 1025; bad[1].field = "cols";
+    bad[2].p.tile_size = 64; bad[2].field = "both";      /* and cols/rows set */
+    bad[3].p.tile_size = 4, bad[3].p.cols = bad[3].p.rows = 0; bad[3].field = "tile_size";
+    bad[4].p.overlap = -0.1; bad[4].field = "overlap";
+    bad[5].p.overlap = NAN; bad[5].field = "overlap";
+    bad[6].p.min_separation = -1; bad[6].field = "min_separation";
+    bad[7].p.min_weight = 0.6; bad[7].field = "min_weight";
+    bad[8].p.min_contrast = -0.5; bad[8].field = "min_contrast";
+    bad[9].p.extrapolate = 2; bad[9].field = "extrapolate";
+    bad[10].p.fit.restarts = 0; bad[10].field = "restarts";
+    for (int i = 0; i < 11; i++) {
+        CHECK(bgs_hist_local_params_check(&bad[i].p) == BGS_ERR_PARAMETER, "case %d", i);
+        CHECK(strstr(bgs_last_error(), bad[i].field) != NULL, "case %d: '%s'", i,
+              bgs_last_error());
+        CHECK(bgs_hist_local_create(100, 100, &bad[i].p) == NULL, "create refuses %d", i);
+    }
+    CHECK(bgs_hist_local_params_check(NULL) == BGS_ERR_INVALID_ARGUMENT, "NULL");
+    CHECK(bgs_hist_local_create(0, 10, &p) == NULL && strstr(bgs_last_error(), "size"),
+          "width 0: '%s'", bgs_last_error());
+    CHECK(bgs_hist_local_create(10, 65537, &p) == NULL, "height too big");
+    CHECK(bgs_hist_local_create(10, 10, NULL) == NULL, "NULL params");
+
+    uint8_t img[20 * 10] = {0}, out[20 * 10];
+    float fmap[20 * 10];
+    bgs_hist_local *loc = bgs_hist_local_create(20, 10, &p);
+    REQUIRE(loc != NULL, "%s", bgs_last_error());
+    CHECK(bgs_hist_local_tiles(loc, NULL, NULL) == NULL, "no tiles before a fit");
+    CHECK(bgs_hist_local_mask(loc, img, 20, out, 20) == BGS_ERR_INVALID_ARGUMENT &&
+          strstr(bgs_last_error(), "no fit"), "mask before fit: '%s'", bgs_last_error());
+    CHECK(bgs_hist_local_fit(loc, NULL, 20) == BGS_ERR_INVALID_ARGUMENT, "NULL image");
+    CHECK(bgs_hist_local_fit(loc, img, 19) == BGS_ERR_INVALID_ARGUMENT, "stride < width");
+    CHECK(bgs_hist_local_fit(NULL, img, 20) == BGS_ERR_INVALID_ARGUMENT, "NULL handle");
+    REQUIRE_OK(bgs_hist_local_fit(loc, img, 20), "%s", bgs_last_error());
+    CHECK(bgs_hist_local_mask(loc, img, 20, out, 19) == BGS_ERR_INVALID_ARGUMENT, "mask stride");
+    CHECK(bgs_hist_local_mask(loc, img, 19, out, 20) == BGS_ERR_INVALID_ARGUMENT, "gray stride");
+    CHECK(bgs_hist_local_mask(loc, NULL, 20, out, 20) == BGS_ERR_INVALID_ARGUMENT, "NULL gray");
+    CHECK(bgs_hist_local_threshold_map(loc, fmap, 79) == BGS_ERR_INVALID_ARGUMENT, "short");
+    CHECK(bgs_hist_local_threshold_map(loc, fmap, 82) == BGS_ERR_INVALID_ARGUMENT &&
+          strstr(bgs_last_error(), "multiple"), "stride not of floats: '%s'", bgs_last_error());
+    CHECK(bgs_hist_local_threshold_map8(loc, NULL, 20) == BGS_ERR_INVALID_ARGUMENT, "NULL map");
+    CHECK(bgs_hist_local_threshold_map8(NULL, out, 20) == BGS_ERR_INVALID_ARGUMENT, "NULL loc");
+    bgs_hist_local_free(loc);
+    bgs_hist_local_free(NULL);
+}
+
+/* The grid: tiles partition the image, edges at floor(i W / cols), windows
+ * hold their tile, counts clamp to the image and to 1024. */
+TEST(local_grid_partitions_the_image)
+{
+    struct { int w, h, tile, cols, rows, ecols, erows; } cases[] = {
+        {100, 60, 0, 8, 8, 8, 8},   {7, 5, 0, 8, 8, 7, 5},     {1, 1, 0, 8, 8, 1, 1},
+        {1000, 3, 0, 8, 8, 8, 3},   {401, 199, 64, 0, 0, 6, 3}, {30, 30, 64, 0, 0, 1, 1},
+        {97, 13, 0, 3, 2, 3, 2},    {5000, 9, 8, 0, 0, 625, 1}, {65536, 1, 8, 0, 0, 1024, 1},
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        bgs_hist_local_params p;
+        bgs_hist_local_params_default(&p);
+        p.tile_size = cases[c].tile;
+        p.cols = cases[c].cols;
+        p.rows = cases[c].rows;
+        int w = cases[c].w, h = cases[c].h;
+        uint8_t *img = malloc((size_t)w * h);
+        for (int i = 0; i < w * h; i++)
+            img[i] = (uint8_t)(i * 37 % 251);
+        bgs_hist_local *loc = bgs_hist_local_create(w, h, &p);
+        REQUIRE(loc != NULL, "case %zu: %s", c, bgs_last_error());
+        REQUIRE_OK(bgs_hist_local_fit(loc, img, w), "case %zu: %s", c, bgs_last_error());
+        int cols, rows;
+        const bgs_hist_tile *t = bgs_hist_local_tiles(loc, &cols, &rows);
+        REQUIRE(t != NULL, "tiles");
+        CHECK(cols == cases[c].ecols && rows == cases[c].erows, "case %zu: grid %dx%d", c,
+              cols, rows);
+        int bad = 0;
+        for (int j = 0; j < rows; j++)
+            for (int i = 0; i < cols; i++) {
+                const bgs_hist_tile *q = &t[j * cols + i];
+                bad += q->x != (int)((int64_t)i * w / cols) ||
+                       q->x + q->width != (int)((int64_t)(i + 1) * w / cols) ||
+                       q->y != (int)((int64_t)j * h / rows) ||
+                       q->y + q->height != (int)((int64_t)(j + 1) * h / rows);
+                bad += q->width < 1 || q->height < 1;
+                bad += q->window_x > q->x || q->window_y > q->y || q->window_x < 0 ||
+                       q->window_x + q->window_width < q->x + q->width ||
+                       q->window_y + q->window_height < q->y + q->height ||
+                       q->window_x + q->window_width > w || q->window_y + q->window_height > h;
+                bad += !(q->threshold >= 0 && q->threshold <= 255);
+            }
+        CHECK(bad == 0, "case %zu: %d bad tile fields", c, bad);
+        bgs_hist_local_free(loc);
+        free(img);
+    }
+}
+
+/* The map from its definition: bilinear between the tile centres
+ * x + (width - 1) / 2 of the reported thresholds, extrapolated (or held)
+ * beyond the outer centres, clipped to [0, 255]; the mask is gray > map and
+ * the 8-bit map its floor. */
+static double expected_threshold(const bgs_hist_tile *t, int cols, int rows, int x, int y,
+                                 int extrapolate)
+{
+    int i = 0, j = 0;
+    while (i < cols - 2 && x >= t[i + 1].x + (t[i + 1].width - 1) / 2.0)
+        i++;
+    while (j < rows - 2 && y >= t[(j + 1) * cols].y + (t[(j + 1) * cols].height - 1) / 2.0)
+        j++;
+    int i1 = cols > 1 ? i + 1 : i, j1 = rows > 1 ? j + 1 : j;
+    double cx0 = t[i].x + (t[i].width - 1) / 2.0, cx1 = t[i1].x + (t[i1].width - 1) / 2.0;
+    double cy0 = t[j * cols].y + (t[j * cols].height - 1) / 2.0;
+    double cy1 = t[j1 * cols].y + (t[j1 * cols].height - 1) / 2.0;
+    double fx = i1 == i ? 0 : (x - cx0) / (cx1 - cx0);
+    double fy = j1 == j ? 0 : (y - cy0) / (cy1 - cy0);
+    if (!extrapolate) {
+        fx = fx < 0 ? 0 : fx > 1 ? 1 : fx;
+        fy = fy < 0 ? 0 : fy > 1 ? 1 : fy;
+    }
+    double a = t[j * cols + i].threshold, b = t[j * cols + i1].threshold;
+    double c = t[j1 * cols + i].threshold, d = t[j1 * cols + i1].threshold;
+    double v = (1 - fy) * ((1 - fx) * a + fx * b) + fy * ((1 - fx) * c + fx * d);
+    return v < 0 ? 0 : v > 255 ? 255 : v;
+}
+
+TEST(local_map_is_bilinear_and_the_mask_follows_it)
+{
+    enum { W = 203, H = 150, MS = 211 };
+    sc_image s;
+    REQUIRE(sc_make(&s, &sc_cases[4], W, H, 31) == 0, "no memory"); /* linear 120, 30 % */
+    for (int extrapolate = 0; extrapolate <= 1; extrapolate++) {
+        bgs_hist_local_params p;
+        bgs_hist_local_params_default(&p);
+        p.cols = 5, p.rows = 4, p.extrapolate = extrapolate;
+        bgs_hist_local *loc = bgs_hist_local_create(W, H, &p);
+        REQUIRE(loc != NULL, "%s", bgs_last_error());
+        REQUIRE_OK(bgs_hist_local_fit(loc, s.img, W), "%s", bgs_last_error());
+        int cols, rows;
+        const bgs_hist_tile *t = bgs_hist_local_tiles(loc, &cols, &rows);
+        float *fmap = malloc(sizeof(float) * MS * H);
+        uint8_t *map8 = malloc((size_t)MS * H), *mask = malloc((size_t)MS * H);
+        memset(map8, 7, (size_t)MS * H);
+        memset(mask, 7, (size_t)MS * H);
+        for (int i = 0; i < MS * H; i++)
+            fmap[i] = -1;
+        REQUIRE_OK(bgs_hist_local_threshold_map(loc, fmap, MS * sizeof(float)), "map");
+        REQUIRE_OK(bgs_hist_local_threshold_map8(loc, map8, MS), "map8");
+        REQUIRE_OK(bgs_hist_local_mask(loc, s.img, W, mask, MS), "mask");
+        int off = 0, mis8 = 0, mism = 0, pad = 0;
+        double worst = 0;
+        for (int y = 0; y < H; y++) {
+            for (int x = 0; x < W; x++) {
+                double e = expected_threshold(t, cols, rows, x, y, extrapolate);
+                float f = fmap[y * MS + x];
+                worst = fmax(worst, fabs(f - e));
+                off += fabs(f - e) > 1e-3;
+                mis8 += map8[y * MS + x] != (uint8_t)floor(f);
+                uint8_t g = s.img[y * W + x];
+                mism += mask[y * MS + x] != (g > f ? 255 : 0);
+                mism += mask[y * MS + x] != (g > map8[y * MS + x] ? 255 : 0);
+            }
+            for (int x = W; x < MS; x++)
+                pad += fmap[y * MS + x] != -1 || map8[y * MS + x] != 7 || mask[y * MS + x] != 7;
+        }
+        CHECK(off == 0, "extrapolate %d: %d pixels off the bilinear map (worst %g)",
+              extrapolate, off, worst);
+        CHECK(mis8 == 0 && mism == 0, "extrapolate %d: map8 %d, mask %d disagree",
+              extrapolate, mis8, mism);
+        CHECK(pad == 0, "row padding written");
+        /* In place: the mask over the image itself. */
+        uint8_t *copy = malloc((size_t)W * H);
+        memcpy(copy, s.img, (size_t)W * H);
+        REQUIRE_OK(bgs_hist_local_mask(loc, copy, W, copy, W), "in place");
+        int diff = 0;
+        for (int y = 0; y < H; y++)
+            diff += memcmp(copy + y * W, mask + y * MS, W) != 0;
+        CHECK(diff == 0, "in-place mask differs in %d rows", diff);
+        free(copy);
+        free(fmap);
+        free(map8);
+        free(mask);
+        bgs_hist_local_free(loc);
+    }
+    sc_free(&s);
+}
+
+/* Left: tiles with 31 % bright stripes (fitted). Right: one class only,
+ * under an additive ramp of 0.3 levels per pixel (borrowed). Borrowed
+ * tiles must keep their own class on the right side of the threshold, and
+ * their ring is their Chebyshev distance to the fitted columns. */
+TEST(local_borrowed_tiles_follow_their_own_level)
+{
+    enum { W = 256, H = 128 };
+    for (int right_class = 0; right_class <= 1; right_class++) {
+        trng r = {77 + right_class};
+        uint8_t *img = malloc(W * H), *gt = malloc(W * H), *mask = malloc(W * H);
+        for (int y = 0; y < H; y++)
+            for (int x = 0; x < W; x++) {
+                int obj = x < 96 ? x % 32 >= 8 && x % 32 < 18 : right_class;
+                gt[y * W + x] = (uint8_t)obj;
+                img[y * W + x] = gray_sample(&r, (obj ? 160 : 80) + 0.3 * x, 8);
+            }
+        bgs_hist_local_params p;
+        bgs_hist_local_params_default(&p);
+        p.cols = 8, p.rows = 4;
+        bgs_hist_local *loc = bgs_hist_local_create(W, H, &p);
+        REQUIRE(loc != NULL, "%s", bgs_last_error());
+        REQUIRE_OK(bgs_hist_local_fit(loc, img, W), "%s", bgs_last_error());
+        REQUIRE_OK(bgs_hist_local_mask(loc, img, W, mask, W), "mask");
+        const bgs_hist_tile *t = bgs_hist_local_tiles(loc, NULL, NULL);
+        /* Expected from the truth in each tile's window: two classes (the
+         * smaller >= 5 %) = fitted, and the ring of the others is their
+         * distance in tile columns to the last such column. */
+        int last_two = -1;
+        for (int i = 0; i < 8; i++) {
+            const bgs_hist_tile *q = &t[i];
+            long obj = 0, all = (long)q->window_width * q->window_height;
+            for (int y = q->window_y; y < q->window_y + q->window_height; y++)
+                for (int x = q->window_x; x < q->window_x + q->window_width; x++)
+                    obj += gt[y * W + x];
+            if (obj >= all / 20 && all - obj >= all / 20)
+                last_two = i;
+        }
+        CHECK(last_two == (right_class ? 3 : 2), "right %d: two classes up to column %d",
+              right_class, last_two);
+        int wrong_source = 0, wrong_ring = 0;
+        for (int j = 0; j < 4; j++)
+            for (int i = 0; i < 8; i++) {
+                const bgs_hist_tile *q = &t[j * 8 + i];
+                int fitted = i <= last_two;
+                wrong_source += q->source != (fitted ? BGS_TILE_FITTED : BGS_TILE_BORROWED);
+                wrong_ring += q->distance != (fitted ? 0 : i - last_two);
+            }
+        CHECK(wrong_source == 0 && wrong_ring == 0, "right %d: %d sources, %d rings wrong",
+              right_class, wrong_source, wrong_ring);
+        /* Errors against the truth, left and right. */
+        int errl = 0, errr = 0;
+        for (int y = 0; y < H; y++)
+            for (int x = 0; x < W; x++) {
+                int e = (mask[y * W + x] != 0) != gt[y * W + x];
+                if (x < 96)
+                    errl += e;
+                else
+                    errr += e;
+            }
+        /* The classes are 10 sigma apart: any sensible threshold errs on
+         * almost no pixel; a borrowed threshold that ignored the ramp
+         * (0.3 x 160 = 48 levels at the right edge) would err on most. */
+        CHECK(errl < W * H / 1000 && errr < W * H / 1000, "right %d: errors %d left, %d right",
+              right_class, errl, errr);
+        bgs_hist_local_free(loc);
+        free(img);
+        free(gt);
+        free(mask);
+    }
+}
+
+TEST(local_degenerate_images)
+{
+    bgs_hist_local_params p;
+    bgs_hist_local_params_default(&p);
+    /* Constant: no tile has two classes; everything dark (gray > level is
+     * false), map = the level. */
+    uint8_t img[64 * 48], mask[64 * 48], map8[64 * 48];
+    memset(img, 100, sizeof img);
+    bgs_hist_local *loc = bgs_hist_local_create(64, 48, &p);
+    REQUIRE(loc != NULL, "%s", bgs_last_error());
+    REQUIRE_OK(bgs_hist_local_fit(loc, img, 64), "%s", bgs_last_error());
+    REQUIRE_OK(bgs_hist_local_mask(loc, img, 64, mask, 64), "mask");
+    REQUIRE_OK(bgs_hist_local_threshold_map8(loc, map8, 64), "map8");
+    int cols, rows, global = 0, bright = 0, level = 0;
+    const bgs_hist_tile *t = bgs_hist_local_tiles(loc, &cols, &rows);
+    for (int k = 0; k < cols * rows; k++)
+        global += t[k].source == BGS_TILE_GLOBAL && isfinite(t[k].threshold);
+    for (int i = 0; i < 64 * 48; i++) {
+        bright += mask[i] != 0;
+        level += map8[i] == 100;
+    }
+    CHECK(global == cols * rows, "constant: %d of %d tiles global", global, cols * rows);
+    CHECK(bright == 0 && level == 64 * 48, "constant: %d bright, %d at 100", bright, level);
+    bgs_hist_local_free(loc);
+    /* One Gaussian class: no tile shows two, the global fit serves. */
+    trng r = {3};
+    for (int i = 0; i < 64 * 48; i++)
+        img[i] = gray_sample(&r, 120, 15);
+    loc = bgs_hist_local_create(64, 48, &p);
+    REQUIRE_OK(bgs_hist_local_fit(loc, img, 64), "%s", bgs_last_error());
+    t = bgs_hist_local_tiles(loc, &cols, &rows);
+    global = 0;
+    for (int k = 0; k < cols * rows; k++)
+        global += t[k].source == BGS_TILE_GLOBAL;
+    CHECK(global == cols * rows, "unimodal: %d of %d tiles global", global, cols * rows);
+    bgs_hist_local_free(loc);
+    /* Tiny images, any content: no NaN, a mask of 0/255. */
+    for (int w = 1; w <= 4; w++)
+        for (int h = 1; h <= 3; h++) {
+            for (int i = 0; i < w * h; i++)
+                img[i] = (uint8_t)(i * 97);
+            loc = bgs_hist_local_create(w, h, &p);
+            REQUIRE(loc != NULL, "%dx%d: %s", w, h, bgs_last_error());
+            REQUIRE_OK(bgs_hist_local_fit(loc, img, w), "%dx%d", w, h);
+            REQUIRE_OK(bgs_hist_local_mask(loc, img, w, mask, w), "%dx%d mask", w, h);
+            t = bgs_hist_local_tiles(loc, &cols, &rows);
+            int ok = cols == w && rows == h;
+            for (int k = 0; k < cols * rows; k++)
+                ok &= t[k].threshold >= 0 && t[k].threshold <= 255;
+            for (int i = 0; i < w * h; i++)
+                ok &= mask[i] == 0 || mask[i] == 255;
+            CHECK(ok, "%dx%d", w, h);
+            bgs_hist_local_free(loc);
+        }
+}
+
+TEST(local_is_deterministic_and_reusable)
+{
+    sc_image a, b;
+    REQUIRE(sc_make(&a, &sc_cases[7], 160, 120, 1) == 0 &&
+            sc_make(&b, &sc_cases[3], 160, 120, 2) == 0, "no memory");
+    bgs_hist_local_params p;
+    bgs_hist_local_params_default(&p);
+    bgs_hist_local *l1 = bgs_hist_local_create(160, 120, &p);
+    bgs_hist_local *l2 = bgs_hist_local_create(160, 120, &p);
+    REQUIRE(l1 && l2, "%s", bgs_last_error());
+    uint8_t *m1 = malloc(160 * 120), *m2 = malloc(160 * 120);
+    /* l1 fits b then a; l2 fits a only: the same tiles and mask for a. */
+    REQUIRE_OK(bgs_hist_local_fit(l1, b.img, 160), "fit b");
+    REQUIRE_OK(bgs_hist_local_fit(l1, a.img, 160), "fit a");
+    REQUIRE_OK(bgs_hist_local_fit(l2, a.img, 160), "fit a");
+    int c1, r1;
+    const bgs_hist_tile *t1 = bgs_hist_local_tiles(l1, &c1, &r1);
+    const bgs_hist_tile *t2 = bgs_hist_local_tiles(l2, NULL, NULL);
+    CHECK(memcmp(t1, t2, sizeof *t1 * c1 * r1) == 0, "tiles differ");
+    bgs_hist_local_mask(l1, a.img, 160, m1, 160);
+    bgs_hist_local_mask(l2, a.img, 160, m2, 160);
+    CHECK(memcmp(m1, m2, 160 * 120) == 0, "masks differ");
+    bgs_hist_local_free(l1);
+    bgs_hist_local_free(l2);
+    free(m1);
+    free(m2);
+    sc_free(&a);
+    sc_free(&b);
+}
+
+/* The issue's "must show": on every uneven-light case the local mixture
+ * errs least of global Otsu, global mixture, local Otsu and Sauvola
+ * (both written out in segment_cases.h), and on even light no more than
+ * the global mixture; and it stays near the Bayes rule that knows the
+ * light. The draws differ from docs/segment.md's (other seeds). */
+TEST(local_beats_baselines_under_uneven_light)
+{
+    enum { N = 512 };
+    uint8_t *mask = malloc(N * N), lut[256];
+    bgs_hist_local_params lp;
+    bgs_hist_local_params_default(&lp);
+    bgs_hist_fit_params gp;
+    bgs_hist_fit_params_default(&gp);
+    printf("  %-20s %7s %7s %7s %7s %7s %7s\n", "case (error %)", "Otsu", "GMM", "lOtsu",
+           "Sauvola", "local", "Bayes");
+    for (size_t c = 0; c < SC_NCASES; c++) {
+        const sc_case *cs = &sc_cases[c];
+        sc_image s;
+        REQUIRE(sc_make(&s, cs, N, N, 9100 + c) == 0, "no memory");
+        bgs_hist h;
+        bgs_hist_fit_result r;
+        int t;
+        double e[6];
+        bgs_hist_build(&h, N, N, s.img, N);
+        t = sc_otsu(h.count);
+        for (int i = 0; i < N * N; i++)
+            mask[i] = s.img[i] > t;
+        e[0] = sc_error(&s, mask);
+        REQUIRE_OK(bgs_hist_fit(&h, &gp, &r), "global fit");
+        for (int v = 0; v < 256; v++) /* most probable component, by hand */
+            lut[v] = log_density(r.weights[1], r.means[1], r.sigmas[1], v) >
+                     log_density(r.weights[0], r.means[0], r.sigmas[0], v);
+        for (int i = 0; i < N * N; i++)
+            mask[i] = lut[s.img[i]];
+        e[1] = sc_error(&s, mask);
+        sc_mask_local_otsu(&s, 8, 8, lp.overlap, mask);
+        e[2] = sc_error(&s, mask);
+        sc_mask_sauvola(&s, 2 * (N / 8) + 1, 0.2, 1, mask);
+        e[3] = sc_error(&s, mask);
+        bgs_hist_local *loc = bgs_hist_local_create(N, N, &lp);
+        REQUIRE(loc != NULL, "%s", bgs_last_error());
+        REQUIRE_OK(bgs_hist_local_fit(loc, s.img, N), "%s", bgs_last_error());
+        REQUIRE_OK(bgs_hist_local_mask(loc, s.img, N, mask, N), "mask");
+        bgs_hist_local_free(loc);
+        e[4] = sc_error(&s, mask);
+        sc_mask_bayes(&s, cs, mask);
+        e[5] = sc_error(&s, mask);
+        printf("  %-20s %7.3f %7.3f %7.3f %7.3f %7.3f %7.3f\n", cs->name, 100 * e[0],
+               100 * e[1], 100 * e[2], 100 * e[3], 100 * e[4], 100 * e[5]);
+        if (cs->light == SC_FLAT) {
+            /* no worse than the global mixture, up to 50 pixels of 262144 */
+            CHECK(e[4] <= e[1] + 50.0 / (N * N), "%s: local %.4f vs global %.4f", cs->name,
+                  e[4], e[1]);
+        } else {
+            for (int m = 0; m < 4; m++)
+                CHECK(e[4] < e[m], "%s: local %.4f not below method %d's %.4f", cs->name,
+                      e[4], m, e[m]);
+        }
+        /* Near the Bayes rule that knows the light: within 0.1 percentage
+         * point, except under the strongest vignetting, whose corners keep
+         * under a third of the contrast (no tile there shows two classes):
+         * within 1 point (measured: 2.0 % against 1.2 %). */
+        double slack = cs->strength >= 0.7 ? 0.01 : 0.001;
+        CHECK(e[4] <= e[5] + slack, "%s: local %.4f, Bayes %.4f", cs->name, e[4], e[5]);
+        sc_free(&s);
+    }
+    free(mask);
+}
+
+/* Pages of text: ink covers well under a quarter of a page. The global
+ * mixture darkens the shaded half of page.png (the issue); the local
+ * one keeps the paper light. */
+TEST(local_on_natural_images)
+{
+    image probe;
+    if (load_natural("page", &probe) != 0)
+        SKIP("%s/page.png is absent (apt-get install python3-skimage)", natural_dir());
+    image_free(&probe);
+    const char *names[2] = {"page", "text"};
+    bgs_hist_local_params lp;
+    bgs_hist_local_params_default(&lp);
+    bgs_hist_fit_params gp;
+    bgs_hist_fit_params_default(&gp);
+    for (int i = 0; i < 2; i++) {
+        image im;
+        REQUIRE(load_natural(names[i], &im) == 0, "%s", names[i]);
+        int w = im.width, h = im.height;
+        uint8_t *mask = malloc((size_t)w * h), lut[256];
+        bgs_hist_local *loc = bgs_hist_local_create(w, h, &lp);
+        REQUIRE(loc != NULL, "%s", bgs_last_error());
+        REQUIRE_OK(bgs_hist_local_fit(loc, im.data, im.stride), "%s", bgs_last_error());
+        REQUIRE_OK(bgs_hist_local_mask(loc, im.data, im.stride, mask, w), "mask");
+        size_t dark_local = 0, dark_global = 0;
+        for (size_t k = 0; k < (size_t)w * h; k++)
+            dark_local += mask[k] == 0;
+        bgs_hist hist;
+        bgs_hist_fit_result r;
+        bgs_hist_build(&hist, w, h, im.data, im.stride);
+        REQUIRE_OK(bgs_hist_fit(&hist, &gp, &r), "fit");
+        bgs_hist_lut(&r, lut);
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++)
+                dark_global += lut[im.data[y * im.stride + x]] == 0;
+        double fl = (double)dark_local / ((double)w * h);
+        double fg = (double)dark_global / ((double)w * h);
+        printf("  %-5s dark (ink) share: global mixture %.1f %%, local %.1f %%\n", names[i],
+               100 * fg, 100 * fl);
+        CHECK(fl > 0.03 && fl < 0.25, "%s: local ink share %.3f", names[i], fl);
+        if (i == 0)
+            CHECK(fg > 0.5, "page: the global mixture's ink share %.3f", fg);
+        bgs_hist_local_free(loc);
+        free(mask);
+        image_free(&im);
+    }
+}
+
 int main(void)
 {
     RUN(params_default_and_bounds);
@@ -979,5 +1449,13 @@ int main(void)
     RUN(icl_does_not_split_one_hump);
     RUN(auto_k_on_natural_images);
     RUN(otsu_matches_definition);
+    RUN(local_params_and_bad_arguments);
+    RUN(local_grid_partitions_the_image);
+    RUN(local_map_is_bilinear_and_the_mask_follows_it);
+    RUN(local_borrowed_tiles_follow_their_own_level);
+    RUN(local_degenerate_images);
+    RUN(local_is_deterministic_and_reusable);
+    RUN(local_beats_baselines_under_uneven_light);
+    RUN(local_on_natural_images);
     return test_summary();
 }
