@@ -393,8 +393,8 @@ uint64_t bgs_hist_total(const bgs_hist *hist);
  *    the overlap of the components, so splitting one hump that is not
  *    Gaussian (a skewed or flat one, as natural images have) costs about as
  *    much entropy as it gains likelihood, and is not taken. The price:
- *    Gaussian classes closer than about 3.5 standard deviations are taken
- *    as one (docs/segment.md has the measurements).
+ *    Gaussian classes 3 standard deviations apart or closer are taken as
+ *    one (docs/segment.md has the measurements).
  *  - BGS_HIST_BIC: BIC = -2 log L + (3K - 1) ln N. Right when the histogram
  *    really is a Gaussian mixture; on natural images it keeps adding
  *    components, because with N in the millions any misfit of a hump's
