@@ -498,6 +498,12 @@ TEST(thresholds_exact_closed_form)
         {2, {1.0, 0.0}, {100, 120}, {10, 10}, 0},         /* weight 0 */
         {2, {0.999999, 0.000001}, {100, 120}, {10, 10}, 1}, /* far right */
         {2, {0.5, 0.5}, {-300, 500}, {10, 10}, 1},        /* crossing at 100 */
+        /* Without its weight the narrow one would win around 100 (two
+         * crossings at 100 +- 13.6); weighted it never wins. */
+        {2, {0.99, 0.01}, {100, 100}, {20, 10}, 0},
+        /* A far crossing of unequal spreads: a root of the unweighted
+         * quadratic is too far for the Newton polish to recover. */
+        {2, {0.999999, 0.000001}, {100, 140}, {10, 12}, 1},
     };
     for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
         bgs_hist_fit_result r;
@@ -1227,6 +1233,46 @@ TEST(local_borrowed_tiles_follow_their_own_level)
     }
 }
 
+/* Left: two classes (dark background, bright stripes). Right: the bright
+ * class only, drawn as two close shades (200 and 207, sigma 1.5, in bands
+ * like a smooth sky): a tile there is separated (D = 4.7) and two narrow
+ * components beat one, but 7 levels are not the image's contrast (120), so
+ * the tile must borrow and stay bright, not be cut between the shades. */
+TEST(local_two_shades_of_one_class_are_not_two_classes)
+{
+    enum { W = 256, H = 128 };
+    trng r = {11};
+    uint8_t *img = malloc(W * H), *gt = malloc(W * H), *mask = malloc(W * H);
+    for (int y = 0; y < H; y++)
+        for (int x = 0; x < W; x++) {
+            int obj = x < 128 ? x % 32 >= 8 && x % 32 < 18 : 1;
+            double m = x < 128 ? (obj ? 180 : 60) : (y / 8 % 2 ? 207 : 200);
+            gt[y * W + x] = (uint8_t)obj;
+            img[y * W + x] = gray_sample(&r, m, x < 128 ? 8 : 1.5);
+        }
+    bgs_hist_local_params p;
+    bgs_hist_local_params_default(&p);
+    p.cols = 8, p.rows = 4;
+    bgs_hist_local *loc = bgs_hist_local_create(W, H, &p);
+    REQUIRE(loc != NULL, "%s", bgs_last_error());
+    REQUIRE_OK(bgs_hist_local_fit(loc, img, W), "%s", bgs_last_error());
+    REQUIRE_OK(bgs_hist_local_mask(loc, img, W, mask, W), "mask");
+    const bgs_hist_tile *t = bgs_hist_local_tiles(loc, NULL, NULL);
+    int fitted_right = 0, err = 0;
+    for (int j = 0; j < 4; j++)
+        for (int i = 5; i < 8; i++) /* windows wholly in the right half */
+            fitted_right += t[j * 8 + i].source == BGS_TILE_FITTED;
+    for (int y = 0; y < H; y++)
+        for (int x = 0; x < W; x++)
+            err += (mask[y * W + x] != 0) != gt[y * W + x];
+    CHECK(fitted_right == 0, "%d right-hand tiles cut between the shades", fitted_right);
+    CHECK(err < W * H / 1000, "%d pixels wrong", err);
+    bgs_hist_local_free(loc);
+    free(img);
+    free(gt);
+    free(mask);
+}
+
 TEST(local_degenerate_images)
 {
     bgs_hist_local_params p;
@@ -1453,6 +1499,7 @@ int main(void)
     RUN(local_grid_partitions_the_image);
     RUN(local_map_is_bilinear_and_the_mask_follows_it);
     RUN(local_borrowed_tiles_follow_their_own_level);
+    RUN(local_two_shades_of_one_class_are_not_two_classes);
     RUN(local_degenerate_images);
     RUN(local_is_deterministic_and_reusable);
     RUN(local_beats_baselines_under_uneven_light);
