@@ -384,6 +384,27 @@ bgs_status bgs_hist_add(bgs_hist *hist, int width, int height,
 /* Total count (pixels) of a histogram. */
 uint64_t bgs_hist_total(const bgs_hist *hist);
 
+/*
+ * How bgs_hist_fit_auto chooses K (both lower = better, on the -2 log L
+ * scale, N = pixels):
+ *  - BGS_HIST_ICL (the default): ICL = BIC + 2 EN, where EN is the
+ *    classification entropy -sum over pixels sum_j r_j ln r_j (r_j: the
+ *    responsibility of component j for the pixel's level). EN grows with
+ *    the overlap of the components, so splitting one hump that is not
+ *    Gaussian (a skewed or flat one, as natural images have) costs about as
+ *    much entropy as it gains likelihood, and is not taken. The price:
+ *    Gaussian classes 3 standard deviations apart or closer are taken as
+ *    one (docs/segment.md has the measurements).
+ *  - BGS_HIST_BIC: BIC = -2 log L + (3K - 1) ln N. Right when the histogram
+ *    really is a Gaussian mixture; on natural images it keeps adding
+ *    components, because with N in the millions any misfit of a hump's
+ *    shape is "significant".
+ */
+typedef enum bgs_hist_criterion {
+    BGS_HIST_ICL = 0,
+    BGS_HIST_BIC = 1,
+} bgs_hist_criterion;
+
 /* Fitting parameters; fill with bgs_hist_fit_params_default(). */
 typedef struct bgs_hist_fit_params {
     int k;            /* components, 1..BGS_HIST_MAX_K (default 2)          */
@@ -395,6 +416,8 @@ typedef struct bgs_hist_fit_params {
                          (default 1: sigma >= 1 gray level)                */
     int restarts;     /* k-means++ starts, best kept, 1..100 (default 5)    */
     uint64_t seed;    /* PRNG seed, any value (default 1)                   */
+    bgs_hist_criterion criterion; /* bgs_hist_fit_auto's choice of K
+                         (default BGS_HIST_ICL); bgs_hist_fit ignores it    */
 } bgs_hist_fit_params;
 
 void bgs_hist_fit_params_default(bgs_hist_fit_params *params);
@@ -418,6 +441,9 @@ typedef struct bgs_hist_fit_result {
     uint64_t pixels;                      /* total count of the histogram   */
     double log_likelihood;                /* final, summed over the pixels  */
     double bic;                           /* -2 logL + (3k - 1) ln(pixels)  */
+    double entropy;                       /* classification entropy, nats,
+                                             summed over the pixels          */
+    double icl;                           /* bic + 2 entropy                 */
     int iterations;                       /* EM iterations of the kept start */
     int converged;                        /* 1: gain <= tol; 0: max_iter hit */
     int restart;                          /* index of the kept start         */
@@ -435,11 +461,15 @@ bgs_status bgs_hist_fit(const bgs_hist *hist, const bgs_hist_fit_params *params,
                         bgs_hist_fit_result *result);
 
 /* Fit k = 1..kmax (params->k is ignored) and keep the fit with the lowest
- * BIC (the smaller k on a tie). bic_per_k, if not NULL, receives kmax
- * values: bic_per_k[k - 1] for k components. kmax: 1..BGS_HIST_MAX_K. */
+ * params->criterion (ICL or BIC; the smaller k on a tie). score_per_k, if
+ * not NULL, receives kmax values of that criterion: score_per_k[k - 1] for
+ * k components. kmax: 1..BGS_HIST_MAX_K. Each K is fitted exactly as
+ * bgs_hist_fit fits it with params->k = K, so a caller that wants the
+ * likelihood, BIC, ICL and entropy of every K (each result holds all
+ * four) can fit them one by one and get the same numbers. */
 bgs_status bgs_hist_fit_auto(const bgs_hist *hist,
                              const bgs_hist_fit_params *params, int kmax,
-                             bgs_hist_fit_result *result, double *bic_per_k);
+                             bgs_hist_fit_result *result, double *score_per_k);
 
 /* Recompute n_thresholds, thresholds and region_labels from k, weights,
  * means and sigmas (closed form: the roots of a quadratic, polished by
@@ -462,6 +492,153 @@ bgs_status bgs_hist_label(const uint8_t lut[BGS_HIST_BINS], int width,
  * equal maxima (empty bins) the middle of the plateau is taken. A
  * histogram with a single level gives that level. */
 bgs_status bgs_hist_otsu(const bgs_hist *hist, int *threshold);
+
+/* ------------------------------------------------------------------------ */
+/* Local histogram segmentation (thresholds that vary across the image)     */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * One global threshold fails when the light varies across the picture (a
+ * page under a gradient, objects lit from one side). The local fit cuts the
+ * image into a grid of tiles, fits the two-component mixture above to each
+ * tile's histogram, and interpolates the tiles' thresholds between the tile
+ * centres, so every pixel has its own threshold:
+ *
+ *  - Tiles. The grid is cols x rows tiles whose edges fall at
+ *    floor(i * width / cols) and floor(j * height / rows): every pixel is
+ *    in exactly one tile, and tiles differ in size by at most one pixel.
+ *    Each tile's histogram counts a window: the tile grown by `overlap`
+ *    of its size on every side (clipped at the image border), so
+ *    neighbouring fits share pixels and change smoothly.
+ *  - Evidence. A tile is FITTED when its own fit shows two classes: the
+ *    components cross between their means; they are separated
+ *    (|m1 - m0| / sqrt((s0^2 + s1^2) / 2) >= min_separation, Ashman's D);
+ *    the smaller weighs at least min_weight; two components beat one by
+ *    ICL (see bgs_hist_criterion: a split of one non-Gaussian hump, such
+ *    as a background under a gradient, does not); and m1 - m0 is at least
+ *    min_contrast times the whole image's two-class m1 - m0 (so that two
+ *    shades of one class, a sky gradient or a dark coat, are not taken for
+ *    the two classes). Its threshold is the Bayes boundary between the
+ *    two means.
+ *  - Borrowing. Any other tile (one class only, or too little contrast)
+ *    is BORROWED: it takes its neighbours' two classes and threshold, ring
+ *    by ring outwards from the fitted tiles (8-neighbours of the previous
+ *    ring; diagonal ones at half weight), moved by the change of light: the
+ *    class that a neighbour's mixture finds more probable at the tile's
+ *    median level (weights included) is put at that level, and the
+ *    neighbour's threshold moves with it. A background-only tile under a
+ *    gradient thus keeps the neighbour's margin above its own background.
+ *    When that class is not clear (posterior < 0.99: the median lies
+ *    between the classes, the tile holds some of both), the common shift
+ *    is refined by EM on the tile's histogram, with the two classes'
+ *    spreads fixed and their weights free.
+ *  - No tile fitted: every tile is GLOBAL, with the threshold of the
+ *    two-component fit of the whole image.
+ *  - Interpolation. The threshold at a pixel is the bilinear interpolation
+ *    of the four surrounding tile centres' thresholds; beyond the outer
+ *    centres it is extrapolated linearly from the last two. The result is
+ *    clipped to [0, 255]. A pixel is BRIGHT (255 in the mask) when its
+ *    level is above its threshold, DARK (0) otherwise.
+ *
+ * Everything is deterministic: the same image and parameters give the same
+ * tiles, map and mask, bit for bit.
+ */
+
+typedef struct bgs_hist_local_params {
+    /* Grid: either a tile size or a number of tiles, not both. */
+    int tile_size;    /* 8..65536: tiles of about this many pixels
+                         square: cols = round(width / tile_size), rows
+                         likewise; 0: use cols and rows (default 0)         */
+    int cols, rows;   /* tiles across and down, used when tile_size is 0;
+                         1..1024 each (default 8 x 8)                       */
+    /* Either way there is at least 1 and at most 1024 tiles along a side,
+     * and never more than the image has pixels along it. */
+    double overlap;   /* histogram window = tile grown by this fraction of
+                         the tile on each side, 0..2 (default 0.5)        */
+    double min_separation; /* Ashman's D a fitted tile needs, 0..100
+                              (default 2)                                  */
+    double min_weight;     /* weight the smaller class needs, 0..0.5
+                              (default 0.02)                               */
+    double min_contrast;   /* m1 - m0 a fitted tile needs, as a fraction of
+                              the whole image's two-class m1 - m0, 0..10
+                              (default 0.25)                               */
+    int extrapolate;  /* 1: beyond the outer tile centres the threshold is
+                         extrapolated linearly (default); 0: it is held at
+                         the outer centres' value                          */
+    /* The per-tile EM. k is ignored (always 2); the defaults trade a
+     * little precision for speed: restarts 1, tol 1e-7, max_iter 200. */
+    bgs_hist_fit_params fit;
+} bgs_hist_local_params;
+
+void bgs_hist_local_params_default(bgs_hist_local_params *params);
+/* BGS_ERR_PARAMETER naming the first bad field (including both or neither
+ * of tile_size and cols/rows set). */
+bgs_status bgs_hist_local_params_check(const bgs_hist_local_params *params);
+
+typedef enum bgs_hist_tile_source {
+    BGS_TILE_FITTED = 0,   /* its own fit shows two classes               */
+    BGS_TILE_BORROWED = 1, /* threshold taken from its neighbours          */
+    BGS_TILE_GLOBAL = 2,   /* no tile showed two classes: the global fit   */
+} bgs_hist_tile_source;
+
+/* What the local fit found in one tile. */
+typedef struct bgs_hist_tile {
+    int x, y, width, height;   /* the tile (the grid partitions the image)  */
+    int window_x, window_y, window_width, window_height; /* pixels counted */
+    bgs_hist_tile_source source;
+    double threshold;          /* at the tile's centre, after borrowing;
+                                  levels above it are bright               */
+    double level;              /* median gray level of the window           */
+    /* The tile's own two-component fit, dark then bright component: */
+    double weights[2], means[2], sigmas[2];
+    double own_threshold;      /* its Bayes boundary between the means;
+                                  NAN when the components do not cross
+                                  there (one of them never wins)           */
+    double separation;         /* Ashman's D of the own fit                 */
+    double icl_gain;           /* ICL of one component minus ICL of two,
+                                  per pixel (> 0: two are better)           */
+    int iterations, converged; /* of the own fit's kept EM start            */
+    int distance;              /* 0 for fitted tiles; borrowed: rings to the
+                                  nearest fitted tile                       */
+    int donors;                /* borrowed: neighbours it took from         */
+} bgs_hist_tile;
+
+typedef struct bgs_hist_local bgs_hist_local; /* grid + tile results */
+
+/* A local fit for width x height images (1..65536 each); NULL on failure
+ * (bad parameters, no memory). One handle serves one thread at a time and
+ * can fit image after image of that size (e.g. the frames of a video). */
+bgs_hist_local *bgs_hist_local_create(int width, int height,
+                                      const bgs_hist_local_params *params);
+void bgs_hist_local_free(bgs_hist_local *loc);
+
+/* Fit every tile of a gray image (width x height of the handle, rows
+ * stride bytes apart) and resolve the borrowed ones. Replaces the previous
+ * fit of the handle. */
+bgs_status bgs_hist_local_fit(bgs_hist_local *loc, const uint8_t *gray,
+                              ptrdiff_t stride);
+
+/* The tiles, row by row (tile (i, j) at index j * cols + i); *cols and
+ * *rows (either may be NULL) receive the grid. Valid until the next fit or
+ * the handle's free. NULL before the first successful fit. */
+const bgs_hist_tile *bgs_hist_local_tiles(const bgs_hist_local *loc,
+                                          int *cols, int *rows);
+
+/* The mask of the last fit: 255 where gray > the pixel's threshold, 0
+ * elsewhere. gray is normally the image that was fitted (any image of the
+ * handle's size is accepted). mask may be gray itself if the strides are
+ * equal. */
+bgs_status bgs_hist_local_mask(const bgs_hist_local *loc, const uint8_t *gray,
+                               ptrdiff_t gray_stride, uint8_t *mask,
+                               ptrdiff_t mask_stride);
+
+/* The per-pixel threshold of the last fit, in [0, 255]: as floats (rows
+ * stride bytes apart, a multiple of sizeof(float)), or as 8-bit levels
+ * floor(threshold), for which gray > map is exactly the mask. */
+bgs_status bgs_hist_local_threshold_map(const bgs_hist_local *loc, float *map,
+                                        ptrdiff_t stride);
+bgs_status bgs_hist_local_threshold_map8(const bgs_hist_local *loc,
+                                         uint8_t *map, ptrdiff_t stride);
 
 /* ------------------------------------------------------------------------ */
 /* Scoring against ground truth (ChangeDetection.net rules)                 */

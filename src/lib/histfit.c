@@ -1,7 +1,8 @@
 /*
  * histfit.c - segmentation of a gray image by a Gaussian mixture fitted to
  * its histogram with EM; Bayes decision thresholds in closed form; Otsu's
- * threshold for comparison; BIC choice of the number of components.
+ * threshold for comparison; choice of the number of components by ICL
+ * (default) or BIC.
  *
  * Everything works on the 256-bin histogram: EM weights each gray level by
  * its count, so after bgs_hist_build the cost is independent of the image
@@ -57,6 +58,7 @@ void bgs_hist_fit_params_default(bgs_hist_fit_params *params)
     params->var_floor = 1.0;
     params->restarts = 5;
     params->seed = 1;
+    params->criterion = BGS_HIST_ICL;
 }
 
 bgs_status bgs_hist_fit_params_check(const bgs_hist_fit_params *p)
@@ -78,6 +80,10 @@ bgs_status bgs_hist_fit_params_check(const bgs_hist_fit_params *p)
     if (p->restarts < 1 || p->restarts > RESTARTS_MAX)
         return bgs_fail(BGS_ERR_PARAMETER, "restarts = %d is outside 1..%d",
                         p->restarts, RESTARTS_MAX);
+    if (p->criterion != BGS_HIST_ICL && p->criterion != BGS_HIST_BIC)
+        return bgs_fail(BGS_ERR_PARAMETER,
+                        "criterion = %d is neither BGS_HIST_ICL (%d) nor BGS_HIST_BIC (%d)",
+                        (int)p->criterion, BGS_HIST_ICL, BGS_HIST_BIC);
     return BGS_OK;
 }
 
@@ -322,14 +328,19 @@ static double e_step(const bins *b, const mixture *mix, double *resp)
             if (l[j] > mx)
                 mx = l[j];
         }
-        /* mx is finite: the weights sum to 1, so one component is alive. */
-        double sum = 0.0;
+        /* mx is finite: the weights sum to 1, so one component is alive.
+         * e[j] = exp(l[j] - mx) lies in [0, 1] and the largest is 1, so the
+         * sum is >= 1 and e[j] / sum is the responsibility without a second
+         * exp per component (the E-step is most of EM's cost). */
+        double e[BGS_HIST_MAX_K], sum = 0.0;
+        for (int j = 0; j < k; j++) {
+            e[j] = l[j] == mx ? 1.0 : exp(l[j] - mx);
+            sum += e[j];
+        }
+        double inv = 1.0 / sum;
         for (int j = 0; j < k; j++)
-            sum += exp(l[j] - mx);
-        double lse = mx + log(sum);
-        for (int j = 0; j < k; j++)
-            resp[i * k + j] = exp(l[j] - lse);
-        loglik += b->count[i] * lse;
+            resp[i * k + j] = e[j] * inv;
+        loglik += b->count[i] * (mx + log(sum));
     }
     return loglik;
 }
@@ -399,6 +410,35 @@ static void em(const bins *b, const bgs_hist_fit_params *p, em_run *run)
         m_step(b, resp, p->var_floor, &run->mix);
         run->iterations++;
     }
+}
+
+/* Classification entropy of the mixture, summed over the pixels (nats):
+ * -sum_i count_i sum_j r_ij ln r_ij. ln r_ij is taken as l_ij - lse_i, not as
+ * the log of a rounded responsibility, so a tiny r_ij still counts exactly;
+ * a component of weight 0 (r_ij = 0) adds nothing. */
+static double classification_entropy(const bins *b, const mixture *mix)
+{
+    int k = mix->k;
+    double total = 0.0;
+    for (int i = 0; i < b->n; i++) {
+        double l[BGS_HIST_MAX_K], mx = -INFINITY;
+        for (int j = 0; j < k; j++) {
+            l[j] = log_weighted_density(mix->w[j], mix->m[j], mix->var[j], b->level[i]);
+            if (l[j] > mx)
+                mx = l[j];
+        }
+        double sum = 0.0;
+        for (int j = 0; j < k; j++)
+            sum += exp(l[j] - mx);
+        double lse = mx + log(sum), h = 0.0;
+        for (int j = 0; j < k; j++) {
+            double r = exp(l[j] - lse);
+            if (r > 0.0)
+                h -= r * (l[j] - lse);
+        }
+        total += b->count[i] * h;
+    }
+    return total;
 }
 
 /* Sort components by mean (then sigma, then weight), for stable labels. */
@@ -640,6 +680,8 @@ static void fill_result(const bins *b, uint64_t pixels, const em_run *run,
     res->pixels = pixels;
     res->log_likelihood = run->loglik[run->n_loglik - 1];
     res->bic = -2.0 * res->log_likelihood + (3.0 * mix.k - 1.0) * log(b->total);
+    res->entropy = classification_entropy(b, &mix);
+    res->icl = res->bic + 2.0 * res->entropy;
     res->iterations = run->iterations;
     res->converged = run->converged;
     res->restart = restart;
@@ -697,9 +739,15 @@ bgs_status bgs_hist_fit(const bgs_hist *hist, const bgs_hist_fit_params *params,
     return BGS_OK;
 }
 
+/* The value bgs_hist_fit_auto minimises. */
+static double criterion_of(const bgs_hist_fit_result *r, bgs_hist_criterion c)
+{
+    return c == BGS_HIST_BIC ? r->bic : r->icl;
+}
+
 bgs_status bgs_hist_fit_auto(const bgs_hist *hist,
                              const bgs_hist_fit_params *params, int kmax,
-                             bgs_hist_fit_result *result, double *bic_per_k)
+                             bgs_hist_fit_result *result, double *score_per_k)
 {
     bgs_status st = check_hist("bgs_hist_fit_auto", hist, params, result);
     if (st != BGS_OK)
@@ -710,12 +758,16 @@ bgs_status bgs_hist_fit_auto(const bgs_hist *hist,
     bins b;
     bins_from_hist(&b, hist);
     bgs_hist_fit_result cur;
+    double best = INFINITY;
     for (int k = 1; k <= kmax; k++) {
         fit_k(&b, bgs_hist_total(hist), params, k, &cur);
-        if (bic_per_k)
-            bic_per_k[k - 1] = cur.bic;
-        if (k == 1 || cur.bic < result->bic)
+        double score = criterion_of(&cur, params->criterion);
+        if (score_per_k)
+            score_per_k[k - 1] = score;
+        if (k == 1 || score < best) {
+            best = score;
             *result = cur;
+        }
     }
     return BGS_OK;
 }
