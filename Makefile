@@ -84,7 +84,7 @@ $(LIB_A): $(LIB_OBJ)
 	ar rcs $@ $^
 
 # Only the public bgs_* symbols are exported (the version script); the
-# links libbgsub.so.0 (the soname) and libbgsub.so (for -lbgsub) sit beside it.
+# links libbgsub.so.1 (the soname, libbgsub.so.MAJOR: bgsub.h, "Versions") and libbgsub.so (for -lbgsub) sit beside it.
 $(LIB_SO): $(LIB_OBJ) $(LIB_MAP)
 	$(CC) -shared $(CFLAGS_ALL) $(LDFLAGS) -Wl,-soname,$(SONAME) \
 	  -Wl,--version-script=$(LIB_MAP) -Wl,--no-undefined -o $@ $(LIB_OBJ) -lpthread -lm
