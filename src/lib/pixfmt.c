@@ -155,11 +155,55 @@ bgs_status pixfmt_check(const bgs_frame *f, int width, int height, int channels)
     return BGS_OK;
 }
 
+#if defined(__x86_64__) || defined(__i386__)
+#include <tmmintrin.h>
+#define HAVE_SSSE3_ROWS 1
+
+/* Packed colour to RGB, 16 bytes at a time with one byte shuffle: 5 pixels
+ * of 3 bytes or 4 of 4 per step, each step's 16-byte store running into
+ * the next step's pixels (rewritten by that step). Pixels [0, return) are
+ * done; the caller does the rest. out has room for width * 3 bytes only,
+ * so the last store ends at most at 3 * width. */
+__attribute__((target("ssse3"))) static int packed_rgb_ssse3(const uint8_t *in, int width,
+                                                             packed_layout l, uint8_t *out)
+{
+    int per = l.bytes == 3 ? 5 : 4; /* pixels a step */
+    uint8_t order[16];
+    for (int i = 0; i < 16; i++) {
+        int px = i / 3, c = i % 3;
+        order[i] = (uint8_t)(px < per ? px * l.bytes + (c == 0 ? l.r : c == 1 ? l.g : l.b)
+                                      : 0x80);
+    }
+    __m128i shuffle = _mm_loadu_si128((const __m128i *)order);
+    int x = 0;
+    /* A step reads 16 bytes at x * bytes and writes 16 at x * 3. */
+    while (x * l.bytes + 16 <= width * l.bytes && x * 3 + 16 <= width * 3) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(in + (size_t)x * l.bytes));
+        _mm_storeu_si128((__m128i *)(out + (size_t)x * 3), _mm_shuffle_epi8(v, shuffle));
+        x += per;
+    }
+    return x;
+}
+
+/* A load and a test of what libgcc found at start-up. */
+static int cpu_has_ssse3(void)
+{
+    return __builtin_cpu_supports("ssse3");
+}
+#endif
+
 static void packed_row(const uint8_t *in, int width, packed_layout l, int channels,
                        uint8_t *out)
 {
     if (channels == 3) {
-        for (int x = 0; x < width; x++, in += l.bytes, out += 3) {
+        int done = 0;
+#ifdef HAVE_SSSE3_ROWS
+        if (cpu_has_ssse3())
+            done = packed_rgb_ssse3(in, width, l, out);
+#endif
+        in += (size_t)done * l.bytes;
+        out += (size_t)done * 3;
+        for (int x = done; x < width; x++, in += l.bytes, out += 3) {
             out[0] = in[l.r];
             out[1] = in[l.g];
             out[2] = in[l.b];
