@@ -478,8 +478,11 @@ static PyObject *Model_background(ModelObject *self, PyObject *noargs)
     if (!out)
         return NULL;
     uint8_t *data = PyArray_DATA(out);
+    bgs_status st;
     lock_model(self);
-    bgs_status st = bgs_model_background(self->model, data, (ptrdiff_t)w * c);
+    Py_BEGIN_ALLOW_THREADS
+    st = bgs_model_background(self->model, data, (ptrdiff_t)w * c);
+    Py_END_ALLOW_THREADS
     unlock_model(self);
     if (st != BGS_OK) {
         Py_DECREF(out);
