@@ -128,6 +128,10 @@ class Views(unittest.TestCase):
         flipped = [f[::-1] for f in frames]
         got = [m[::-1] for m in self.masks(flipped)]
         self.assertSameMasks(want, got, "negative stride")
+        # RGB frames stored bottom-up: the model's own layout, negative stride.
+        rgb = [np.ascontiguousarray(f[..., ::-1])[::-1] for f in frames]
+        got = [m[::-1] for m in self.masks(rgb, channel_order="rgb")]
+        self.assertSameMasks(want, got, "negative stride, RGB")
         # RGB view of BGR data (channel stride -1), declared rgb.
         self.assertSameMasks(want, self.masks([f[..., ::-1] for f in frames],
                                               channel_order="rgb"), "reversed channels")
