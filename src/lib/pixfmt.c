@@ -22,6 +22,7 @@
  */
 #include "lib/pixfmt.h"
 
+#include <pthread.h>
 #include <string.h>
 
 #define FIX_Y 76309
@@ -50,26 +51,59 @@ bgs_status bgs_frame_init(bgs_frame *frame, size_t size)
                     "bgsub.h", size, BGS_VERSION_STRING, sizeof(bgs_frame));
 }
 
-static inline uint8_t clamp_shift(int v)
+/*
+ * The products are looked up: per level, the Y term (with the rounding
+ * half and an offset that keeps every sum positive, so that >> 16 is a
+ * plain unsigned floor) and the four chroma terms; the clamp to 0..255 is a
+ * table indexed by the shifted sum. Every sum lies in
+ * [-16 * 76309 - 128 * 132201, 239 * 76309 + 127 * 132201] + 32768, well
+ * inside +-CLAMP_OFFSET * 65536.
+ */
+#define CLAMP_OFFSET 1024
+static struct yuv_tables {
+    uint32_t y[256];                   /* 76309 (Y - 16) + 32768 + offset */
+    int32_t rv[256], gu[256], gv[256], bu[256];
+    uint8_t clamp[2 * CLAMP_OFFSET];   /* [i] = clamp(i - CLAMP_OFFSET)  */
+} tables;
+static pthread_once_t tables_once = PTHREAD_ONCE_INIT;
+
+static void make_tables(void)
 {
-    v += FIX_HALF;
-    if (v < 0)
-        return 0;
-    v >>= 16;
-    return (uint8_t)(v > 255 ? 255 : v);
+    for (int i = 0; i < 256; i++) {
+        tables.y[i] = (uint32_t)(FIX_Y * (i - 16) + FIX_HALF + (CLAMP_OFFSET << 16));
+        tables.rv[i] = FIX_RV * (i - 128);
+        tables.gu[i] = -FIX_GU * (i - 128);
+        tables.gv[i] = -FIX_GV * (i - 128);
+        tables.bu[i] = FIX_BU * (i - 128);
+    }
+    for (int i = 0; i < 2 * CLAMP_OFFSET; i++) {
+        int v = i - CLAMP_OFFSET;
+        tables.clamp[i] = (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
+    }
 }
+
+static const struct yuv_tables *yuv_tables(void)
+{
+    pthread_once(&tables_once, make_tables);
+    return &tables;
+}
+
+/* clamp(floor((Y term + chroma terms) / 65536)) from the tables. */
+#define YUV_CLAMP(t, sum) ((t)->clamp[(uint32_t)(sum) >> 16])
 
 void pixfmt_yuv_to_rgb(int y, int u, int v, uint8_t rgb[3])
 {
-    int c = FIX_Y * (y - 16), d = u - 128, e = v - 128;
-    rgb[0] = clamp_shift(c + FIX_RV * e);
-    rgb[1] = clamp_shift(c - FIX_GU * d - FIX_GV * e);
-    rgb[2] = clamp_shift(c + FIX_BU * d);
+    const struct yuv_tables *t = yuv_tables();
+    uint32_t c = t->y[y];
+    rgb[0] = YUV_CLAMP(t, c + (uint32_t)t->rv[v]);
+    rgb[1] = YUV_CLAMP(t, c + (uint32_t)t->gu[u] + (uint32_t)t->gv[v]);
+    rgb[2] = YUV_CLAMP(t, c + (uint32_t)t->bu[u]);
 }
 
 uint8_t pixfmt_y_to_gray(int y)
 {
-    return clamp_shift(FIX_Y * (y - 16));
+    const struct yuv_tables *t = yuv_tables();
+    return YUV_CLAMP(t, t->y[y]);
 }
 
 uint8_t pixfmt_luma(int r, int g, int b)
@@ -219,19 +253,22 @@ static void packed_row(const uint8_t *in, int width, packed_layout l, int channe
 static void yuv_row(const uint8_t *yrow, const uint8_t *u, const uint8_t *v,
                     int uv_step, int width, int channels, uint8_t *out)
 {
+    const struct yuv_tables *t = yuv_tables();
     if (channels == 1) {
         for (int x = 0; x < width; x++)
-            out[x] = pixfmt_y_to_gray(yrow[x]);
+            out[x] = YUV_CLAMP(t, t->y[yrow[x]]);
         return;
     }
+    /* Unsigned sums wrap exactly like the signed ones they stand for. */
     for (int x = 0; x < width; x += 2) {
-        int d = u[(x / 2) * uv_step] - 128, e = v[(x / 2) * uv_step] - 128;
-        int rv = FIX_RV * e, guv = -FIX_GU * d - FIX_GV * e, bu = FIX_BU * d;
+        int cu = u[(x / 2) * uv_step], cv = v[(x / 2) * uv_step];
+        uint32_t rv = (uint32_t)t->rv[cv], guv = (uint32_t)t->gu[cu] + (uint32_t)t->gv[cv];
+        uint32_t bu = (uint32_t)t->bu[cu];
         for (int i = x; i < x + 2 && i < width; i++) {
-            int c = FIX_Y * (yrow[i] - 16);
-            out[3 * i] = clamp_shift(c + rv);
-            out[3 * i + 1] = clamp_shift(c + guv);
-            out[3 * i + 2] = clamp_shift(c + bu);
+            uint32_t c = t->y[yrow[i]];
+            out[3 * i] = YUV_CLAMP(t, c + rv);
+            out[3 * i + 1] = YUV_CLAMP(t, c + guv);
+            out[3 * i + 2] = YUV_CLAMP(t, c + bu);
         }
     }
 }
