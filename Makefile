@@ -48,9 +48,11 @@ TEST_TOOLS = $(TEST_TOOL_SRC:tests/tools/%.c=$(BUILD)/tests/tools/%)
 
 DEB_PACKAGES = build-essential pkg-config libpng-dev zlib1g-dev libjpeg-dev libavformat-dev \
                libavcodec-dev libswscale-dev libavutil-dev libavdevice-dev libsdl2-dev ffmpeg \
-               man-db groff-base xvfb xauth xdotool parallel rsync python3
+               man-db groff-base xvfb xauth xdotool parallel rsync python3 \
+               python3-dev python3-numpy python3-setuptools
 
-.PHONY: all deps demo test test-asan bench clean valgrind install uninstall mutate
+.PHONY: all deps demo test test-asan bench clean valgrind install uninstall python \
+        python-if-possible install-python bench-python mutate
 all: $(BIN) $(LIB_SO) $(TOOLS)
 
 # With `make deps demo` (even under -j) nothing is compiled before the
@@ -84,7 +86,7 @@ $(LIB_A): $(LIB_OBJ)
 	ar rcs $@ $^
 
 # Only the public bgs_* symbols are exported (the version script); the
-# links libbgsub.so.0 (the soname) and libbgsub.so (for -lbgsub) sit beside it.
+# links libbgsub.so.1 (the soname, libbgsub.so.MAJOR: bgsub.h, "Versions") and libbgsub.so (for -lbgsub) sit beside it.
 $(LIB_SO): $(LIB_OBJ) $(LIB_MAP)
 	$(CC) -shared $(CFLAGS_ALL) $(LDFLAGS) -Wl,-soname,$(SONAME) \
 	  -Wl,--version-script=$(LIB_MAP) -Wl,--no-undefined -o $@ $(LIB_OBJ) -lpthread -lm
@@ -92,6 +94,21 @@ $(LIB_SO): $(LIB_OBJ) $(LIB_MAP)
 	ln -sf $(SONAME) $(BUILD)/libbgsub.so
 
 $(IO_A): $(IO_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+# The Python module (a shared object) links libbgsub_io.a and the program's
+# scoring code (bgsub.evaluate): those objects are position-independent too
+# (the stamp rebuilds objects made before once).
+$(IO_OBJ) $(CLI_OBJ): CFLAGS_ALL += -fPIC
+$(IO_OBJ) $(CLI_OBJ): $(BUILD)/src/pic.stamp
+$(BUILD)/src/pic.stamp:
+	@mkdir -p $(dir $@)
+	@touch $@
+# The program's objects but main.o, as an archive: the module's link takes
+# only what evaluate() needs.
+CLI_A = $(BUILD)/libbgsub_cli.a
+$(CLI_A): $(filter-out $(BUILD)/src/cli/main.o,$(CLI_OBJ))
 	@rm -f $@
 	ar rcs $@ $^
 
@@ -139,12 +156,75 @@ install: $(BIN) $(LIB_A) $(LIB_SO) src/lib/bgsub.pc.in docs/bgsub.1
 	  src/lib/bgsub.pc.in > $(DESTDIR)$(PKGCONFIGDIR)/bgsub.pc
 	chmod 644 $(DESTDIR)$(PKGCONFIGDIR)/bgsub.pc
 	install -m 644 docs/bgsub.1 $(DESTDIR)$(MANDIR)/man1/bgsub.1
+	@$(MAKE) --no-print-directory install-python
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/bgsub $(DESTDIR)$(LIBDIR)/libbgsub.a \
 	  $(DESTDIR)$(LIBDIR)/libbgsub.so.$(VERSION) $(DESTDIR)$(LIBDIR)/$(SONAME) \
 	  $(DESTDIR)$(LIBDIR)/libbgsub.so $(DESTDIR)$(INCLUDEDIR)/bgsub.h \
 	  $(DESTDIR)$(PKGCONFIGDIR)/bgsub.pc $(DESTDIR)$(MANDIR)/man1/bgsub.1
+	rm -rf $(DESTDIR)$(PYTHON_SITEDIR)/bgsub
+
+# The Python module `bgsub` (python/): `make python` builds it into
+# $(BUILD)/python/bgsub against libbgsub.a, with Debian's python3-dev and
+# python3-numpy for PYTHON (/usr/bin/python3, not a pyenv or venv one);
+# PYTHONPATH=$(BUILD)/python makes it importable from there. `make install`
+# also installs it, when PYTHON can build it, into PYTHON_SITEDIR:
+# $(PREFIX)/lib/python3.X/dist-packages for PREFIX /usr or /usr/local (both
+# on Debian's sys.path), $(PREFIX)/lib/python3.X/site-packages for other
+# prefixes (add it to PYTHONPATH). `pip install ./python` builds it too
+# (python/setup.py, Debian's setuptools, offline).
+PYTHON  ?= /usr/bin/python3
+PY_SRC   = $(sort $(wildcard python/src/*.c))
+PY_OBJ   = $(PY_SRC:%.c=$(BUILD)/%.o)
+PY_PKG   = $(BUILD)/python/bgsub
+PY_EXT   = $(PY_PKG)/_bgsub.so
+PY_FILES = $(PY_PKG)/__init__.py $(PY_PKG)/__init__.pyi $(PY_PKG)/py.typed
+# Asked of PYTHON when a recipe first needs them (as PKG_CFLAGS).
+PY_CFLAGS = $(eval PY_CFLAGS := $$(shell $(PYTHON) -c 'import sysconfig, numpy; print("-I" + sysconfig.get_paths()["include"], "-I" + numpy.get_include())' 2>/dev/null))$(PY_CFLAGS)
+# Empty when PYTHON lacks its headers or numpy (the module is then skipped).
+PY_OK = $(shell $(PYTHON) -c 'import sysconfig, os, numpy; os.stat(sysconfig.get_paths()["include"] + "/Python.h"); print(1)' 2>/dev/null)
+PYTHON_SITEDIR ?= $(shell $(PYTHON) -c 'import sys; p = sys.argv[1]; print(p + "/lib/python%d.%d/" % sys.version_info[:2] + ("dist-packages" if p in ("/usr", "/usr/local") else "site-packages"))' $(PREFIX))
+
+$(BUILD)/python/%.o: python/%.c python/src/bgsub_py.h include/bgsub.h $(DEPS_FIRST)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS_ALL) $(PY_CFLAGS) $(PKG_CFLAGS) $(CFLAGS_ALL) -fPIC -fvisibility=hidden -MMD -MP -c $< -o $@
+
+$(PY_EXT): $(PY_OBJ) $(CLI_A) $(IO_A) $(LIB_A)
+	@mkdir -p $(dir $@)
+	$(CC) -shared $(CFLAGS_ALL) $(LDFLAGS) -o $@ $(PY_OBJ) $(CLI_A) $(IO_A) $(LIB_A) $(LDLIBS_ALL)
+
+$(PY_PKG)/%: python/bgsub/%
+	@mkdir -p $(dir $@)
+	cp $< $@
+
+python: $(PY_EXT) $(PY_FILES)
+
+# For `make test`: the module when PYTHON can build it (the Python tests
+# skip, saying why, when it was not built). Not in sanitizer builds: an
+# ASan extension cannot be loaded into Debian's python3, which is not built
+# with ASan (libasan must come first in the process).
+python-if-possible: all
+ifneq ($(findstring -fsanitize,$(EXTRA_CFLAGS)),)
+	@echo "python: not built in a sanitizer build (an ASan extension cannot load into $(PYTHON))"
+else
+	@if [ -n "$(PY_OK)" ]; then $(MAKE) --no-print-directory python; \
+	 else echo "python: $(PYTHON) lacks python3-dev or python3-numpy: the module is not built (make deps installs them)"; fi
+endif
+
+install-python:
+	@if [ -z "$(PY_OK)" ]; then \
+	  echo "install: the Python module is skipped: $(PYTHON) lacks python3-dev or python3-numpy"; \
+	elif nm $(LIB_A) 2>/dev/null | grep -q __asan_; then \
+	  echo "install: the Python module is skipped in a sanitizer build"; \
+	else \
+	  $(MAKE) --no-print-directory python && \
+	  suffix=$$($(PYTHON) -c 'import sysconfig; print(sysconfig.get_config_var("EXT_SUFFIX"))') && \
+	  install -d $(DESTDIR)$(PYTHON_SITEDIR)/bgsub && \
+	  install -m 755 $(PY_EXT) $(DESTDIR)$(PYTHON_SITEDIR)/bgsub/_bgsub$$suffix && \
+	  install -m 644 $(PY_FILES) $(DESTDIR)$(PYTHON_SITEDIR)/bgsub/ && \
+	  echo "install: Python module in $(DESTDIR)$(PYTHON_SITEDIR)/bgsub"; \
+	fi
 
 # Install the Debian packages the build and the tests need: as root, or
 # through sudo for another user.
@@ -157,7 +237,7 @@ deps:
 demo: all
 	sh tools/demo.sh $(BUILD)
 
-test: all $(TESTS) $(TEST_TOOLS)
+test: all $(TESTS) $(TEST_TOOLS) python-if-possible
 	sh tests/run.sh $(BUILD)
 
 # The whole suite under AddressSanitizer + UndefinedBehaviorSanitizer.
@@ -209,6 +289,13 @@ endif
 MUTATE_ARGS ?=
 mutate:
 	sh tools/mutate.sh $(MUTATE_ARGS)
+
+# bgsub.Model.apply against cv2 MOG2's apply from Python, 1080p frames in
+# memory, in turns (tools/bench_python.py; Debian's python3-opencv, for the
+# benchmark only).
+BENCH_PY_ARGS ?=
+bench-python: python
+	BUILD=$(BUILD) $(PYTHON) tools/bench_python.py $(BENCH_PY_ARGS)
 
 clean:
 	rm -rf build build-asan

@@ -1,5 +1,6 @@
 #!/bin/sh
-# Runs every unit-test program and every CLI test script, adds up their
+# Runs every unit-test program, every CLI test script and every Python test
+# file (tests/python/run.sh), adds up their
 # "RESULT passed=N failed=N skipped=N" lines and prints the closing line
 # "N passed, N failed, N skipped". Exit status 1 if anything failed.
 # Usage: sh tests/run.sh [BUILD_DIR]
@@ -44,6 +45,17 @@ for t in tests/cli/test_*.sh; do
     echo "== $name"
     log="$TMPROOT/$name.log"
     sh "$t" > "$log" 2>&1; rc=$?
+    grep -v '^ok ' "$log" | grep -v '^RESULT' || true
+    tally "$name" "$log" "$rc"
+done
+# Python tests (Debian's python3 and the module in $BUILD/python; each file
+# skips, saying why, where they are missing).
+for t in tests/python/test_*.py; do
+    [ -f "$t" ] || continue
+    name=$(basename "$t" .py)
+    echo "== python $name"
+    log="$TMPROOT/py-$name.log"
+    sh tests/python/run.sh "$t" > "$log" 2>&1; rc=$?
     grep -v '^ok ' "$log" | grep -v '^RESULT' || true
     tally "$name" "$log" "$rc"
 done

@@ -300,6 +300,7 @@ typedef struct seg_fit {
     seg_method method;
     bgs_hist hist;
     bgs_hist_fit_result gmm;          /* METHOD_GMM                  */
+    double loglik[BGS_HIST_MAX_ITER + 1]; /* its trace               */
     double bic_per_k[BGS_HIST_MAX_K]; /* with --k auto               */
     int otsu;                         /* Otsu's threshold, always    */
     uint8_t lut[BGS_HIST_BINS];       /* gray level -> output value  */
@@ -320,8 +321,10 @@ static int seg_fit_run(const seg_options *o, seg_fit *f, const char *name)
             f->lut[v] = v > f->otsu;
     } else {
         bgs_status st = o->k_auto
-            ? bgs_hist_fit_auto(&f->hist, &o->fit, o->kmax, &f->gmm, f->bic_per_k)
-            : bgs_hist_fit(&f->hist, &o->fit, &f->gmm);
+            ? bgs_hist_fit_auto_ex(&f->hist, &o->fit, o->kmax, &f->gmm, sizeof f->gmm,
+                                   f->bic_per_k, f->loglik, BGS_HIST_MAX_ITER + 1)
+            : bgs_hist_fit_ex(&f->hist, &o->fit, &f->gmm, sizeof f->gmm, f->loglik,
+                              BGS_HIST_MAX_ITER + 1);
         if (st == BGS_OK)
             st = bgs_hist_lut(&f->gmm, f->lut);
         if (st != BGS_OK) {
@@ -403,7 +406,7 @@ static void json_fit_fields(FILE *out, const seg_options *o, const seg_fit *f,
     fprintf(out, "%s\"converged\": %s,\n", in, r->converged ? "true" : "false");
     fprintf(out, "%s\"stop\": \"%s\",\n", in, r->converged ? "tolerance" : "max_iter");
     fprintf(out, "%s\"restart\": %d,\n", in, r->restart);
-    json_array(out, "loglik", r->loglik, r->n_loglik, "%.17g", in);
+    json_array(out, "loglik", f->loglik, r->n_loglik, "%.17g", in);
     if (o->k_auto) {
         fputs(",\n", out);
         fprintf(out, "%s\"bic_per_k\": [", in);

@@ -6,7 +6,9 @@
  * Components of a pixel are kept sorted by ω/σ, highest first, so "the first
  * component that matches in rank order" is the first that matches.
  */
+#include "lib/abi.h"
 #include "lib/model_impl.h"
+#include "lib/pixfmt.h"
 #include "lib/pool.h"
 #include "lib/postproc.h"
 
@@ -37,6 +39,8 @@ struct bgs_model {
     bgs_postproc *postproc; /* mask clean-up workspace, made on first use */
     long *foreground;       /* per-part counts of the last frame */
     int foreground_parts;
+    uint8_t *rows;          /* per-part row buffers for converted frames */
+    size_t rows_size;
 };
 
 /* ------------------------------------------------------------------------ */
@@ -403,8 +407,11 @@ bgs_model *bgs_model_create(int width, int height, int channels,
         bgs_set_error("frames must have 1 or 3 channels, not %d", channels);
         return NULL;
     }
-    if (bgs_params_check(params) != BGS_OK)
+    bgs_params full; /* the caller's, in this library's layout */
+    if (params_import("bgs_model_create", params, &full) != BGS_OK ||
+        bgs_params_check(&full) != BGS_OK)
         return NULL;
+    params = &full;
 
     bgs_model *m = calloc(1, sizeof *m);
     if (!m) {
@@ -437,6 +444,7 @@ void bgs_model_free(bgs_model *m)
     pool_free(m->pool);
     bgs_postproc_free(m->postproc);
     free(m->foreground);
+    free(m->rows);
     free(m->roi);
     free(m->roi_blocks);
     free(m->state);
@@ -465,6 +473,17 @@ bgs_status bgs_model_set_threads(bgs_model *m, int threads)
     if (threads > 1 && !pool)
         return bgs_fail(BGS_ERR_NO_MEMORY, "cannot start %d threads", threads);
     pool_free(m->pool);
+    m->pool = pool;
+    return BGS_OK;
+}
+
+bgs_status bgs_model_set_pool(bgs_model *m, bgs_pool *pool)
+{
+    if (!m)
+        return bgs_fail(BGS_ERR_INVALID_ARGUMENT, "no model given");
+    if (pool)
+        pool_ref(pool);
+    pool_free(m->pool); /* the model's reference to its previous pool */
     m->pool = pool;
     return BGS_OK;
 }
@@ -517,6 +536,12 @@ typedef struct apply_job {
     /* The clean-up to run on this frame's mask, or NULL; each stripe packs
      * its rows of the mask for it while they are in the cache. */
     const bgs_cleanup *cleanup;
+    /* A frame in another pixel format (bgs_model_apply_frame), or NULL:
+     * each stripe converts its rows one at a time into its part's row
+     * buffer (row_bytes each, in rows), the frame then being that row. */
+    const bgs_frame *source;
+    uint8_t *rows;
+    size_t row_bytes;
 } apply_job;
 
 /* Runs the kernel over pixels [x0, x0 + width) of row y; x0 is a multiple of
@@ -613,7 +638,17 @@ static void apply_stripe(void *ctx, int part, int parts)
     int y1 = (int)((long)m->height * (part + 1) / parts);
     int detect = job->mask && job->rates.detect;
     long foreground = 0;
+    apply_job converted;
+    if (job->source) {
+        converted = *job;
+        converted.frame_stride = 0;
+    }
     for (int y = y0; y < y1; y++) {
+        if (job->source) {
+            converted.frame = pixfmt_row(job->source, y, s->channels,
+                                         job->rows + (size_t)part * job->row_bytes);
+            job = &converted;
+        }
         uint8_t *mask_row = job->mask ? job->mask + y * job->mask_stride : NULL;
         /* As the kernel marked them, shadow or not (such a pixel matched no
          * background component, and a global darkening is a global change
@@ -631,6 +666,7 @@ static void apply_stripe(void *ctx, int part, int parts)
             mark_shadows(m, y, job);
         foreground += marked;
     }
+    job = ctx;
     job->foreground[part] = foreground;
     if (job->cleanup)
         postproc_pack_rows(m->postproc, job->mask, job->mask_stride,
@@ -659,8 +695,8 @@ static bgs_cleanup model_cleanup(const bgs_model *m)
 {
     const bgs_params *p = &m->params;
     double pixels = (double)m->shape.width * m->height;
-    bgs_cleanup cleanup = {p->median, p->open_radius, p->close_radius,
-                           (long)(p->fill_holes * pixels + 0.5),
+    bgs_cleanup cleanup = {sizeof cleanup, p->median, p->open_radius,
+                           p->close_radius, (long)(p->fill_holes * pixels + 0.5),
                            (long)(p->min_area * pixels + 0.5)};
     return cleanup;
 }
@@ -674,19 +710,47 @@ static bgs_status prepare_cleanup(bgs_model *m, const bgs_cleanup *cleanup,
     return postproc_prepare(m->postproc, cleanup, parts);
 }
 
-bgs_status bgs_model_apply(bgs_model *m, const uint8_t *frame,
-                           ptrdiff_t frame_stride, uint8_t *mask,
-                           ptrdiff_t mask_stride)
+/* This frame's learning rate instead of the model's schedule (rate >= 0;
+ * bgs_model_apply_frame). */
+static void set_frame_rate(frame_rates *r, const bgs_params *p, float rate)
 {
-    if (!m || !frame)
-        return bgs_fail(BGS_ERR_INVALID_ARGUMENT, "no model or no frame given");
-    if (frame_stride < (ptrdiff_t)m->shape.width * m->shape.channels ||
-        (mask && mask_stride < m->shape.width))
-        return bgs_fail(BGS_ERR_INVALID_ARGUMENT,
-                        "row stride shorter than a row of %d pixels", m->shape.width);
+    if (rate == 0.0f) {
+        r->update = 0;
+        return;
+    }
+    r->rate = rate;
+    r->keep = 1.0f - rate;
+    r->new_weight = rate > p->weight_init ? rate : p->weight_init;
+    r->update = 1;
+}
+
+/* The job's per-part row buffers for a converted frame. */
+static bgs_status prepare_rows(bgs_model *m, apply_job *job, int parts)
+{
+    job->row_bytes = ((size_t)m->shape.width * m->shape.channels + 63) / 64 * 64;
+    size_t need = job->row_bytes * (size_t)parts;
+    if (need > m->rows_size) {
+        uint8_t *rows = realloc(m->rows, need);
+        if (!rows)
+            return bgs_fail(BGS_ERR_NO_MEMORY, "out of memory");
+        m->rows = rows;
+        m->rows_size = need;
+    }
+    job->rows = m->rows;
+    return BGS_OK;
+}
+
+/* frame/frame_stride: the model's own layout, or source (checked) in
+ * another pixel format; rate < 0: the model's schedule. */
+static bgs_status apply_in_turn(bgs_model *m, const uint8_t *frame,
+                                ptrdiff_t frame_stride, const bgs_frame *source,
+                                uint8_t *mask, ptrdiff_t mask_stride, float rate)
+{
     apply_job job = {.model = m, .frame = frame, .frame_stride = frame_stride,
                      .mask = mask, .mask_stride = mask_stride,
-                     .rates = rates_for_frame(m)};
+                     .rates = rates_for_frame(m), .source = source};
+    if (rate >= 0.0f)
+        set_frame_rate(&job.rates, &m->params, rate);
     int parts = model_parts(m);
     if (parts > m->foreground_parts) {
         long *counts = realloc(m->foreground, (size_t)parts * sizeof *counts);
@@ -696,6 +760,11 @@ bgs_status bgs_model_apply(bgs_model *m, const uint8_t *frame,
         m->foreground_parts = parts;
     }
     job.foreground = m->foreground;
+    if (source) {
+        bgs_status st = prepare_rows(m, &job, parts);
+        if (st != BGS_OK)
+            return st;
+    }
     bgs_cleanup cleanup = model_cleanup(m);
     if (job.rates.detect && mask && !postproc_is_noop(&cleanup)) {
         bgs_status st = prepare_cleanup(m, &cleanup, parts);
@@ -742,6 +811,58 @@ bgs_status bgs_model_apply(bgs_model *m, const uint8_t *frame,
             return st;
     }
     return BGS_OK;
+}
+
+/* The whole frame (its job and the mask clean-up's) is one turn on a
+ * shared pool. */
+static bgs_status apply_turn(bgs_model *m, const uint8_t *frame,
+                             ptrdiff_t frame_stride, const bgs_frame *source,
+                             uint8_t *mask, ptrdiff_t mask_stride, float rate)
+{
+    if (m->pool)
+        pool_enter(m->pool);
+    bgs_status st = apply_in_turn(m, frame, frame_stride, source, mask,
+                                  mask_stride, rate);
+    if (m->pool)
+        pool_leave(m->pool);
+    return st;
+}
+
+bgs_status bgs_model_apply(bgs_model *m, const uint8_t *frame,
+                           ptrdiff_t frame_stride, uint8_t *mask,
+                           ptrdiff_t mask_stride)
+{
+    if (!m || !frame)
+        return bgs_fail(BGS_ERR_INVALID_ARGUMENT, "no model or no frame given");
+    if (frame_stride < (ptrdiff_t)m->shape.width * m->shape.channels ||
+        (mask && mask_stride < m->shape.width))
+        return bgs_fail(BGS_ERR_INVALID_ARGUMENT,
+                        "row stride shorter than a row of %d pixels", m->shape.width);
+    return apply_turn(m, frame, frame_stride, NULL, mask, mask_stride,
+                      BGS_LEARNING_RATE_AUTO);
+}
+
+bgs_status bgs_model_apply_frame(bgs_model *m, const bgs_frame *frame,
+                                 uint8_t *mask, ptrdiff_t mask_stride,
+                                 float learning_rate)
+{
+    if (!m)
+        return bgs_fail(BGS_ERR_INVALID_ARGUMENT, "no model given");
+    bgs_status st = pixfmt_check(frame, m->shape.width, m->height, m->shape.channels);
+    if (st != BGS_OK)
+        return st;
+    if (mask && mask_stride < m->shape.width)
+        return bgs_fail(BGS_ERR_INVALID_ARGUMENT,
+                        "mask row stride %td shorter than a row of %d pixels",
+                        mask_stride, m->shape.width);
+    if (!(learning_rate <= 1.0f)) /* NaN too */
+        return bgs_fail(BGS_ERR_PARAMETER,
+                        "learning rate %g: negative (the model's schedule), 0 "
+                        "(frozen) or up to 1", learning_rate);
+    if (pixfmt_is_native(frame->format, m->shape.channels))
+        return apply_turn(m, frame->planes[0], frame->strides[0], NULL, mask,
+                          mask_stride, learning_rate);
+    return apply_turn(m, NULL, 0, frame, mask, mask_stride, learning_rate);
 }
 
 bgs_status bgs_model_set_roi(bgs_model *m, const uint8_t *roi, ptrdiff_t stride)
@@ -828,6 +949,11 @@ bgs_status bgs_model_set_params(bgs_model *m, const bgs_params *params)
 {
     if (!m)
         return bgs_fail(BGS_ERR_INVALID_ARGUMENT, "no model given");
+    bgs_params full;
+    bgs_status st = params_import("bgs_model_set_params", params, &full);
+    if (st != BGS_OK)
+        return st;
+    params = &full;
     if (bgs_params_check(params) != BGS_OK)
         return BGS_ERR_PARAMETER;
     if (params->components != m->params.components)
@@ -838,9 +964,19 @@ bgs_status bgs_model_set_params(bgs_model *m, const bgs_params *params)
     return BGS_OK;
 }
 
-void bgs_model_get_params(const bgs_model *m, bgs_params *params)
+bgs_status bgs_model_get_params_ex(const bgs_model *m, bgs_params *params,
+                                   size_t size)
 {
-    *params = m->params;
+    if (!m || !params)
+        return bgs_fail(BGS_ERR_INVALID_ARGUMENT, "no model or no parameters given");
+    bgs_params sized = m->params;
+    sized.struct_size = size;
+    bgs_status st = params_import("bgs_model_get_params", &sized, &sized);
+    if (st != BGS_OK)
+        return st;
+    memcpy(params, &m->params, size);
+    params->struct_size = size;
+    return BGS_OK;
 }
 
 long bgs_model_frame_count(const bgs_model *m) { return m->frames; }

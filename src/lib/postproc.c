@@ -20,7 +20,7 @@
  *    plane plus a term linear in the number of runs.
  */
 #include "lib/postproc.h"
-#include "lib/internal.h"
+#include "lib/abi.h"
 
 #include <limits.h>
 #include <stdlib.h>
@@ -77,16 +77,30 @@ struct bgs_postproc {
     size_t blob_cap;
 };
 
-void bgs_cleanup_default(bgs_cleanup *c)
+/* The sizes of bgs_cleanup this library accepts (bgsub.h, "Versions"). */
+static const size_t cleanup_sizes[] = {sizeof(bgs_cleanup)};
+
+bgs_status bgs_cleanup_init(bgs_cleanup *c, size_t size)
 {
-    if (c)
-        memset(c, 0, sizeof *c);
+    if (!c)
+        return bgs_fail(BGS_ERR_INVALID_ARGUMENT, "clean-up: cleanup is NULL");
+    if (size >= sizeof c->struct_size)
+        memset(c, 0, size);
+    bgs_status st = abi_check_size("bgs_cleanup_default", "bgs_cleanup", size,
+                                   cleanup_sizes, 1);
+    if (size >= sizeof c->struct_size)
+        c->struct_size = size;
+    return st;
 }
 
 bgs_status bgs_cleanup_check(const bgs_cleanup *c)
 {
     if (!c)
         return bgs_fail(BGS_ERR_INVALID_ARGUMENT, "clean-up: cleanup is NULL");
+    bgs_status st = abi_check_size("bgs_cleanup_check", "bgs_cleanup",
+                                   c->struct_size, cleanup_sizes, 1);
+    if (st != BGS_OK)
+        return st;
     if (c->median != 0 && c->median != 3 && c->median != 5)
         return bgs_fail(BGS_ERR_PARAMETER,
                         "median = %d: must be 0 (off), 3 or 5", c->median);

@@ -137,18 +137,21 @@ static int result_is_finite(const bgs_hist_fit_result *r)
     for (int i = 0; i < r->n_thresholds; i++)
         if (!isfinite(r->thresholds[i]))
             return 0;
-    for (int i = 0; i < r->n_loglik; i++)
-        if (!isfinite(r->loglik[i]))
-            return 0;
     return 1;
 }
 
-static int loglik_monotone(const bgs_hist_fit_result *r, int *at)
+/* The trace (bgs_hist_fit_ex's loglik buffer) of a result. */
+static int loglik_monotone(const bgs_hist_fit_result *r, const double *loglik, int *at)
 {
+    for (int i = 0; i < r->n_loglik; i++)
+        if (!isfinite(loglik[i])) {
+            *at = i;
+            return 0;
+        }
     for (int i = 1; i < r->n_loglik; i++) {
         /* Allow only floating-point rounding of the sum over 256 bins. */
-        double slack = 1e-12 * fabs(r->loglik[i - 1]);
-        if (r->loglik[i] < r->loglik[i - 1] - slack) {
+        double slack = 1e-12 * fabs(loglik[i - 1]);
+        if (loglik[i] < loglik[i - 1] - slack) {
             *at = i;
             return 0;
         }
@@ -345,13 +348,15 @@ TEST(loglik_never_decreases)
             p.k = k;
             p.seed = 100 + i;
             bgs_hist_fit_result r;
-            REQUIRE_OK(bgs_hist_fit(&h, &p, &r), "%s", bgs_last_error());
+            double loglik[BGS_HIST_MAX_ITER + 1];
+            REQUIRE_OK(bgs_hist_fit_ex(&h, &p, &r, sizeof r, loglik, BGS_HIST_MAX_ITER + 1),
+                       "%s", bgs_last_error());
             int at = 0;
             CHECK(r.n_loglik == r.iterations + 1, "n_loglik %d iterations %d",
                   r.n_loglik, r.iterations);
-            CHECK(loglik_monotone(&r, &at), "%s k=%d: loglik[%d] = %.17g < loglik[%d] = %.17g",
-                  c->name, k, at, r.loglik[at], at - 1, r.loglik[at - 1]);
-            CHECK(r.log_likelihood == r.loglik[r.n_loglik - 1], "final loglik");
+            CHECK(loglik_monotone(&r, loglik, &at), "%s k=%d: loglik[%d] = %.17g < loglik[%d] = %.17g",
+                  c->name, k, at, loglik[at], at - 1, at ? loglik[at - 1] : 0.0);
+            CHECK(r.log_likelihood == loglik[r.n_loglik - 1], "final loglik");
             CHECK(result_is_finite(&r), "finite");
             fits++;
         }
@@ -375,13 +380,15 @@ TEST(stops_on_tolerance_or_max_iter)
           "converged %d iterations %d", r.converged, r.iterations);
     p.max_iter = BGS_HIST_MAX_ITER;
     p.tol = 1e-6;
-    REQUIRE_OK(bgs_hist_fit(&h, &p, &r), "%s", bgs_last_error());
+    double loglik[BGS_HIST_MAX_ITER + 1];
+    REQUIRE_OK(bgs_hist_fit_ex(&h, &p, &r, sizeof r, loglik, BGS_HIST_MAX_ITER + 1),
+               "%s", bgs_last_error());
     CHECK(r.converged && r.iterations < BGS_HIST_MAX_ITER, "converged %d iterations %d",
           r.converged, r.iterations);
-    double last_gain = (r.loglik[r.n_loglik - 1] - r.loglik[r.n_loglik - 2]) / 1e6;
+    double last_gain = (loglik[r.n_loglik - 1] - loglik[r.n_loglik - 2]) / 1e6;
     CHECK(last_gain <= 1e-6, "last gain %g", last_gain);
     if (r.n_loglik >= 3) {
-        double prev_gain = (r.loglik[r.n_loglik - 2] - r.loglik[r.n_loglik - 3]) / 1e6;
+        double prev_gain = (loglik[r.n_loglik - 2] - loglik[r.n_loglik - 3]) / 1e6;
         CHECK(prev_gain > 1e-6, "stopped late: previous gain %g", prev_gain);
     }
 }
@@ -593,7 +600,9 @@ TEST(variance_floor_prevents_collapse)
         for (int f = 0; f < 3; f++) {
             p.var_floor = f == 0 ? 1.0 : f == 1 ? 0.01 : 4.0;
             bgs_hist_fit_result r;
-            REQUIRE_OK(bgs_hist_fit(&h, &p, &r), "%s", bgs_last_error());
+            double loglik[BGS_HIST_MAX_ITER + 1];
+            REQUIRE_OK(bgs_hist_fit_ex(&h, &p, &r, sizeof r, loglik, BGS_HIST_MAX_ITER + 1),
+                       "%s", bgs_last_error());
             CHECK(result_is_finite(&r), "k=%d floor %g: NaN or inf", k, p.var_floor);
             double smin = INFINITY;
             for (int j = 0; j < k; j++)
@@ -602,7 +611,7 @@ TEST(variance_floor_prevents_collapse)
             CHECK(smin >= sqrt(p.var_floor) * (1 - 1e-12), "k=%d: sigma %g below floor %g", k,
                   smin, sqrt(p.var_floor));
             int at;
-            CHECK(loglik_monotone(&r, &at), "k=%d: loglik decreases at %d", k, at);
+            CHECK(loglik_monotone(&r, loglik, &at), "k=%d: loglik decreases at %d", k, at);
             if (k == 2) {
                 CHECK(fabs(r.means[0] - 50) < 1e-9 && fabs(r.means[1] - 200) < 1e-9,
                       "means %g %g", r.means[0], r.means[1]);
@@ -651,15 +660,16 @@ TEST(constant_and_tiny_histograms_give_no_nan)
         for (int k = 1; k <= BGS_HIST_MAX_K; k++) {
             p.k = k;
             bgs_hist_fit_result r;
-            REQUIRE_OK(bgs_hist_fit(&h, &p, &r), "case %zu k=%d: %s", c, k,
-                    bgs_last_error());
+            double loglik[BGS_HIST_MAX_ITER + 1];
+            REQUIRE_OK(bgs_hist_fit_ex(&h, &p, &r, sizeof r, loglik, BGS_HIST_MAX_ITER + 1),
+                       "case %zu k=%d: %s", c, k, bgs_last_error());
             CHECK(result_is_finite(&r), "case %zu k=%d: not finite", c, k);
             double wsum = 0;
             for (int j = 0; j < k; j++)
                 wsum += r.weights[j];
             CHECK(fabs(wsum - 1) < 1e-12, "case %zu k=%d: weights sum %g", c, k, wsum);
             int at;
-            CHECK(loglik_monotone(&r, &at), "case %zu k=%d: loglik decreases", c, k);
+            CHECK(loglik_monotone(&r, loglik, &at), "case %zu k=%d: loglik decreases", c, k);
             uint8_t lut[256];
             CHECK(bgs_hist_lut(&r, lut) == BGS_OK, "lut");
             int lmax = 0;
