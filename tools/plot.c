@@ -492,7 +492,7 @@ int main(int argc, char **argv)
         char err[512];
         render(&cv, &o, d);
         if (image_save_png(o.out, cv.px, cv.width, cv.height, 3, (ptrdiff_t)cv.width * 3,
-                           6, err, sizeof err) != 0) {
+                           6, 1, err, sizeof err) != 0) {
             fprintf(stderr, "plot: %s\n", err);
             rc = 4;
         }

@@ -62,15 +62,6 @@ int cli_is_frame_pattern(const char *pattern);
 int cli_frame_path(char *buf, size_t size, const char *dir,
                    const char *pattern, long number);
 
-/* Write size bytes to path through a temporary file in the same folder that
- * is renamed into place: a reader sees the old file or the whole new one.
- * 0, or -1 with a one-line message naming the file in err. */
-/* 1 if path exists and is neither a regular file nor a folder (a device
- * such as /dev/null, a FIFO): such a target is written in place. */
-int cli_is_device_or_fifo(const char *path);
-int cli_write_file_atomic(const char *path, const void *data, size_t size,
-                          char *err, size_t errlen);
-
 /* Read a whole regular file of at most max_size bytes into a malloc'd
  * buffer. 0, or -1 with a one-line message naming the file in err. */
 int cli_read_file(const char *path, size_t max_size, uint8_t **data,
@@ -103,8 +94,5 @@ int cli_param_parse(struct bgs_params *params, unsigned *given, int key,
  * the defaults those of `defaults` (the sub-command's own), or the
  * library's for NULL. */
 void cli_param_help(FILE *out, const struct bgs_params *defaults);
-
-/* Create a directory and its parents (like mkdir -p); 0 or -1 with errno. */
-int cli_make_dirs(const char *path);
 
 #endif

@@ -7,7 +7,6 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -82,37 +81,6 @@ int cli_parse_long(const char *text, long *value)
     return 0;
 }
 
-int cli_make_dirs(const char *path)
-{
-    char buf[4096];
-    size_t len = strlen(path);
-    if (len == 0 || len >= sizeof buf) {
-        errno = ENAMETOOLONG;
-        return -1;
-    }
-    memcpy(buf, path, len + 1);
-    /* Create each prefix in turn; existing directories are fine. */
-    for (char *p = buf + 1; ; p++) {
-        if (*p == '/' || *p == '\0') {
-            char saved = *p;
-            *p = '\0';
-            if (mkdir(buf, 0777) != 0 && errno != EEXIST)
-                return -1;
-            *p = saved;
-            if (saved == '\0')
-                break;
-        }
-    }
-    struct stat st;
-    if (stat(path, &st) != 0)
-        return -1;
-    if (!S_ISDIR(st.st_mode)) {
-        errno = ENOTDIR;
-        return -1;
-    }
-    return 0;
-}
-
 int cli_is_frame_pattern(const char *pattern)
 {
     int conversions = 0;
@@ -145,71 +113,6 @@ int cli_frame_path(char *buf, size_t size, const char *dir,
         return -1;
     n = snprintf(buf, size, "%s/%s", dir, name);
     return n < 0 || (size_t)n >= size ? -1 : 0;
-}
-
-int cli_is_device_or_fifo(const char *path)
-{
-    struct stat st;
-    return stat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode);
-}
-
-/* All of data to fd; 0, or -1 with errno (0 for a write of nothing). */
-static int write_all(int fd, const uint8_t *p, size_t left)
-{
-    while (left > 0) {
-        ssize_t wrote = write(fd, p, left);
-        if (wrote < 0 && errno == EINTR)
-            continue;
-        if (wrote <= 0) {
-            if (wrote == 0)
-                errno = ENOSPC;
-            return -1;
-        }
-        p += wrote;
-        left -= (size_t)wrote;
-    }
-    return 0;
-}
-
-int cli_write_file_atomic(const char *path, const void *data, size_t size,
-                          char *err, size_t errlen)
-{
-    if (cli_is_device_or_fifo(path)) {
-        /* Written to, not renamed over: as root a rename would replace
-         * /dev/null itself. */
-        int fd = open(path, O_WRONLY);
-        if (fd < 0 || write_all(fd, data, size) != 0) {
-            snprintf(err, errlen, "%s: cannot write: %s", path, strerror(errno));
-            if (fd >= 0)
-                close(fd);
-            return -1;
-        }
-        close(fd);
-        return 0;
-    }
-    char tmp[4096];
-    int n = snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
-    if (n < 0 || (size_t)n >= sizeof tmp) {
-        snprintf(err, errlen, "%s: path too long", path);
-        return -1;
-    }
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL, 0666);
-    if (fd < 0) {
-        snprintf(err, errlen, "%s: cannot create: %s", path, strerror(errno));
-        return -1;
-    }
-    if (write_all(fd, data, size) != 0) {
-        snprintf(err, errlen, "%s: cannot write: %s", path, strerror(errno));
-        close(fd);
-        unlink(tmp);
-        return -1;
-    }
-    if (close(fd) != 0 || rename(tmp, path) != 0) {
-        snprintf(err, errlen, "%s: cannot write: %s", path, strerror(errno));
-        unlink(tmp);
-        return -1;
-    }
-    return 0;
 }
 
 int cli_read_file(const char *path, size_t max_size, uint8_t **data,

@@ -8,6 +8,7 @@
 #include "cli/cli.h"
 #include "cli/eval.h"
 #include "io/image_io.h"
+#include "io/output_file.h"
 
 #include <getopt.h>
 #include <limits.h>
@@ -295,21 +296,30 @@ void eval_write_result_json(FILE *out, const eval_result *r, const char *sep)
             (unsigned long long)r->counts.tn, (unsigned long long)r->counts.fn);
 }
 
-int eval_emit_json(const char *json_path, const char *text, size_t size)
+int eval_write_json(const char *json_path, void (*fill)(FILE *, const void *),
+                    const void *ctx)
 {
-    if (strcmp(json_path, "-") == 0) {
-        if (fwrite(text, 1, size, stdout) != size || fflush(stdout) != 0) {
-            cli_error("stdout: cannot write the JSON");
-            return EXIT_OUTPUT;
-        }
-        return 0;
-    }
     char err[PATH_MAX + 128];
-    if (cli_write_file_atomic(json_path, text, size, err, sizeof err) != 0) {
+    if (output_file_report(json_path, 1, fill, ctx, "the JSON", err, sizeof err) != 0) {
         cli_error("%s", err);
         return EXIT_OUTPUT;
     }
     return 0;
+}
+
+typedef struct sequence_report {
+    const char *seq_dir;
+    const eval_result *result;
+} sequence_report;
+
+static void fill_sequence_json(FILE *out, const void *ctx)
+{
+    const sequence_report *r = ctx;
+    fputs("{\"sequence\": ", out);
+    cli_json_string(out, r->seq_dir);
+    fputs(", ", out);
+    eval_write_result_json(out, r->result, ",\n ");
+    fputs("}\n", out);
 }
 
 static int eval_one_sequence(const eval_options *o)
@@ -331,26 +341,8 @@ static int eval_one_sequence(const eval_options *o)
         print_text(o->dataset, &r);
     if (!o->json_path)
         return 0;
-    char *text = NULL;
-    size_t size = 0;
-    FILE *json = open_memstream(&text, &size);
-    if (!json) {
-        cli_error("out of memory");
-        return EXIT_FAILURE_STATUS;
-    }
-    fputs("{\"sequence\": ", json);
-    cli_json_string(json, o->dataset);
-    fputs(", ", json);
-    eval_write_result_json(json, &r, ",\n ");
-    fputs("}\n", json);
-    if (fclose(json) != 0) {
-        free(text);
-        cli_error("out of memory");
-        return EXIT_FAILURE_STATUS;
-    }
-    status = eval_emit_json(o->json_path, text, size);
-    free(text);
-    return status;
+    sequence_report report = {o->dataset, &r};
+    return eval_write_json(o->json_path, fill_sequence_json, &report);
 }
 
 int cmd_eval(int argc, char **argv)

@@ -13,6 +13,7 @@
 #include "cli/pipeline.h"
 #include "bgsub.h"
 #include "io/frame_source.h"
+#include "io/output_file.h"
 #include "io/video_cut.h"
 
 #include <errno.h>
@@ -562,7 +563,7 @@ static int prepare_extract_dir(const events_options *o)
 {
     if (!o->extract_dir)
         return 0;
-    if (cli_make_dirs(o->extract_dir) != 0) {
+    if (output_file_make_dir(o->extract_dir) != 0) {
         cli_error("%s: cannot create folder: %s", o->extract_dir, strerror(errno));
         return EXIT_OUTPUT;
     }
@@ -711,14 +712,14 @@ static int clip_path(const events_run *r, long i, char *buf, size_t size)
 /* Refuse existing clips (without --force) before any is written. */
 static int check_clip_names(const events_run *r)
 {
-    char path[PATH_MAX];
+    char path[PATH_MAX], err[PATH_MAX + 128];
     for (long i = 0; i < r->event_count; i++) {
         if (clip_path(r, i, path, sizeof path) != 0) {
             cli_error("%s: path too long", r->opt->extract_dir);
             return EXIT_OUTPUT;
         }
-        if (!r->opt->force && access(path, F_OK) == 0) {
-            cli_error("%s: already exists (use --force to overwrite)", path);
+        if (output_file_check(path, r->opt->force, err, sizeof err) != 0) {
+            cli_error("%s", err);
             return EXIT_OUTPUT;
         }
     }
@@ -735,7 +736,7 @@ static int extract_events(events_run *r)
         long last = clamp_long(e->last, e->clip_first, indexed - 1);
         clip_path(r, i, path, sizeof path);
         if (video_cut_copy(r->opt->input, r->index, e->clip_first, last, path,
-                           err, sizeof err) != 0) {
+                           r->opt->force, err, sizeof err) != 0) {
             cli_error("%s", err);
             status = EXIT_OUTPUT;
         }
@@ -826,34 +827,18 @@ static void write_json(FILE *out, const events_run *r)
     fputs(r->event_count ? "\n  ]\n}\n" : "]\n}\n", out);
 }
 
-/* Format in memory, then write it whole: to stdout, or atomically to -o. */
+static void fill_report(FILE *out, const void *ctx)
+{
+    const events_run *r = ctx;
+    (r->opt->format == FORMAT_JSON ? write_json : write_csv)(out, r);
+}
+
+/* To stdout, or to -o by the file policy (replacing an older one). */
 static int write_report(const events_run *r)
 {
-    const char *path = r->opt->output;
-    char *text = NULL, err[512];
-    size_t size = 0;
-    FILE *mem = open_memstream(&text, &size);
-    if (!mem) {
-        cli_error("out of memory for the report");
-        return EXIT_FAILURE_STATUS;
-    }
-    (r->opt->format == FORMAT_JSON ? write_json : write_csv)(mem, r);
-    if (fclose(mem) != 0) {
-        free(text);
-        cli_error("out of memory for the report");
-        return EXIT_FAILURE_STATUS;
-    }
-    int failed;
-    if (!path || strcmp(path, "-") == 0) {
-        failed = fwrite(text, 1, size, stdout) != size || fflush(stdout) != 0;
-        if (failed)
-            snprintf(err, sizeof err, "stdout: cannot write the events: %s",
-                     strerror(errno));
-    } else {
-        failed = cli_write_file_atomic(path, text, size, err, sizeof err) != 0;
-    }
-    free(text);
-    if (failed) {
+    char err[PATH_MAX + 128];
+    if (output_file_report(r->opt->output, 1, fill_report, r, "the events", err,
+                           sizeof err) != 0) {
         cli_error("%s", err);
         return EXIT_OUTPUT;
     }

@@ -15,6 +15,7 @@
 #include "bgsub.h"
 #include "io/frame_source.h"
 #include "io/image_io.h"
+#include "io/output_file.h"
 #include "io/video_writer.h"
 
 #include <errno.h>
@@ -569,16 +570,6 @@ static const char *input_name(const run_options *o)
     return strcmp(o->input, FRAME_SOURCE_STDIN) == 0 ? FRAME_SOURCE_STDIN_NAME : o->input;
 }
 
-/* "PATH: already exists" unless --force; 0 if the file may be written. */
-static int refuse_overwrite(const run_options *o, const char *path, char *err,
-                            size_t errlen)
-{
-    if (o->force || access(path, F_OK) != 0 || cli_is_device_or_fifo(path))
-        return 0; /* a device or FIFO is written to, not overwritten */
-    snprintf(err, errlen, "%s: already exists (use --force to overwrite)", path);
-    return EXIT_OUTPUT;
-}
-
 /* Write one PNG from the main thread (background images). Returns an exit
  * status (0 on success), the reason printed. */
 static int write_png(const run_options *o, const char *path,
@@ -586,13 +577,12 @@ static int write_png(const run_options *o, const char *path,
                      ptrdiff_t stride)
 {
     char err[512];
-    int status = refuse_overwrite(o, path, err, sizeof err);
-    if (status == 0 && image_save_png(path, data, w, h, channels, stride,
-                                      MASK_COMPRESSION, err, sizeof err) != 0)
-        status = EXIT_OUTPUT;
-    if (status)
+    if (image_save_png(path, data, w, h, channels, stride, MASK_COMPRESSION,
+                       o->force, err, sizeof err) != 0) {
         cli_error("%s", err);
-    return status;
+        return EXIT_OUTPUT;
+    }
+    return 0;
 }
 
 static int write_background(const run_options *o, bgs_model *model,
@@ -623,11 +613,8 @@ static int write_mask(void *ctx, const uint8_t *mask, long number, char *err,
         snprintf(err, errlen, "%s: output path too long", o->output_dir);
         return EXIT_OUTPUT;
     }
-    int status = refuse_overwrite(o, path, err, errlen);
-    if (status)
-        return status;
     if (image_save_png(path, mask, out->width, out->height, 1, out->width,
-                       MASK_COMPRESSION, err, errlen) != 0)
+                       MASK_COMPRESSION, o->force, err, errlen) != 0)
         return EXIT_OUTPUT;
     return 0;
 }
@@ -866,7 +853,7 @@ static int save_model(const run_state *s)
         return EXIT_FAILURE_STATUS;
     }
     bgs_model_checkpoint(s->model, data, size);
-    int failed = cli_write_file_atomic(s->opt->save_model, data, size, err, sizeof err);
+    int failed = output_file_write(s->opt->save_model, data, size, 1, err, sizeof err);
     free(data);
     if (failed) {
         cli_error("%s", err);
@@ -974,7 +961,7 @@ static int open_run(run_state *s, const run_options *o, preview *pv)
         return status;
     if (bgs_model_set_threads(s->model, o->threads) != BGS_OK)
         cli_error("warning: %s; running on one thread", bgs_last_error());
-    if (o->output_dir && cli_make_dirs(o->output_dir) != 0) {
+    if (o->output_dir && output_file_make_dir(o->output_dir) != 0) {
         cli_error("%s: cannot create output folder: %s", o->output_dir,
                   strerror(errno));
         return EXIT_OUTPUT;
@@ -1197,35 +1184,16 @@ static void stats_csv(FILE *out, const run_state *s)
                 s->stats.per_frame[i].foreground);
 }
 
-/* Format with writer into memory, then write it whole: to stdout for "-",
- * else atomically (a reader sees the old file or the whole new one). */
+/* The report writers: ctx is the run_state. */
+static void fill_stats_json(FILE *out, const void *ctx) { stats_json(out, ctx); }
+static void fill_stats_csv(FILE *out, const void *ctx) { stats_csv(out, ctx); }
+
+/* To stdout for "-", else by the file policy (replacing an older one). */
 static int write_stats_file(const char *path, const run_state *s,
-                            void (*writer)(FILE *, const run_state *))
+                            void (*fill)(FILE *, const void *))
 {
-    char *text = NULL, err[512];
-    size_t size = 0;
-    FILE *mem = open_memstream(&text, &size);
-    if (!mem) {
-        cli_error("%s: out of memory for the statistics", path);
-        return EXIT_FAILURE_STATUS;
-    }
-    writer(mem, s);
-    if (fclose(mem) != 0) {
-        free(text);
-        cli_error("%s: out of memory for the statistics", path);
-        return EXIT_FAILURE_STATUS;
-    }
-    int failed;
-    if (strcmp(path, "-") == 0) {
-        failed = fwrite(text, 1, size, stdout) != size || fflush(stdout) != 0;
-        if (failed)
-            snprintf(err, sizeof err, "stdout: cannot write the statistics: %s",
-                     strerror(errno));
-    } else {
-        failed = cli_write_file_atomic(path, text, size, err, sizeof err) != 0;
-    }
-    free(text);
-    if (failed) {
+    char err[512];
+    if (output_file_report(path, 1, fill, s, "the statistics", err, sizeof err) != 0) {
         cli_error("%s", err);
         return EXIT_OUTPUT;
     }
@@ -1236,9 +1204,9 @@ static int write_stats(const run_state *s)
 {
     int status = 0;
     if (s->opt->stats_path)
-        status = write_stats_file(s->opt->stats_path, s, stats_json);
+        status = write_stats_file(s->opt->stats_path, s, fill_stats_json);
     if (status == 0 && s->opt->stats_csv_path)
-        status = write_stats_file(s->opt->stats_csv_path, s, stats_csv);
+        status = write_stats_file(s->opt->stats_csv_path, s, fill_stats_csv);
     return status;
 }
 

@@ -14,6 +14,7 @@
 #include "io/canvas.h"
 #include "io/frame_source.h"
 #include "io/image_io.h"
+#include "io/output_file.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -562,7 +563,7 @@ static int write_plot(const seg_options *o, const seg_fit *f)
     }
     render_plot(&cv, f);
     int rc = image_save_png(o->plot, cv.px, PLOT_W, PLOT_H, 3, PLOT_W * 3,
-                            PLOT_COMPRESSION, err, sizeof err);
+                            PLOT_COMPRESSION, o->force, err, sizeof err);
     canvas_free(&cv);
     if (rc != 0) {
         cli_error("%s", err);
@@ -586,8 +587,9 @@ static void on_stop_signal(int sig)
 /* 0 if path may be written, else an exit status (the error printed). */
 static int check_writable(const seg_options *o, const char *path)
 {
-    if (!o->force && access(path, F_OK) == 0 && !cli_is_device_or_fifo(path)) {
-        cli_error("%s: already exists (use --force to overwrite)", path);
+    char err[512];
+    if (output_file_check(path, o->force, err, sizeof err) != 0) {
+        cli_error("%s", err);
         return EXIT_OUTPUT;
     }
     return 0;
@@ -598,14 +600,12 @@ static int write_labels(const seg_options *o, const char *path, const seg_fit *f
                         uint8_t *buf)
 {
     char err[512];
-    int rc = check_writable(o, path);
-    if (rc)
-        return rc;
     if (bgs_hist_label(f->lut, w, h, gray, stride, buf, w) != BGS_OK) {
         cli_error("%s: %s", path, bgs_last_error());
         return EXIT_FAILURE_STATUS;
     }
-    if (image_save_png(path, buf, w, h, 1, w, MASK_COMPRESSION, err, sizeof err)) {
+    if (image_save_png(path, buf, w, h, 1, w, MASK_COMPRESSION, o->force, err,
+                       sizeof err)) {
         cli_error("%s", err);
         return EXIT_OUTPUT;
     }
@@ -854,7 +854,7 @@ static int segment_sequence(const seg_options *o, seg_fit *f)
         return rc;
     if ((rc = seq_open(&s, o)) != 0)
         return rc;
-    if (o->output && cli_make_dirs(o->output) != 0) {
+    if (o->output && output_file_make_dir(o->output) != 0) {
         cli_error("%s: cannot create output folder: %s", o->output, strerror(errno));
         seq_close(&s);
         return EXIT_OUTPUT;

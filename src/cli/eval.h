@@ -40,9 +40,10 @@ int eval_score_sequence(const char *seq_dir, const char *mask_dir,
  * frames, the metrics and the counts (", " keeps them on one line). */
 void eval_write_result_json(FILE *out, const eval_result *r, const char *sep);
 
-/* Writes the JSON in text (size bytes) where --json asks: stdout for "-",
- * else the file, atomically. 0 or EXIT_OUTPUT after printing the error. */
-int eval_emit_json(const char *json_path, const char *text, size_t size);
+/* Writes the JSON that fill makes where --json asks: stdout for "-", else
+ * the file (output_file_report). 0 or EXIT_OUTPUT after printing the error. */
+int eval_write_json(const char *json_path, void (*fill)(FILE *, const void *),
+                    const void *ctx);
 
 /* `bgsub eval` over a dataset root: see print_eval_usage in cmd_eval.c. */
 int eval_tree(const eval_options *o);

@@ -544,24 +544,15 @@ static void write_tree_json(FILE *out, const eval_options *o, const tree *t)
     fputs("}\n}\n", out);
 }
 
-static int emit_tree_json(const eval_options *o, const tree *t)
+typedef struct tree_report {
+    const eval_options *opt;
+    const tree *tree;
+} tree_report;
+
+static void fill_tree_json(FILE *out, const void *ctx)
 {
-    char *text = NULL;
-    size_t size = 0;
-    FILE *json = open_memstream(&text, &size);
-    if (!json) {
-        cli_error("out of memory");
-        return EXIT_FAILURE_STATUS;
-    }
-    write_tree_json(json, o, t);
-    if (fclose(json) != 0) {
-        free(text);
-        cli_error("out of memory");
-        return EXIT_FAILURE_STATUS;
-    }
-    int status = eval_emit_json(o->json_path, text, size);
-    free(text);
-    return status;
+    const tree_report *r = ctx;
+    write_tree_json(out, r->opt, r->tree);
 }
 
 int eval_tree(const eval_options *o)
@@ -595,8 +586,10 @@ int eval_tree(const eval_options *o)
     }
     if (!o->json_path || strcmp(o->json_path, "-") != 0)
         print_table(&t);
-    if (o->json_path)
-        status = emit_tree_json(o, &t);
+    if (o->json_path) {
+        tree_report report = {o, &t};
+        status = eval_write_json(o->json_path, fill_tree_json, &report);
+    }
     /* The first failed sequence decides the exit status (a run's own
      * status, or 3 for one that could not be scored). */
     for (size_t i = 0; i < t.count && status == 0; i++)

@@ -694,7 +694,7 @@ static int save_rendered(preview *p, const char *path, char *err, size_t errlen)
                                      shot, p->canvas_w * 3) == 0)
         pixels = shot;
     int ret = image_save_png(path, pixels, p->canvas_w, p->canvas_h, 3,
-                             (ptrdiff_t)p->canvas_w * 3, SNAPSHOT_COMPRESSION,
+                             (ptrdiff_t)p->canvas_w * 3, SNAPSHOT_COMPRESSION, 1,
                              err, errlen);
     free(shot);
     return ret;

@@ -8,11 +8,10 @@
 #include "bgsub.h"
 #include "cli/cli.h"
 #include "cli/overlay.h"
+#include "io/output_file.h"
 #include "io/video_writer.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -28,7 +27,7 @@ struct stream_outputs {
     uint8_t *overlay;          /* one RGB24 frame being drawn */
     bgs_postproc *postproc;    /* blob finder, for --blobs and the boxes */
     FILE *blobs;               /* the blob list (stdout for "-") */
-    char *blobs_temp;          /* its temporary name, NULL for stdout */
+    output_file *blobs_file;   /* where it goes, NULL for stdout */
     blob_format blobs_format;
     long frames;
 };
@@ -63,56 +62,16 @@ int stream_outputs_wants_frames(const stream_outputs *s)
     return s && s->overlay_video;
 }
 
-/* Only a regular file is "overwritten"; a device or a FIFO is written to. */
-static int refuse_existing(const stream_outputs_config *c, const char *path,
-                           char *err, size_t errlen)
-{
-    struct stat st;
-    if (stat(path, &st) != 0 || (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)))
-        return 0;
-    if (S_ISDIR(st.st_mode))
-        snprintf(err, errlen, "%s: is a folder", path);
-    else if (c->force)
-        return 0;
-    else
-        snprintf(err, errlen, "%s: already exists (use --force to overwrite)", path);
-    return EXIT_OUTPUT;
-}
-
-/* The blob list goes to "dir/.name.tmp.PID" and is renamed at the end. */
+/* The blob list: stdout for "-", else a file by the file policy. */
 static int open_blobs(stream_outputs *s, char *err, size_t errlen)
 {
     const char *path = s->cfg.blobs_path;
     stream_outputs_blob_format(path, &s->blobs_format);
     if (strcmp(path, "-") == 0) {
         s->blobs = stdout;
-    } else if (cli_is_device_or_fifo(path)) {
-        /* Written in place: a rename would replace the device itself. */
-        if (!(s->blobs = fopen(path, "w"))) {
-            snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
-            return EXIT_OUTPUT;
-        }
-    } else {
-        const char *slash = strrchr(path, '/');
-        int dir_len = slash ? (int)(slash - path + 1) : 0;
-        size_t size = strlen(path) + 40;
-        if (!(s->blobs_temp = malloc(size))) {
-            snprintf(err, errlen, "%s: out of memory", path);
-            return EXIT_FAILURE_STATUS;
-        }
-        snprintf(s->blobs_temp, size, "%.*s.%s.tmp.%ld", dir_len, path,
-                 slash ? slash + 1 : path, (long)getpid());
-        int fd = open(s->blobs_temp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-        if (fd < 0 || !(s->blobs = fdopen(fd, "w"))) {
-            snprintf(err, errlen, "%s: cannot create: %s", path, strerror(errno));
-            if (fd >= 0) {
-                close(fd);
-                unlink(s->blobs_temp);
-            }
-            free(s->blobs_temp);
-            s->blobs_temp = NULL;
-            return EXIT_OUTPUT;
-        }
+    } else if (!(s->blobs_file = output_file_open(path, s->cfg.force, err, errlen)) ||
+               !(s->blobs = output_file_stream(s->blobs_file, err, errlen))) {
+        return EXIT_OUTPUT;
     }
     if (s->blobs_format == BLOBS_CSV)
         fputs("frame,time,id,x,y,width,height,area,cx,cy\n", s->blobs);
@@ -122,14 +81,6 @@ static int open_blobs(stream_outputs *s, char *err, size_t errlen)
 static int open_outputs(stream_outputs *s, char *err, size_t errlen)
 {
     const stream_outputs_config *c = &s->cfg;
-    int status = 0;
-    const char *files[] = {c->mask_video, c->overlay_video,
-                           c->blobs_path && strcmp(c->blobs_path, "-") ? c->blobs_path : NULL};
-    for (int i = 0; i < 3 && !status; i++)
-        if (files[i])
-            status = refuse_existing(c, files[i], err, errlen);
-    if (status)
-        return status;
     if (c->overlay_video || c->blobs_path) {
         s->postproc = bgs_postproc_create(c->width, c->height);
         if (!s->postproc) {
@@ -145,12 +96,12 @@ static int open_outputs(stream_outputs *s, char *err, size_t errlen)
     if (c->mask_video &&
         !(s->mask_video = video_writer_open(c->mask_video, VIDEO_WRITER_LOSSLESS_GRAY,
                                             c->width, c->height, c->video_fps,
-                                            err, errlen)))
+                                            c->force, err, errlen)))
         return EXIT_OUTPUT;
     if (c->overlay_video &&
         !(s->overlay_video = video_writer_open(c->overlay_video, VIDEO_WRITER_RGB,
                                                c->width, c->height, c->video_fps,
-                                               err, errlen)))
+                                               c->force, err, errlen)))
         return EXIT_OUTPUT;
     if (c->blobs_path)
         return open_blobs(s, err, errlen);
@@ -308,31 +259,19 @@ void stream_outputs_describe(const stream_outputs *s, FILE *out)
                 s->cfg.min_blob_area);
 }
 
-/* The blob list: flushed, closed and renamed (keep) or removed. */
+/* The blob list: flushed and renamed into place (keep), or removed. */
 static int finish_blobs(stream_outputs *s, int keep, char *err, size_t errlen)
 {
-    if (!s->blobs || s->blobs == stdout)
-        return 0;
-    int failed = fflush(s->blobs) != 0 || ferror(s->blobs);
-    int reason = errno;
-    if (fclose(s->blobs) != 0 && !failed) {
-        failed = 1;
-        reason = errno;
-    }
+    output_file *file = s->blobs_file;
     s->blobs = NULL;
-    if (s->blobs_temp) { /* else a device or FIFO, written in place */
-        if (keep && !failed && rename(s->blobs_temp, s->cfg.blobs_path) != 0) {
-            failed = 1;
-            reason = errno;
-        }
-        if (!keep || failed)
-            unlink(s->blobs_temp);
-    }
-    if (!keep || !failed)
+    s->blobs_file = NULL;
+    if (!file)
+        return 0; /* stdout, flushed frame by frame */
+    if (!keep) {
+        output_file_discard(file);
         return 0;
-    if (err)
-        snprintf(err, errlen, "%s: cannot write: %s", s->cfg.blobs_path, strerror(reason));
-    return EXIT_OUTPUT;
+    }
+    return output_file_commit(file, err, errlen) != 0 ? EXIT_OUTPUT : 0;
 }
 
 static int finish_video(video_writer *w, int keep, int status, char *err,
@@ -369,7 +308,6 @@ int stream_outputs_finish(stream_outputs *s, int keep, char *err, size_t errlen)
     status = finish_video(s->overlay_video, keep, status, err, errlen);
     bgs_postproc_free(s->postproc);
     free(s->overlay);
-    free(s->blobs_temp);
     free(s);
     return status;
 }
