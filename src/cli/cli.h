@@ -5,9 +5,11 @@
 #ifndef BGSUB_CLI_H
 #define BGSUB_CLI_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 /* Exit statuses, documented in --help, the README and the man page. */
 enum {
@@ -31,6 +33,20 @@ int cmd_bench(int argc, char **argv);   /* bgsub bench [VIDEO]                */
 /* Parses the main command's options and does nothing else: 0 if they are
  * valid, else the exit status the command would give (for the fuzzer). */
 int cmd_run_check_options(int argc, char **argv);
+
+/*
+ * SIGINT and SIGTERM, the same for every sub-command: once caught, the
+ * signal's number is in cli_stop, and the work in hand ends cleanly (the
+ * current frame finished, outputs kept; exit status 130). The handler is
+ * installed without SA_RESTART, so a blocking read is interrupted. While
+ * cli_forward_stop_to names a child process (eval --run's bgsub), the
+ * signal is passed on to it. cli_release_stop_signals puts the default
+ * actions back.
+ */
+extern volatile sig_atomic_t cli_stop;
+void cli_catch_stop_signals(void);
+void cli_release_stop_signals(void);
+void cli_forward_stop_to(pid_t child); /* 0: none */
 
 /* A progress line redrawn in place on stderr (a terminal); cli_error and
  * cli_progress_clear erase it, so messages start on a line of their own. */

@@ -12,6 +12,30 @@
 #include <time.h>
 #include <unistd.h>
 
+volatile sig_atomic_t cli_stop;
+static volatile sig_atomic_t stop_child;
+
+static void on_stop_signal(int sig)
+{
+    cli_stop = sig;
+    if (stop_child > 0)
+        kill((pid_t)stop_child, sig);
+}
+
+static void set_stop_action(void (*handler)(int))
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = handler;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+}
+
+void cli_catch_stop_signals(void) { set_stop_action(on_stop_signal); }
+void cli_release_stop_signals(void) { set_stop_action(SIG_DFL); }
+void cli_forward_stop_to(pid_t child) { stop_child = child; }
+
 /* One cursor per process, so one progress line per process. */
 static int progress_shown;
 

@@ -114,14 +114,6 @@ typedef struct events_run {
     double seconds;
 } events_run;
 
-static volatile sig_atomic_t stop_requested;
-
-static void on_stop_signal(int sig)
-{
-    (void)sig;
-    stop_requested = 1;
-}
-
 enum {
     OPT_THRESHOLD = 1000, OPT_MIN_DURATION, OPT_PAD_BEFORE, OPT_PAD_AFTER,
     OPT_FORMAT, OPT_EXTRACT, OPT_FPS, OPT_GRAY, OPT_COLOR,
@@ -601,9 +593,9 @@ static int open_events_run(events_run *r, const events_options *o)
     }
     if (bgs_model_set_threads(r->model, o->threads) != BGS_OK && !o->quiet)
         cli_error("warning: %s; running on one thread", bgs_last_error());
-    frame_source_set_interrupt(r->src, &stop_requested);
+    frame_source_set_interrupt(r->src, &cli_stop);
     pipeline_config cfg = {.src = r->src, .writers = 1, .write = never_called_writer,
-                           .interrupt = &stop_requested};
+                           .interrupt = &cli_stop};
     r->pipe = pipeline_start(&cfg, err, sizeof err);
     if (!r->pipe) {
         cli_error("%s", err);
@@ -642,10 +634,10 @@ static int process_frame(events_run *r, const pipeline_frame *frame)
 static int frame_loop(events_run *r)
 {
     int status = 0;
-    while (status == 0 && !stop_requested) {
+    while (status == 0 && !cli_stop) {
         pipeline_frame *frame;
         int got = pipeline_next(r->pipe, &frame);
-        if (got < 0 && !stop_requested) {
+        if (got < 0 && !cli_stop) {
             cli_error("%s", pipeline_error(r->pipe));
             status = EXIT_INPUT;
         }
@@ -654,14 +646,14 @@ static int frame_loop(events_run *r)
         status = process_frame(r, frame);
         pipeline_release(r->pipe, frame);
     }
-    if (stop_requested)
+    if (cli_stop)
         pipeline_stop_reading(r->pipe);
     char err[512];
     pipeline_finish(r->pipe, err, sizeof err); /* writes nothing: no masks */
     r->pipe = NULL;
     if (status)
         return status;
-    if (r->frames == 0 && !stop_requested) {
+    if (r->frames == 0 && !cli_stop) {
         cli_error("%s: no frames to process", r->opt->input);
         return EXIT_INPUT;
     }
@@ -795,7 +787,7 @@ static void write_json(FILE *out, const events_run *r)
             r->frames, r->learning_frames, bgs_model_width(r->model),
             bgs_model_height(r->model), r->times.fps, r->times.fps_from,
             r->times.index ? "timestamps" : "frame rate",
-            stop_requested ? "true" : "false", o->threshold);
+            cli_stop ? "true" : "false", o->threshold);
     json_span(out, "min_duration", &o->min_duration, r->min_frames);
     json_span(out, "pad_before", &o->pad_before, r->pad_before);
     json_span(out, "pad_after", &o->pad_after, r->pad_after);
@@ -852,7 +844,7 @@ static void print_summary(const events_run *r)
         cli_error("warning: %s: all %ld frames were in the learning phase "
                   "(--learning-frames %d); no event could be found", o->input,
                   r->frames, o->params.learning_frames);
-    if (r->index && r->frames != video_index_frames(r->index) && !stop_requested)
+    if (r->index && r->frames != video_index_frames(r->index) && !cli_stop)
         cli_error("warning: %s: %ld frames decoded, the container lists %ld; "
                   "times and cuts may be off by the difference", o->input,
                   r->frames, video_index_frames(r->index));
@@ -864,19 +856,9 @@ static void print_summary(const events_run *r)
             r->event_count, r->event_count == 1 ? "" : "s", motion, r->frames,
             r->learning_frames, bgs_model_width(r->model), bgs_model_height(r->model),
             r->seconds, r->seconds > 0 ? r->frames / r->seconds : 0.0,
-            o->extract_dir && !stop_requested ? ", clips in " : "",
-            o->extract_dir && !stop_requested ? o->extract_dir : "",
-            stop_requested ? " (interrupted: nothing extracted)" : "");
-}
-
-static void install_signal_handlers(void)
-{
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_stop_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
+            o->extract_dir && !cli_stop ? ", clips in " : "",
+            o->extract_dir && !cli_stop ? o->extract_dir : "",
+            cli_stop ? " (interrupted: nothing extracted)" : "");
 }
 
 int cmd_events(int argc, char **argv)
@@ -885,21 +867,21 @@ int cmd_events(int argc, char **argv)
     int status = parse_options(argc, argv, &opt);
     if (status >= 0)
         return status;
-    install_signal_handlers();
+    cli_catch_stop_signals();
     double t0 = cli_now_seconds();
     events_run r;
     status = open_events_run(&r, &opt);
     if (status == 0)
         status = frame_loop(&r);
     r.seconds = cli_now_seconds() - t0;
-    if (status == 0 && opt.extract_dir && !stop_requested)
+    if (status == 0 && opt.extract_dir && !cli_stop)
         status = extract_events(&r);
     if (status == 0)
         status = write_report(&r);
     if (status == 0 && !opt.quiet)
         print_summary(&r);
     close_events_run(&r);
-    if (status == 0 && stop_requested)
+    if (status == 0 && cli_stop)
         status = EXIT_INTERRUPTED;
     return status;
 }

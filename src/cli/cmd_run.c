@@ -101,16 +101,6 @@ typedef struct progress {
     double start, last_draw;
 } progress;
 
-static volatile sig_atomic_t stop_requested;
-
-static void on_stop_signal(int sig)
-{
-    (void)sig;
-    stop_requested = 1;
-}
-
-
-
 enum {
     OPT_HELP = 1000, OPT_VERSION, OPT_GRAY, OPT_COLOR, OPT_START, OPT_FRAMES,
     OPT_MASK_PATTERN, OPT_BG_EVERY, OPT_BG_FINAL, OPT_FORCE,
@@ -933,7 +923,7 @@ static int open_run(run_state *s, const run_options *o, preview *pv)
     }
     frame_source_set_skip_bad(s->src, o->skip_bad);
     frame_source_set_renumber(s->src, o->renumber);
-    frame_source_set_interrupt(s->src, &stop_requested);
+    frame_source_set_interrupt(s->src, &cli_stop);
     if (o->start_frame > 1) {
         long skipped = frame_source_skip(s->src, o->start_frame - 1, err, sizeof err);
         if (skipped < 0) {
@@ -993,7 +983,7 @@ static int open_run(run_state *s, const run_options *o, preview *pv)
                            o->output_dir ? write_mask : NULL, &s->out,
                            s->streams ? stream_outputs_write : NULL, s->streams,
                            stream_outputs_wants_frames(s->streams),
-                           &stop_requested};
+                           &cli_stop};
     s->pipe = pipeline_start(&cfg, err, sizeof err);
     if (!s->pipe) {
         cli_error("%s", err);
@@ -1046,10 +1036,10 @@ static int frame_loop(run_state *s)
 {
     const run_options *o = s->opt;
     int status = 0;
-    while (status == 0 && !stop_requested && !s->quit) {
+    while (status == 0 && !cli_stop && !s->quit) {
         pipeline_frame *frame;
         int got = pipeline_next(s->pipe, &frame);
-        if (got < 0 && !stop_requested) {
+        if (got < 0 && !cli_stop) {
             cli_error("%s", pipeline_error(s->pipe));
             status = EXIT_INPUT;
         }
@@ -1064,7 +1054,7 @@ static int frame_loop(run_state *s)
     status = finish_pipeline(s, status);
     if (status)
         return status;
-    if (s->stats.frames == 0 && !stop_requested) {
+    if (s->stats.frames == 0 && !cli_stop) {
         cli_error("%s: no frames to process", input_name(o));
         return EXIT_INPUT;
     }
@@ -1080,7 +1070,7 @@ static int frame_loop(run_state *s)
         status = save_model(s);
     if (status)
         return status;
-    return stop_requested ? EXIT_INTERRUPTED : 0;
+    return cli_stop ? EXIT_INTERRUPTED : 0;
 }
 
 /* Where the masks went, for the summary: "masks in out", "masks on
@@ -1129,7 +1119,7 @@ static void print_summary(const run_state *s)
             "(model alone %.1f frames/s), mean foreground %.2f%%, %s%s%s\n",
             st->frames, st->learning_frames, bgs_model_width(s->model),
             bgs_model_height(s->model), st->total_seconds, fps, model_fps, fg,
-            where, bad, stop_requested ? " (interrupted)" : "");
+            where, bad, cli_stop ? " (interrupted)" : "");
 }
 
 /* --stats: the run as one JSON object. */
@@ -1156,7 +1146,7 @@ static void stats_json(FILE *out, const run_state *s)
             bgs_model_width(s->model), bgs_model_height(s->model),
             bgs_model_channels(s->model), o->start_frame, st->frames,
             st->learning_frames, st->bad_frames, bgs_model_relearn_count(s->model),
-            stop_requested ? "true" : "false", st->total_seconds, fps, model_fps,
+            cli_stop ? "true" : "false", st->total_seconds, fps, model_fps,
             st->frames ? st->foreground_sum / st->frames : 0.0,
             bgs_model_kernel_name(s->model), bgs_model_threads(s->model),
             bgs_model_bytes_per_pixel(s->model));
@@ -1208,16 +1198,6 @@ static int write_stats(const run_state *s)
     if (status == 0 && s->opt->stats_csv_path)
         status = write_stats_file(s->opt->stats_csv_path, s, fill_stats_csv);
     return status;
-}
-
-static void install_signal_handlers(void)
-{
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_stop_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
 }
 
 int cmd_run_check_options(int argc, char **argv)
@@ -1301,12 +1281,12 @@ static int run_several_inputs(const run_options *opt)
         cli_error("out of memory");
         return EXIT_FAILURE_STATUS;
     }
-    for (i = 0; i < opt->input_count && !stop_requested; i++) {
+    for (i = 0; i < opt->input_count && !cli_stop; i++) {
         run_options one;
         int status = options_for_input(opt, i, &one, paths);
         if (status == 0)
             status = run_one_input(&one, NULL);
-        if (status == EXIT_INTERRUPTED || stop_requested) {
+        if (status == EXIT_INTERRUPTED || cli_stop) {
             first_failure = EXIT_INTERRUPTED;
             i++;
             break;
@@ -1335,7 +1315,7 @@ static int run_several_inputs(const run_options *opt)
             snprintf(rest, sizeof rest, ", %d not run", not_run);
         fprintf(stderr, "bgsub: %d inputs: %d done, %d failed%s%s%s%s%s\n",
                 opt->input_count, done, failed, failed ? " (" : "", failed_names,
-                failed ? ")" : "", rest, stop_requested ? " (interrupted)" : "");
+                failed ? ")" : "", rest, cli_stop ? " (interrupted)" : "");
     }
     return first_failure;
 }
@@ -1347,7 +1327,7 @@ int cmd_run(int argc, char **argv)
     if (status >= 0)
         return status;
 
-    install_signal_handlers();
+    cli_catch_stop_signals();
     if (opt.input_count > 1)
         return run_several_inputs(&opt);
     preview *pv = NULL;
@@ -1357,7 +1337,7 @@ int cmd_run(int argc, char **argv)
             .title = opt.input, .realtime = opt.realtime != 0,
             .default_fps = PREVIEW_DEFAULT_FPS, .snapshot_at = opt.snapshot_at,
             .snapshot_path = opt.snapshot_path, .snapshot_dir = opt.output_dir,
-            .quiet = opt.quiet, .stop = &stop_requested};
+            .quiet = opt.quiet, .stop = &cli_stop};
         if (!(pv = preview_open(&pc, err, sizeof err))) {
             cli_error("--show: %s", err);
             return EXIT_DISPLAY;

@@ -576,14 +576,6 @@ static int write_plot(const seg_options *o, const seg_fit *f)
 /* Files                                                                    */
 /* ------------------------------------------------------------------------ */
 
-static volatile sig_atomic_t stop_requested;
-
-static void on_stop_signal(int sig)
-{
-    (void)sig;
-    stop_requested = 1;
-}
-
 /* 0 if path may be written, else an exit status (the error printed). */
 static int check_writable(const seg_options *o, const char *path)
 {
@@ -729,7 +721,7 @@ static void seq_close(seq_state *s)
 static int seq_next(seq_state *s, const uint8_t **data, ptrdiff_t *stride)
 {
     char err[512];
-    if (stop_requested) {
+    if (cli_stop) {
         cli_error("%s: interrupted after %ld frames", s->opt->input, s->frames);
         return -EXIT_INTERRUPTED;
     }
@@ -935,11 +927,7 @@ int cmd_segment(int argc, char **argv)
     if (kind == 1) {
         rc = segment_image(&o, f);
     } else {
-        struct sigaction sa;
-        memset(&sa, 0, sizeof sa);
-        sa.sa_handler = on_stop_signal;
-        sigaction(SIGINT, &sa, NULL);
-        sigaction(SIGTERM, &sa, NULL);
+        cli_catch_stop_signals();
         rc = segment_sequence(&o, f);
     }
     free(f);
