@@ -604,14 +604,6 @@ static int open_events_run(events_run *r, const events_options *o)
     return 0;
 }
 
-static double foreground_fraction(const uint8_t *mask, size_t pixels)
-{
-    size_t fg = 0;
-    for (size_t i = 0; i < pixels; i++)
-        fg += mask[i] == BGS_MASK_FOREGROUND;
-    return pixels ? (double)fg / (double)pixels : 0.0;
-}
-
 static int process_frame(events_run *r, const pipeline_frame *frame)
 {
     int w = bgs_model_width(r->model), h = bgs_model_height(r->model);
@@ -623,7 +615,7 @@ static int process_frame(events_run *r, const pipeline_frame *frame)
     r->frames++;
     r->learning_frames += learning;
     r->last_position = frame->position;
-    double foreground = foreground_fraction(r->mask, (size_t)w * h);
+    double foreground = (double)bgs_model_foreground(r->model) / ((double)w * h);
     if (detector_add(&r->det, frame->position, foreground, !learning) < 0) {
         cli_error("out of memory for the motion runs");
         return EXIT_FAILURE_STATUS;

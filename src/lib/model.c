@@ -35,8 +35,10 @@ struct bgs_model {
     model_row_fn row_fn;
     task_pool *pool;        /* NULL until more than one thread is asked for */
     bgs_postproc *postproc; /* mask clean-up workspace, made on first use */
-    long *foreground;       /* per-part counts of the last frame */
+    long *foreground;       /* per-part counts of the last frame, then
+                               per part those left foreground (shadows out) */
     int foreground_parts;
+    long last_foreground;   /* BGS_MASK_FOREGROUND pixels of the last mask */
 };
 
 /* ------------------------------------------------------------------------ */
@@ -514,6 +516,7 @@ typedef struct apply_job {
     ptrdiff_t mask_stride;
     frame_rates rates;
     long *foreground;       /* pixels matching no background, per part */
+    long *kept;             /* of those, not marked shadow, per part */
     /* The clean-up to run on this frame's mask, or NULL; each stripe packs
      * its rows of the mask for it while they are in the cache. */
     const bgs_cleanup *cleanup;
@@ -583,8 +586,8 @@ static long apply_row_roi(const bgs_model *m, int y, const apply_job *job)
 /* Foreground pixels of a row that are cast shadow get the shadow value.
  * Runs on the updated state: a foreground pixel matched no background
  * component, so those kept their means and variances, and the component
- * made for the pixel ranks below them. */
-static void mark_shadows(const bgs_model *m, int y, const apply_job *job)
+ * made for the pixel ranks below them. Returns the pixels it marked. */
+static long mark_shadows(const bgs_model *m, int y, const apply_job *job)
 {
     const model_shape *s = &m->shape;
     const int K = s->components, C = s->channels;
@@ -592,6 +595,7 @@ static void mark_shadows(const bgs_model *m, int y, const apply_job *job)
     uint8_t *mask_row = job->mask + y * job->mask_stride;
     const uint16_t *state = m->state + (size_t)y * s->blocks_per_row * s->block_u16;
     pixel_model px;
+    long shadows = 0;
     for (int x = 0; x < s->width; x++) {
         if (mask_row[x] != BGS_MASK_FOREGROUND)
             continue;
@@ -599,9 +603,12 @@ static void mark_shadows(const bgs_model *m, int y, const apply_job *job)
         for (int c = 0; c < C; c++)
             v[c] = (float)row[(size_t)x * C + c];
         unpack_pixel(s, state + (size_t)(x / BLOCK) * s->block_u16, x % BLOCK, &px);
-        if (is_shadow(&px, K, C, v, &job->rates))
+        if (is_shadow(&px, K, C, v, &job->rates)) {
             mask_row[x] = job->rates.shadow_value;
+            shadows++;
+        }
     }
+    return shadows;
 }
 
 static void apply_stripe(void *ctx, int part, int parts)
@@ -612,7 +619,7 @@ static void apply_stripe(void *ctx, int part, int parts)
     int y0 = (int)((long)m->height * part / parts);
     int y1 = (int)((long)m->height * (part + 1) / parts);
     int detect = job->mask && job->rates.detect;
-    long foreground = 0;
+    long foreground = 0, kept = 0;
     for (int y = y0; y < y1; y++) {
         uint8_t *mask_row = job->mask ? job->mask + y * job->mask_stride : NULL;
         /* As the kernel marked them, shadow or not (such a pixel matched no
@@ -627,11 +634,14 @@ static void apply_stripe(void *ctx, int part, int parts)
         } else {
             marked = run_kernel(m, y, 0, s->width, job);
         }
+        long shadows = 0;
         if (detect && job->rates.shadows && marked > 0)
-            mark_shadows(m, y, job);
+            shadows = mark_shadows(m, y, job);
         foreground += marked;
+        kept += marked - shadows;
     }
     job->foreground[part] = foreground;
+    job->kept[part] = kept;
     if (job->cleanup)
         postproc_pack_rows(m->postproc, job->mask, job->mask_stride,
                            postproc_layer(m->postproc, 0), y0, y1);
@@ -674,6 +684,23 @@ static bgs_status prepare_cleanup(bgs_model *m, const bgs_cleanup *cleanup,
     return postproc_prepare(m->postproc, cleanup, parts);
 }
 
+/* The foreground of a cleaned mask: its 255s are exactly the set bits of
+ * the clean-up's result plane (bit i of word k is pixel 64 k + i). */
+static long count_cleaned(bgs_model *m)
+{
+    const uint64_t *plane = postproc_layer(m->postproc, 1);
+    const int words = postproc_words(m->postproc), tail_bits = m->shape.width % 64;
+    const uint64_t tail = tail_bits ? (UINT64_C(1) << tail_bits) - 1 : ~UINT64_C(0);
+    long n = 0;
+    for (int y = 0; y < m->height; y++) {
+        const uint64_t *row = plane + (size_t)y * words;
+        for (int k = 0; k < words - 1; k++)
+            n += __builtin_popcountll(row[k]);
+        n += __builtin_popcountll(row[words - 1] & tail);
+    }
+    return n;
+}
+
 bgs_status bgs_model_apply(bgs_model *m, const uint8_t *frame,
                            ptrdiff_t frame_stride, uint8_t *mask,
                            ptrdiff_t mask_stride)
@@ -689,13 +716,14 @@ bgs_status bgs_model_apply(bgs_model *m, const uint8_t *frame,
                      .rates = rates_for_frame(m)};
     int parts = model_parts(m);
     if (parts > m->foreground_parts) {
-        long *counts = realloc(m->foreground, (size_t)parts * sizeof *counts);
+        long *counts = realloc(m->foreground, 2 * (size_t)parts * sizeof *counts);
         if (!counts)
             return bgs_fail(BGS_ERR_NO_MEMORY, "out of memory");
         m->foreground = counts;
         m->foreground_parts = parts;
     }
     job.foreground = m->foreground;
+    job.kept = m->foreground + m->foreground_parts;
     bgs_cleanup cleanup = model_cleanup(m);
     if (job.rates.detect && mask && !postproc_is_noop(&cleanup)) {
         bgs_status st = prepare_cleanup(m, &cleanup, parts);
@@ -707,9 +735,12 @@ bgs_status bgs_model_apply(bgs_model *m, const uint8_t *frame,
         pool_run_parts(m->pool, parts, apply_stripe, &job);
     else
         apply_stripe(&job, 0, 1);
-    long foreground = 0;
-    for (int p = 0; p < parts; p++)
+    long foreground = 0, kept = 0;
+    for (int p = 0; p < parts; p++) {
         foreground += job.foreground[p];
+        kept += job.kept[p];
+    }
+    m->last_foreground = mask ? kept : 0;
 
     m->frames++;
     if (job.rates.update) /* a frozen frame leaves no trace in the model */
@@ -735,14 +766,18 @@ bgs_status bgs_model_apply(bgs_model *m, const uint8_t *frame,
         m->blank_left = p->relearn_frames;
         m->relearns++;
         m->relearning = 1;
+        m->last_foreground = 0;
     } else if (job.cleanup) {
         bgs_status st = postproc_clean_packed(m->postproc, job.cleanup, mask,
                                               mask_stride, m->pool, parts);
         if (st != BGS_OK)
             return st;
+        m->last_foreground = count_cleaned(m);
     }
     return BGS_OK;
 }
+
+long bgs_model_foreground(const bgs_model *m) { return m ? m->last_foreground : 0; }
 
 bgs_status bgs_model_set_roi(bgs_model *m, const uint8_t *roi, ptrdiff_t stride)
 {
