@@ -7,7 +7,7 @@
 
 #include "bgsub.h"
 #include "cli/cli.h"
-#include "cli/overlay.h"
+#include "draw/canvas.h"
 #include "io/output_file.h"
 #include "io/video_writer.h"
 
@@ -18,13 +18,13 @@
 #include <unistd.h>
 
 /* Blob boxes in the overlay video: green, beside the red tint. */
-static const uint8_t BOX_COLOUR[3] = {0, 255, 0};
+static const canvas_rgb BOX_COLOUR = {0, 255, 0};
 
 struct stream_outputs {
     stream_outputs_config cfg;
     video_writer *mask_video;
     video_writer *overlay_video;
-    uint8_t *overlay;          /* one RGB24 frame being drawn */
+    canvas overlay;            /* one RGB24 frame being drawn */
     bgs_postproc *postproc;    /* blob finder, for --blobs and the boxes */
     FILE *blobs;               /* the blob list (stdout for "-") */
     output_file *blobs_file;   /* where it goes, NULL for stdout */
@@ -89,7 +89,7 @@ static int open_outputs(stream_outputs *s, char *err, size_t errlen)
         }
     }
     if (c->overlay_video &&
-        !(s->overlay = malloc((size_t)c->width * c->height * 3))) {
+        canvas_init(&s->overlay, c->width, c->height, (canvas_rgb){0, 0, 0}) != 0) {
         snprintf(err, errlen, "%s: out of memory", c->overlay_video);
         return EXIT_FAILURE_STATUS;
     }
@@ -184,17 +184,12 @@ static void draw_overlay(stream_outputs *s, const uint8_t *mask,
                          const uint8_t *frame, const bgs_blob *blobs,
                          size_t count)
 {
-    int w = s->cfg.width, h = s->cfg.height;
-    size_t pixels = (size_t)w * h;
-    if (s->cfg.channels == 3)
-        memcpy(s->overlay, frame, pixels * 3);
-    else
-        for (size_t i = 0; i < pixels; i++)
-            s->overlay[3 * i] = s->overlay[3 * i + 1] = s->overlay[3 * i + 2] = frame[i];
-    overlay_tint(s->overlay, s->overlay, mask, w, w, h);
+    canvas *cv = &s->overlay;
+    canvas_put_frame(cv, frame, (ptrdiff_t)cv->width * s->cfg.channels, s->cfg.channels);
+    canvas_tint(cv, cv->px, mask, cv->width);
     for (size_t i = 0; i < count; i++)
-        overlay_box(s->overlay, w, h, blobs[i].x, blobs[i].y, blobs[i].width,
-                    blobs[i].height, BOX_COLOUR);
+        canvas_outline(cv, blobs[i].x, blobs[i].y, blobs[i].width, blobs[i].height,
+                       BOX_COLOUR);
 }
 
 int stream_outputs_write(void *ctx, const uint8_t *mask, const uint8_t *frame,
@@ -226,7 +221,7 @@ int stream_outputs_write(void *ctx, const uint8_t *mask, const uint8_t *frame,
     }
     if (status == 0 && s->overlay_video && frame) {
         draw_overlay(s, mask, frame, blobs, count);
-        if (video_writer_write(s->overlay_video, s->overlay, (ptrdiff_t)w * 3, err,
+        if (video_writer_write(s->overlay_video, s->overlay.px, (ptrdiff_t)w * 3, err,
                                errlen) != 0) {
             video_writer_discard(s->overlay_video);
             s->overlay_video = NULL;
@@ -307,7 +302,7 @@ int stream_outputs_finish(stream_outputs *s, int keep, char *err, size_t errlen)
     status = finish_video(s->mask_video, keep, status, err, errlen);
     status = finish_video(s->overlay_video, keep, status, err, errlen);
     bgs_postproc_free(s->postproc);
-    free(s->overlay);
+    canvas_free(&s->overlay);
     free(s);
     return status;
 }
