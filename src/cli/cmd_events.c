@@ -10,6 +10,7 @@
  * cuts each one into its own file by stream copy (src/io/video_cut.c).
  */
 #include "cli/cli.h"
+#include "cli/events_detect.h"
 #include "cli/pipeline.h"
 #include "bgsub.h"
 #include "io/frame_source.h"
@@ -66,29 +67,6 @@ typedef struct events_options {
     unsigned params_given;
     bgs_params params;
 } events_options;
-
-/* A run of consecutive motion frames, 0-based positions. */
-typedef struct motion_run {
-    long first, last;
-    double peak;
-} motion_run;
-
-typedef struct event {
-    long first, last;       /* padded, 0-based, inclusive */
-    long clip_first;        /* where a stream-copy cut starts (a keyframe) */
-    double peak;
-} event;
-
-/* Motion runs found so far while the frames stream by. */
-typedef struct detector {
-    double threshold;
-    long min_frames;
-    long run_first;         /* -1: no run open */
-    long run_last;
-    double run_peak;
-    motion_run *runs;
-    long count, capacity;
-} detector;
 
 /* Frame times: from the container's time stamps where it has them, else
  * from the frame rate. */
@@ -378,82 +356,18 @@ static int parse_options(int argc, char **argv, events_options *o)
     return check_options(argc, argv, o);
 }
 
-/* ------------------------------------------------------------------------ */
-/* Motion runs and events                                                   */
-/* ------------------------------------------------------------------------ */
-
-static int detector_close_run(detector *d)
-{
-    long length = d->run_last - d->run_first + 1;
-    long first = d->run_first;
-    d->run_first = -1;
-    if (length < d->min_frames)
-        return 0; /* a blip: too short to be an event */
-    if (d->count == d->capacity) {
-        long capacity = d->capacity ? 2 * d->capacity : 64;
-        void *grown = realloc(d->runs, (size_t)capacity * sizeof *d->runs);
-        if (!grown)
-            return -1;
-        d->runs = grown;
-        d->capacity = capacity;
-    }
-    d->runs[d->count++] = (motion_run){first, d->run_last, d->run_peak};
-    return 0;
-}
-
-/* One frame at position (0-based); frames of the learning phase pass
- * can_trigger = 0. A gap in the positions (a frame that was not read)
- * ends the run. -1 if out of memory. */
-static int detector_add(detector *d, long position, double foreground, int can_trigger)
-{
-    int motion = can_trigger && foreground > d->threshold;
-    if (d->run_first >= 0 && (!motion || position != d->run_last + 1) &&
-        detector_close_run(d) < 0)
-        return -1;
-    if (!motion)
-        return 0;
-    if (d->run_first < 0) {
-        d->run_first = position;
-        d->run_peak = 0;
-    }
-    d->run_last = position;
-    if (foreground > d->run_peak)
-        d->run_peak = foreground;
-    return 0;
-}
-
-static int detector_finish(detector *d)
-{
-    return d->run_first >= 0 ? detector_close_run(d) : 0;
-}
-
 static long clamp_long(long v, long lo, long hi)
 {
     return v < lo ? lo : v > hi ? hi : v;
 }
 
-/* Pad the runs, clamp them to frames 0..frames-1 and merge events that
- * overlap or touch. */
+/* The events of the motion runs; a cut of a video starts at the keyframe at
+ * or before each. */
 static int make_events(events_run *r)
 {
-    const detector *d = &r->det;
-    r->events = calloc(d->count ? (size_t)d->count : 1, sizeof *r->events);
-    if (!r->events)
+    if (events_make(&r->det, r->pad_before, r->pad_after, r->last_position,
+                    &r->events, &r->event_count) < 0)
         return -1;
-    long last_frame = r->last_position;
-    for (long i = 0; i < d->count; i++) {
-        long first = clamp_long(d->runs[i].first - r->pad_before, 0, last_frame);
-        long last = clamp_long(d->runs[i].last + r->pad_after, 0, last_frame);
-        event *prev = r->event_count ? &r->events[r->event_count - 1] : NULL;
-        if (prev && first <= prev->last + 1) {
-            prev->last = last > prev->last ? last : prev->last;
-            prev->peak = d->runs[i].peak > prev->peak ? d->runs[i].peak : prev->peak;
-            continue;
-        }
-        r->events[r->event_count++] = (event){.first = first, .last = last,
-                                              .clip_first = first,
-                                              .peak = d->runs[i].peak};
-    }
     if (r->index) {
         long indexed = video_index_frames(r->index);
         for (long i = 0; i < r->event_count && indexed > 0; i++)
@@ -505,13 +419,6 @@ static int is_regular_file(const char *path)
 {
     struct stat st;
     return stat(path, &st) == 0 && S_ISREG(st.st_mode);
-}
-
-static int never_called_writer(void *ctx, const uint8_t *mask, long number,
-                               char *err, size_t errlen)
-{
-    (void)ctx, (void)mask, (void)number, (void)err, (void)errlen;
-    return 0;
 }
 
 /* The frame rate and, for a video file, the container's time stamps. */
@@ -571,7 +478,6 @@ static int open_events_run(events_run *r, const events_options *o)
     char err[512];
     memset(r, 0, sizeof *r);
     r->opt = o;
-    r->det = (detector){.threshold = o->threshold, .run_first = -1};
     r->last_position = -1;
     r->src = frame_source_open(o->input, o->channels, err, sizeof err);
     if (!r->src) {
@@ -583,7 +489,7 @@ static int open_events_run(events_run *r, const events_options *o)
         status = prepare_extract_dir(o);
     if (status)
         return status;
-    r->det.min_frames = r->min_frames > 0 ? r->min_frames : 1;
+    detector_init(&r->det, o->threshold, r->min_frames);
     int w = frame_source_width(r->src), h = frame_source_height(r->src);
     r->model = bgs_model_create(w, h, o->channels, &o->params);
     r->mask = malloc((size_t)w * h);
@@ -594,8 +500,8 @@ static int open_events_run(events_run *r, const events_options *o)
     if (bgs_model_set_threads(r->model, o->threads) != BGS_OK && !o->quiet)
         cli_error("warning: %s; running on one thread", bgs_last_error());
     frame_source_set_interrupt(r->src, &cli_stop);
-    pipeline_config cfg = {.src = r->src, .writers = 1, .write = never_called_writer,
-                           .interrupt = &cli_stop};
+    /* The pipeline only decodes ahead here: no masks are written. */
+    pipeline_config cfg = {.src = r->src, .interrupt = &cli_stop};
     r->pipe = pipeline_start(&cfg, err, sizeof err);
     if (!r->pipe) {
         cli_error("%s", err);
@@ -664,7 +570,7 @@ static void close_events_run(events_run *r)
         pipeline_finish(r->pipe, err, sizeof err);
     }
     free(r->events);
-    free(r->det.runs);
+    detector_free(&r->det);
     free(r->mask);
     bgs_model_free(r->model);
     video_index_free(r->index);
@@ -840,9 +746,7 @@ static void print_summary(const events_run *r)
         cli_error("warning: %s: %ld frames decoded, the container lists %ld; "
                   "times and cuts may be off by the difference", o->input,
                   r->frames, video_index_frames(r->index));
-    long motion = 0;
-    for (long i = 0; i < r->det.count; i++)
-        motion += r->det.runs[i].last - r->det.runs[i].first + 1;
+    long motion = detector_motion_frames(&r->det);
     fprintf(stderr, "bgsub: events: %ld event%s (%ld motion frames) in %ld frames "
             "(%ld learning) %dx%d, %.2f s: %.1f frames/s%s%s%s\n",
             r->event_count, r->event_count == 1 ? "" : "s", motion, r->frames,

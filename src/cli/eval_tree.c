@@ -10,6 +10,7 @@
  */
 #include "cli/cli.h"
 #include "cli/eval.h"
+#include "cli/eval_score.h"
 
 #include <dirent.h>
 #include <errno.h>
