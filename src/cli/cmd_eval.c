@@ -172,7 +172,10 @@ static int eval_one_sequence(const eval_options *o)
     }
     eval_result r;
     char err[PATH_MAX + 256];
-    int status = eval_score_sequence(o->dataset, o->results, o->mask_pattern,
+    int status = eval_check_json_name(o->json_path, o->results, o->mask_pattern);
+    if (status)
+        return status;
+    status = eval_score_sequence(o->dataset, o->results, o->mask_pattern,
                                      o->roi_path, &r, err, sizeof err);
     if (status) {
         cli_error("%s", err);

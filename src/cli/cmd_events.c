@@ -246,6 +246,15 @@ static int has_suffix(const char *name, const char *suffix)
     return n >= s && strcasecmp(name + n - s, suffix) == 0;
 }
 
+/* The input's extension, or DEFAULT_CLIP_EXTENSION. */
+static const char *clip_extension(const char *input)
+{
+    const char *base = strrchr(input, '/');
+    base = base ? base + 1 : input;
+    const char *dot = strrchr(base, '.');
+    return dot && dot != base && dot[1] ? dot + 1 : DEFAULT_CLIP_EXTENSION;
+}
+
 /* After the loop: what the options mean together. */
 static int check_options(int argc, char **argv, events_options *o)
 {
@@ -266,6 +275,21 @@ static int check_options(int argc, char **argv, events_options *o)
         return EXIT_USAGE;
     if (!o->format_given)
         o->format = o->output && has_suffix(o->output, ".json") ? FORMAT_JSON : FORMAT_CSV;
+    /* The clips' names as a pattern: event_%03d.EXT, a % in EXT doubled. */
+    char clips[NAME_MAX + 16] = "event_%03d.";
+    size_t n = strlen(clips);
+    for (const char *c = clip_extension(o->input); *c && n + 3 < sizeof clips; c++) {
+        if (*c == '%')
+            clips[n++] = '%';
+        clips[n++] = *c;
+    }
+    clips[n] = '\0';
+    if (o->output && o->extract_dir && strcmp(o->output, "-") != 0 &&
+        output_path_in_family(o->output, o->extract_dir, clips, NULL)) {
+        cli_error("-o %s and --extract %s both write %s: give them other names", o->output,
+                  o->extract_dir, o->output);
+        return EXIT_USAGE;
+    }
     if (bgs_params_check(&o->params) != BGS_OK) {
         cli_error("%s", bgs_last_error());
         return EXIT_USAGE;
@@ -581,15 +605,6 @@ static void close_events_run(events_run *r)
 /* ------------------------------------------------------------------------ */
 /* --extract                                                                */
 /* ------------------------------------------------------------------------ */
-
-/* The input's extension, or DEFAULT_CLIP_EXTENSION. */
-static const char *clip_extension(const char *input)
-{
-    const char *base = strrchr(input, '/');
-    base = base ? base + 1 : input;
-    const char *dot = strrchr(base, '.');
-    return dot && dot != base && dot[1] ? dot + 1 : DEFAULT_CLIP_EXTENSION;
-}
 
 /* DIR/event_NNN.EXT for event i (0-based); -1 if it does not fit. */
 static int clip_path(const events_run *r, long i, char *buf, size_t size)

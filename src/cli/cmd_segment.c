@@ -158,8 +158,13 @@ static int check_options(seg_options *o)
         cli_error("no output: give -o OUTPUT (or --json / --plot)");
         return EXIT_USAGE;
     }
-    if (o->output && o->plot && strcmp(o->output, o->plot) == 0) {
+    if (o->output && o->plot && output_path_same(o->output, o->plot)) {
         cli_error("--plot %s: the same file as the output", o->plot);
+        return EXIT_USAGE;
+    }
+    if (o->output && o->plot && output_path_in_family(o->plot, o->output, MASK_PATTERN, NULL)) {
+        cli_error("--plot %s: one of the masks in %s; give the plot another name", o->plot,
+                  o->output);
         return EXIT_USAGE;
     }
     if (bgs_hist_fit_params_check(&o->fit) != BGS_OK) {

@@ -171,3 +171,14 @@ int eval_write_json(const char *json_path, void (*fill)(FILE *, const void *),
     return 0;
 }
 
+int eval_check_json_name(const char *json_path, const char *mask_dir,
+                         const char *mask_pattern)
+{
+    long number;
+    if (!json_path || strcmp(json_path, "-") == 0 ||
+        !output_path_in_family(json_path, mask_dir, mask_pattern, &number))
+        return 0;
+    cli_error("--json=%s is mask %ld of %s: it would overwrite it; give the JSON "
+              "another name", json_path, number, mask_dir);
+    return EXIT_USAGE;
+}

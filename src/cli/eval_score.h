@@ -31,6 +31,11 @@ int eval_score_sequence(const char *seq_dir, const char *mask_dir,
  * frames, the metrics and the counts (", " keeps them on one line). */
 void eval_write_result_json(FILE *out, const eval_result *r, const char *sep);
 
+/* --json=FILE must not be one of the masks in mask_dir (it would overwrite
+ * it): 0, or EXIT_USAGE after printing the refusal. */
+int eval_check_json_name(const char *json_path, const char *mask_dir,
+                         const char *mask_pattern);
+
 /* Writes the JSON that fill makes where --json asks: stdout for "-", else
  * the file (output_file_report). 0 or EXIT_OUTPUT after printing the error. */
 int eval_write_json(const char *json_path, void (*fill)(FILE *, const void *),

@@ -546,8 +546,11 @@ int eval_tree(const eval_options *o)
     memset(&t, 0, sizeof t);
     char err[2 * PATH_MAX + 256];
     int status = find_sequences(o, &t, err, sizeof err);
-    if (status) {
+    if (status)
         cli_error("%s", err);
+    for (size_t i = 0; i < t.count && !status; i++)
+        status = eval_check_json_name(o->json_path, t.rows[i].mask_dir, o->mask_pattern);
+    if (status) {
         free_tree(&t);
         return status;
     }

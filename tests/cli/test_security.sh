@@ -145,4 +145,44 @@ if have_ffmpeg && [ -s "$V" ]; then
         '[ $RC -eq 0 ] && victim_intact && [ -s "$D/clips/event_001.mp4" ]'
 else skip "events --extract: planted links" "no ffmpeg to make the test video"; fi
 
+# --- item 9: two outputs that would write one file --------------------------
+# refused NAME ARGS...: status 2, one line naming the file, nothing written.
+refused() {
+    name=$1; shift
+    run "$@"
+    if [ "$RC" -eq 2 ] && [ "$(echo "$ERR" | grep -c .)" -eq 1 ] && victim_intact &&
+       [ -z "$(ls "$D" | grep -v '^victim$' | grep -v '^keep')" ]; then
+        ok "$name"
+    else
+        fail "$name" "exit $RC, expected 2, nothing written" "stderr: $ERR" "files: $(ls "$D")"
+    fi
+}
+fresh; refused "--stats naming one of -o's masks" "$B" $Q "$SEQ" -o "$D/o" --stats "$D/o/bin000003.png"
+echo "$ERR" | grep -q "o/bin000003\.png" && ok "  ... the message names the file" ||
+    fail "the message names the file" "$ERR"
+fresh; refused "--mask-video and --overlay-video on one file" \
+    "$B" $Q "$SEQ" --mask-video "$D/v.mkv" --overlay-video "$D/./v.mkv"
+fresh; refused "--stats and --stats-csv on one file" "$B" $Q "$SEQ" --stats "$D/x" --stats-csv "$D/x"
+fresh; echo old > "$D/keep_x"; ln -s keep_x "$D/keep_link"
+refused "--stats and --stats-csv on one file through a link" \
+    "$B" $Q "$SEQ" --stats "$D/keep_link" --stats-csv "$D/keep_x"
+fresh; refused "--save-model over a background image" \
+    "$B" $Q "$SEQ" -o "$D/o" --background --save-model "$D/o/background.png"
+fresh; refused "--mask-pattern that names the background images" \
+    "$B" $Q "$SEQ" -o "$D/o" --background-every 5 --mask-pattern bg%06d.png
+fresh; refused "--blobs over a mask of another spelling" \
+    "$B" $Q "$SEQ" -o "$D/o" --blobs "$D/o/../o/bin000010.png.csv" --mask-pattern 'bin%06d.png.csv'
+fresh; mkdir "$D/keep_masks"
+for f in "$SEQ"/groundtruth/gt*.png; do b=$(basename "$f"); cp "$f" "$D/keep_masks/bin${b#gt}"; done
+refused "eval --json= naming one of the masks it scores" \
+    "$B" eval "$SEQ" "$D/keep_masks" --json="$D/keep_masks/bin000001.png"
+cmp -s "$SEQ/groundtruth/gt000001.png" "$D/keep_masks/bin000001.png" &&
+    ok "  ... the mask is untouched" || fail "eval --json=: the mask is untouched"
+fresh; refused "events -o naming one of its clips" \
+    "$B" events $Q "$V" --extract "$D/c" -o "$D/c/event_002.mp4"
+fresh; refused "segment --plot naming one of its masks" \
+    "$B" segment "$SEQ/input" -o "$D/s" --plot "$D/s/bin000001.png"
+fresh; run "$B" $Q "$SEQ" --stats /dev/null --stats-csv /dev/null --save-model /dev/null
+check "outputs may share a device (/dev/null): status 0" '[ $RC -eq 0 ]'
+
 finish
