@@ -231,7 +231,7 @@ void output_file_discard(output_file *f)
 }
 
 /* All of data to fd; 0, or -1 with errno. */
-static int write_all(int fd, const uint8_t *p, size_t left)
+static int write_fully(int fd, const uint8_t *p, size_t left)
 {
     while (left > 0) {
         ssize_t wrote = write(fd, p, left);
@@ -254,7 +254,7 @@ int output_file_write(const char *path, const void *data, size_t size,
     output_file *f = output_file_open(path, force, err, errlen);
     if (!f)
         return -1;
-    if (write_all(f->fd, data, size) != 0) {
+    if (write_fully(f->fd, data, size) != 0) {
         io_fail(err, errlen, path, "cannot write: %s", strerror(errno));
         output_file_discard(f);
         return -1;

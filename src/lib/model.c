@@ -35,8 +35,7 @@ struct bgs_model {
     model_row_fn row_fn;
     task_pool *pool;        /* NULL until more than one thread is asked for */
     bgs_postproc *postproc; /* mask clean-up workspace, made on first use */
-    long *foreground;       /* per-part counts of the last frame, then
-                               per part those left foreground (shadows out) */
+    long *foreground;       /* per part: marked, then those not shadow */
     int foreground_parts;
     long last_foreground;   /* BGS_MASK_FOREGROUND pixels of the last mask */
 };
@@ -634,9 +633,7 @@ static void apply_stripe(void *ctx, int part, int parts)
         } else {
             marked = run_kernel(m, y, 0, s->width, job);
         }
-        long shadows = 0;
-        if (detect && job->rates.shadows && marked > 0)
-            shadows = mark_shadows(m, y, job);
+        long shadows = detect && job->rates.shadows && marked ? mark_shadows(m, y, job) : 0;
         foreground += marked;
         kept += marked - shadows;
     }
@@ -682,23 +679,6 @@ static bgs_status prepare_cleanup(bgs_model *m, const bgs_cleanup *cleanup,
     if (!m->postproc && !(m->postproc = bgs_postproc_create(m->shape.width, m->height)))
         return BGS_ERR_NO_MEMORY;
     return postproc_prepare(m->postproc, cleanup, parts);
-}
-
-/* The foreground of a cleaned mask: its 255s are exactly the set bits of
- * the clean-up's result plane (bit i of word k is pixel 64 k + i). */
-static long count_cleaned(bgs_model *m)
-{
-    const uint64_t *plane = postproc_layer(m->postproc, 1);
-    const int words = postproc_words(m->postproc), tail_bits = m->shape.width % 64;
-    const uint64_t tail = tail_bits ? (UINT64_C(1) << tail_bits) - 1 : ~UINT64_C(0);
-    long n = 0;
-    for (int y = 0; y < m->height; y++) {
-        const uint64_t *row = plane + (size_t)y * words;
-        for (int k = 0; k < words - 1; k++)
-            n += __builtin_popcountll(row[k]);
-        n += __builtin_popcountll(row[words - 1] & tail);
-    }
-    return n;
 }
 
 bgs_status bgs_model_apply(bgs_model *m, const uint8_t *frame,
@@ -772,7 +752,8 @@ bgs_status bgs_model_apply(bgs_model *m, const uint8_t *frame,
                                               mask_stride, m->pool, parts);
         if (st != BGS_OK)
             return st;
-        m->last_foreground = count_cleaned(m);
+        /* The mask's 255s are the set bits of the clean-up's result. */
+        m->last_foreground = postproc_count(m->postproc, 1);
     }
     return BGS_OK;
 }
