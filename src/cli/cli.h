@@ -57,6 +57,11 @@ void cli_progress_clear(void);
  * line first). */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* getopt_long returned ':' (a value missing) or '?' (an unknown option):
+ * says so in one line, pointing at "COMMAND --help", and returns
+ * EXIT_USAGE. */
+int cli_bad_option(int c, char **argv, const char *command);
+
 /* Parse a whole number in [min, max] for option opt into *out; 0, or -1
  * after printing "OPT needs a whole number in MIN..MAX, not 'TEXT'". */
 int cli_parse_int_in(const char *opt, const char *text, long min, long max,
@@ -69,12 +74,8 @@ double cli_now_seconds(void);
 int cli_parse_double(const char *text, double *value);
 int cli_parse_long(const char *text, long *value);
 
-/* True if pattern holds exactly one integer conversion (%d, %06d, ...) and
- * no other conversion but %%: safe to give to snprintf with one int. */
-int cli_is_frame_pattern(const char *pattern);
-
 /* buf = "dir/" + pattern formatted with number (pattern already checked by
- * cli_is_frame_pattern). 0, or -1 if the path does not fit in size. */
+ * io_is_frame_pattern, io/io_util.h). 0, or -1 if the path does not fit in size. */
 int cli_frame_path(char *buf, size_t size, const char *dir,
                    const char *pattern, long number);
 

@@ -63,6 +63,17 @@ void cli_error(const char *fmt, ...)
     va_end(ap);
 }
 
+int cli_bad_option(int c, char **argv, const char *command)
+{
+    if (c == ':')
+        cli_error("option %s needs a value (see %s --help)", argv[optind - 1], command);
+    else if (optopt)
+        cli_error("unknown option '-%c' (see %s --help)", optopt, command);
+    else
+        cli_error("unknown option '%s' (see %s --help)", argv[optind - 1], command);
+    return EXIT_USAGE;
+}
+
 int cli_parse_int_in(const char *opt, const char *text, long min, long max,
                      int *out)
 {
@@ -103,26 +114,6 @@ int cli_parse_long(const char *text, long *value)
         return -1;
     *value = v;
     return 0;
-}
-
-int cli_is_frame_pattern(const char *pattern)
-{
-    int conversions = 0;
-    for (const char *p = pattern; *p; p++) {
-        if (*p != '%')
-            continue;
-        p++;
-        if (*p == '%')
-            continue;
-        while (*p == '0' || *p == '-' || *p == '+' || *p == ' ')
-            p++; /* flags */
-        while (*p >= '0' && *p <= '9')
-            p++; /* width */
-        if (*p != 'd' && *p != 'i' && *p != 'u')
-            return 0;
-        conversions++;
-    }
-    return conversions == 1;
 }
 
 int cli_frame_path(char *buf, size_t size, const char *dir,

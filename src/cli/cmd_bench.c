@@ -147,11 +147,8 @@ static int parse_options(int argc, char **argv, bench_options *o)
         case OPT_GRAY: o->channels = 1; break;
         case OPT_COLOR: o->channels = 3; break;
         case ':':
-            cli_error("%s needs a value (see bgsub bench --help)", argv[optind - 1]);
-            return EXIT_USAGE;
         case '?':
-            cli_error("unknown option '%s' (see bgsub bench --help)", argv[optind - 1]);
-            return EXIT_USAGE;
+            return cli_bad_option(c, argv, "bgsub bench");
         default:
             if (c >= OPT_PARAM_BASE && c < OPT_PARAM_BASE + BGS_PARAM_COUNT) {
                 if (cli_param_parse(&o->params, &o->params_given, c - OPT_PARAM_BASE,

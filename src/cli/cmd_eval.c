@@ -8,6 +8,7 @@
 #include "cli/cli.h"
 #include "cli/eval.h"
 #include "cli/eval_score.h"
+#include "io/io_util.h"
 
 #include <getopt.h>
 #include <limits.h>
@@ -92,7 +93,7 @@ static int parse_eval_options(int argc, char **argv, eval_options *o)
             o->json_path = optarg ? optarg : "-";
             break;
         case 'p':
-            if (!cli_is_frame_pattern(optarg)) {
+            if (!io_is_frame_pattern(optarg)) {
                 cli_error("--mask-pattern '%s' needs one integer conversion such as bin%%06d.png",
                           optarg);
                 return EXIT_USAGE;
@@ -107,11 +108,11 @@ static int parse_eval_options(int argc, char **argv, eval_options *o)
             break;
         case 'h': print_eval_usage(stdout); return EXIT_OK_STATUS;
         case ':':
-            cli_error("option %s needs a value", argv[optind - 1]);
-            return EXIT_USAGE;
+        case '?':
+            return cli_bad_option(c, argv, "bgsub eval");
         default:
-            cli_error("eval: unknown option '%s' (see bgsub eval --help)", argv[optind - 1]);
-            return EXIT_USAGE;
+            cli_error("unhandled option (internal error)");
+            return EXIT_FAILURE_STATUS;
         }
     }
     if (argc - optind != 2) {

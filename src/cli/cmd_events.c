@@ -357,15 +357,8 @@ static int parse_options(int argc, char **argv, events_options *o)
         case OPT_GRAY: o->channels = 1; break;
         case OPT_COLOR: o->channels = 3; break;
         case ':':
-            cli_error("option %s needs a value", argv[optind - 1]);
-            return EXIT_USAGE;
         case '?':
-            if (optopt)
-                cli_error("unknown option '-%c' (see bgsub events --help)", optopt);
-            else
-                cli_error("unknown option '%s' (see bgsub events --help)",
-                          argv[optind - 1]);
-            return EXIT_USAGE;
+            return cli_bad_option(c, argv, "bgsub events");
         default:
             if (c >= OPT_PARAM_BASE && c < OPT_PARAM_BASE + BGS_PARAM_COUNT) {
                 if (cli_param_parse(&o->params, &o->params_given, c - OPT_PARAM_BASE,

@@ -269,15 +269,8 @@ static int parse_options(int argc, char **argv, seg_options *o)
             }
             break;
         case ':':
-            cli_error("option %s needs a value", argv[optind - 1]);
-            return EXIT_USAGE;
         case '?':
-            if (optopt)
-                cli_error("unknown option '-%c' (see bgsub segment --help)", optopt);
-            else
-                cli_error("unknown option '%s' (see bgsub segment --help)",
-                          argv[optind - 1]);
-            return EXIT_USAGE;
+            return cli_bad_option(c, argv, "bgsub segment");
         default:
             cli_error("unhandled option (internal error)");
             return EXIT_FAILURE_STATUS;

@@ -9,6 +9,7 @@
 #include "cli/cli.h"
 #include "cli/outputs.h"
 #include "cli/run_inputs.h"
+#include "io/io_util.h"
 
 #include <getopt.h>
 #include <stdlib.h>
@@ -388,7 +389,7 @@ int run_options_parse(int argc, char **argv, run_options *o)
             o->snapshot_path = argv[optind++];
             break;
         case OPT_MASK_PATTERN:
-            if (!cli_is_frame_pattern(optarg) || strchr(optarg, '/')) {
+            if (!io_is_frame_pattern(optarg) || strchr(optarg, '/')) {
                 cli_error("--mask-pattern '%s' must be a file name with one integer "
                           "conversion such as bin%%06d.png", optarg);
                 return EXIT_USAGE;
@@ -396,14 +397,8 @@ int run_options_parse(int argc, char **argv, run_options *o)
             o->mask_pattern = optarg;
             break;
         case ':':
-            cli_error("option %s needs a value", argv[optind - 1]);
-            return EXIT_USAGE;
         case '?':
-            if (optopt)
-                cli_error("unknown option '-%c' (see bgsub --help)", optopt);
-            else
-                cli_error("unknown option '%s' (see bgsub --help)", argv[optind - 1]);
-            return EXIT_USAGE;
+            return cli_bad_option(c, argv, "bgsub");
         default:
             if (c >= OPT_PARAM_BASE && c < OPT_PARAM_BASE + BGS_PARAM_COUNT) {
                 if (parse_param(o, c - OPT_PARAM_BASE, optarg)) return EXIT_USAGE;

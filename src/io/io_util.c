@@ -3,6 +3,7 @@
  */
 #include "io/io_util.h"
 
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -19,4 +20,25 @@ int io_fail(char *err, size_t errlen, const char *name, const char *fmt, ...)
     vsnprintf(err + n, errlen - (size_t)n, fmt, ap);
     va_end(ap);
     return -1;
+}
+
+int io_is_frame_pattern(const char *pattern)
+{
+    int conversions = 0;
+    for (const char *p = pattern; *p; p++) {
+        if (*p != '%')
+            continue;
+        p++;
+        if (*p == '%')
+            continue;
+        while (*p && strchr("0-+ ", *p))
+            p++;
+        int width = 0;
+        while (isdigit((unsigned char)*p) && width <= 64)
+            width = width * 10 + (*p++ - '0');
+        if (width > 64 || (*p != 'd' && *p != 'i' && *p != 'u'))
+            return 0;
+        conversions++;
+    }
+    return conversions == 1;
 }

@@ -1,5 +1,6 @@
 /*
- * io_util.h - what the I/O files share: one-line error messages.
+ * io_util.h - what the I/O files share: one-line error messages, and the
+ * check of a printf pattern of file names.
  */
 #ifndef BGSUB_IO_UTIL_H
 #define BGSUB_IO_UTIL_H
@@ -10,5 +11,10 @@
  * errlen > 0) and returns -1, so that callers can write `return io_fail(...)`. */
 int io_fail(char *err, size_t errlen, const char *name, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+
+/* True when pattern holds exactly one integer conversion (%d, %i or %u,
+ * with flags and a width of at most 64) besides "%%": only then is it safe
+ * to hand to snprintf with one int (bin%06d.png, in%d.jpg). */
+int io_is_frame_pattern(const char *pattern);
 
 #endif

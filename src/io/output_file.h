@@ -77,7 +77,7 @@ int output_file_make_dir(const char *path);
 int output_path_same(const char *a, const char *b);
 
 /* Whether path is one of the files that dir/pattern names (pattern: a file
- * name with one integer conversion, as checked by cli_is_frame_pattern,
+ * name with one integer conversion, as checked by io_is_frame_pattern,
  * such as bin%06d.png); *number is then its number (may be NULL). */
 int output_path_in_family(const char *path, const char *dir,
                           const char *pattern, long *number);

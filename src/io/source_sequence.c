@@ -159,32 +159,6 @@ static long list_images(const char *dir, char ***out, char *err,
 /* Image sequences                                                          */
 /* ------------------------------------------------------------------------ */
 
-/*
- * True when pattern holds exactly one integer conversion (%d, %i or %u,
- * optionally with flags and a width) besides "%%". Only then is it safe to
- * hand to snprintf with one int argument.
- */
-static int pattern_is_valid(const char *pattern)
-{
-    int conversions = 0;
-    for (const char *p = pattern; *p; p++) {
-        if (*p != '%')
-            continue;
-        p++;
-        if (*p == '%')
-            continue;
-        while (*p && strchr("0-+ ", *p))
-            p++;
-        int width = 0;
-        while (isdigit((unsigned char)*p) && width <= 64)
-            width = width * 10 + (*p++ - '0');
-        if (width > 64 || (*p != 'd' && *p != 'i' && *p != 'u'))
-            return 0;
-        conversions++;
-    }
-    return conversions == 1;
-}
-
 /* Name of sequence frame i (0-based). For a pattern the name is built in
  * seq->name, which therefore holds the most recent one. */
 static const char *sequence_path(frame_source *src, long i)
@@ -205,7 +179,7 @@ static const char *sequence_path(frame_source *src, long i)
 static int open_pattern(frame_source *src, char *err, size_t errlen)
 {
     sequence_state *seq = src->state;
-    if (!pattern_is_valid(src->input))
+    if (!io_is_frame_pattern(src->input))
         return io_fail(err, errlen, src->input,
                     "a pattern needs exactly one %%d conversion "
                     "(e.g. in%%06d.jpg)");

@@ -10,7 +10,6 @@
 #include "test.h"
 
 #include <errno.h>
-#include <ftw.h>
 #include <stdint.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -21,25 +20,7 @@
 #define W 8
 #define H 4
 
-static char dir[4096];
 static char err[2048];
-
-static const char *at(const char *fmt, long n)
-{
-    static char paths[4][4096 + 256];
-    static int next;
-    char name[256], *p = paths[next++ % 4];
-    snprintf(name, sizeof name, fmt, n);
-    snprintf(p, sizeof paths[0], "%s/%s", dir, name);
-    return p;
-}
-
-static int remove_entry(const char *path, const struct stat *st, int flag,
-                        struct FTW *ftw)
-{
-    (void)st, (void)flag, (void)ftw;
-    return remove(path);
-}
 
 static void save(const char *path, const uint8_t *px, int w, int h)
 {
@@ -93,10 +74,10 @@ static void make_sequence(const char *seq, const char *masks, int frames)
 
 TEST(counts_follow_the_benchmark_rules)
 {
-    make_sequence(at("a", 0), at("a_masks", 0), 5);
-    put_text(at("a/temporalROI.txt", 0), "2 4\n");
+    make_sequence(test_path("a"), test_path("a_masks"), 5);
+    put_text(test_path("a/temporalROI.txt"), "2 4\n");
     eval_result r;
-    REQUIRE(eval_score_sequence(at("a", 0), at("a_masks", 0), "bin%06d.png", NULL, &r, err,
+    REQUIRE(eval_score_sequence(test_path("a"), test_path("a_masks"), "bin%06d.png", NULL, &r, err,
                                 sizeof err) == 0, "%s", err);
     CHECK(r.first == 2 && r.last == 4 && r.frames == 3, "range %ld-%ld, %ld frames", r.first,
           r.last, r.frames);
@@ -108,21 +89,21 @@ TEST(counts_follow_the_benchmark_rules)
 
 TEST(range_without_temporal_roi_is_every_ground_truth)
 {
-    make_sequence(at("b", 0), at("b_masks", 0), 3);
+    make_sequence(test_path("b"), test_path("b_masks"), 3);
     eval_result r;
-    REQUIRE(eval_score_sequence(at("b", 0), at("b_masks", 0), "bin%06d.png", NULL, &r, err,
+    REQUIRE(eval_score_sequence(test_path("b"), test_path("b_masks"), "bin%06d.png", NULL, &r, err,
                                 sizeof err) == 0, "%s", err);
     CHECK(r.first == 1 && r.last == 3 && r.frames == 3, "range %ld-%ld", r.first, r.last);
 }
 
 TEST(roi_given_instead_of_roi_bmp)
 {
-    make_sequence(at("c", 0), at("c_masks", 0), 1);
+    make_sequence(test_path("c"), test_path("c_masks"), 1);
     uint8_t all[W * H];
     memset(all, 255, sizeof all);
-    save(at("all.png", 0), all, W, H); /* the whole frame: row 3 counts too */
+    save(test_path("all.png"), all, W, H); /* the whole frame: row 3 counts too */
     eval_result r;
-    REQUIRE(eval_score_sequence(at("c", 0), at("c_masks", 0), "bin%06d.png", at("all.png", 0),
+    REQUIRE(eval_score_sequence(test_path("c"), test_path("c_masks"), "bin%06d.png", test_path("all.png"),
                                 &r, err, sizeof err) == 0, "%s", err);
     CHECK(r.counts.tp == 8 && r.counts.fn == 8, "tp %llu fn %llu", (unsigned long long)r.counts.tp,
           (unsigned long long)r.counts.fn);
@@ -130,24 +111,24 @@ TEST(roi_given_instead_of_roi_bmp)
 
 TEST(larger_roi_is_cut_smaller_is_an_error)
 {
-    make_sequence(at("d", 0), at("d_masks", 0), 1);
+    make_sequence(test_path("d"), test_path("d_masks"), 1);
     uint8_t big[(W + 4) * (H + 2)];
     memset(big, 0, sizeof big);
     for (int y = 0; y < 3; y++) /* its top-left W x H: the first three rows */
         memset(big + y * (W + 4), 255, W);
-    save(at("big.png", 0), big, W + 4, H + 2);
+    save(test_path("big.png"), big, W + 4, H + 2);
     eval_result r;
     /* The cut is announced with a warning on stderr: caught here. */
     fflush(stderr);
     int saved = dup(2);
-    FILE *warning = freopen(at("warning.txt", 0), "w", stderr);
-    int rc = eval_score_sequence(at("d", 0), at("d_masks", 0), "bin%06d.png", at("big.png", 0),
+    FILE *warning = freopen(test_path("warning.txt"), "w", stderr);
+    int rc = eval_score_sequence(test_path("d"), test_path("d_masks"), "bin%06d.png", test_path("big.png"),
                                  &r, err, sizeof err);
     fflush(stderr);
     dup2(saved, 2);
     close(saved);
     REQUIRE(warning && rc == 0, "%s", err);
-    FILE *f = fopen(at("warning.txt", 0), "r");
+    FILE *f = fopen(test_path("warning.txt"), "r");
     char line[512] = "";
     if (f) {
         if (!fgets(line, sizeof line, f))
@@ -159,31 +140,31 @@ TEST(larger_roi_is_cut_smaller_is_an_error)
     CHECK(r.counts.tp == 4 && r.counts.fp == 8, "tp %llu fp %llu", (unsigned long long)r.counts.tp,
           (unsigned long long)r.counts.fp);
     uint8_t small[2 * 2] = {255, 255, 255, 255};
-    save(at("small.png", 0), small, 2, 2);
-    CHECK(eval_score_sequence(at("d", 0), at("d_masks", 0), "bin%06d.png", at("small.png", 0),
+    save(test_path("small.png"), small, 2, 2);
+    CHECK(eval_score_sequence(test_path("d"), test_path("d_masks"), "bin%06d.png", test_path("small.png"),
                               &r, err, sizeof err) == 3, "a smaller region accepted");
     CHECK(strstr(err, "small.png: size 2x2 is smaller") != NULL, "%s", err);
 }
 
 TEST(errors_name_the_file)
 {
-    make_sequence(at("e", 0), at("e_masks", 0), 3);
-    unlink(at("e_masks/bin%06ld.png", 2));
+    make_sequence(test_path("e"), test_path("e_masks"), 3);
+    unlink(test_path("e_masks/bin%06d.png", 2));
     eval_result r;
-    CHECK(eval_score_sequence(at("e", 0), at("e_masks", 0), "bin%06d.png", NULL, &r, err,
+    CHECK(eval_score_sequence(test_path("e"), test_path("e_masks"), "bin%06d.png", NULL, &r, err,
                               sizeof err) == 3, "a missing mask accepted");
     CHECK(strstr(err, "bin000002.png") != NULL, "%s", err);
     uint8_t other[3 * 3] = {0};
-    save(at("e_masks/bin%06ld.png", 2), other, 3, 3);
-    CHECK(eval_score_sequence(at("e", 0), at("e_masks", 0), "bin%06d.png", NULL, &r, err,
+    save(test_path("e_masks/bin%06d.png", 2), other, 3, 3);
+    CHECK(eval_score_sequence(test_path("e"), test_path("e_masks"), "bin%06d.png", NULL, &r, err,
                               sizeof err) == 3, "a mask of another size accepted");
     CHECK(strstr(err, "bin000002.png: size 3x3 differs") != NULL, "%s", err);
-    put_text(at("e/temporalROI.txt", 0), "five six\n");
-    CHECK(eval_score_sequence(at("e", 0), at("e_masks", 0), "bin%06d.png", NULL, &r, err,
+    put_text(test_path("e/temporalROI.txt"), "five six\n");
+    CHECK(eval_score_sequence(test_path("e"), test_path("e_masks"), "bin%06d.png", NULL, &r, err,
                               sizeof err) == 3, "a bad temporalROI.txt accepted");
     CHECK(strstr(err, "temporalROI.txt: expected two frame numbers") != NULL, "%s", err);
-    mkdir(at("empty", 0), 0777);
-    CHECK(eval_score_sequence(at("empty", 0), at("e_masks", 0), "bin%06d.png", NULL, &r, err,
+    mkdir(test_path("empty"), 0777);
+    CHECK(eval_score_sequence(test_path("empty"), test_path("e_masks"), "bin%06d.png", NULL, &r, err,
                               sizeof err) == 3, "no ground truth accepted");
     CHECK(strstr(err, "no ground truth") != NULL, "%s", err);
 }
@@ -206,18 +187,14 @@ TEST(result_json)
 
 int main(void)
 {
-    const char *base = getenv("TMPDIR");
-    snprintf(dir, sizeof dir, "%s/test_eval_score.XXXXXX", base && *base ? base : "/tmp");
-    if (!mkdtemp(dir)) {
-        printf("cannot create %s: %s\n", dir, strerror(errno));
+    if (test_make_dir("test_eval_score") != 0)
         return 1;
-    }
     RUN(counts_follow_the_benchmark_rules);
     RUN(range_without_temporal_roi_is_every_ground_truth);
     RUN(roi_given_instead_of_roi_bmp);
     RUN(larger_roi_is_cut_smaller_is_an_error);
     RUN(errors_name_the_file);
     RUN(result_json);
-    nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+    test_remove_dir();
     return test_summary();
 }

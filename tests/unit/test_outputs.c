@@ -11,7 +11,6 @@
 #include "test.h"
 
 #include <errno.h>
-#include <ftw.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -22,24 +21,7 @@
 #define W 16
 #define H 8
 
-static char dir[4096];
 static char err[4200];
-
-static const char *at(const char *name)
-{
-    static char paths[8][4096 + 256];
-    static int next;
-    char *p = paths[next++ % 8];
-    snprintf(p, sizeof paths[0], "%s/%s", dir, name);
-    return p;
-}
-
-static int remove_entry(const char *path, const struct stat *st, int flag,
-                        struct FTW *ftw)
-{
-    (void)st, (void)flag, (void)ftw;
-    return remove(path);
-}
 
 static int kind_row(const char *name)
 {
@@ -111,13 +93,13 @@ TEST(one_file_twice_is_refused)
 {
     run_options o;
     options(&o);
-    mkdir(at("o"), 0777);
-    o.output_dir = at("o");
-    o.output_path[kind_row("--stats")] = at("o/bin000003.png");
+    mkdir(test_path("o"), 0777);
+    o.output_dir = test_path("o");
+    o.output_path[kind_row("--stats")] = test_path("o/bin000003.png");
     CHECK(check_quietly(&o) == EXIT_USAGE, "--stats over a mask");
-    o.output_path[kind_row("--stats")] = at("o/stats.json");
+    o.output_path[kind_row("--stats")] = test_path("o/stats.json");
     CHECK(check_quietly(&o) == 0, "--stats beside the masks refused");
-    o.output_path[kind_row("--stats-csv")] = at("o/../o/stats.json");
+    o.output_path[kind_row("--stats-csv")] = test_path("o/../o/stats.json");
     CHECK(check_quietly(&o) == EXIT_USAGE, "--stats and --stats-csv on one file");
     o.output_path[kind_row("--stats-csv")] = NULL;
     o.background_every = 10;
@@ -125,7 +107,7 @@ TEST(one_file_twice_is_refused)
     CHECK(check_quietly(&o) == EXIT_USAGE, "masks named as the background images");
     o.mask_pattern = "bin%06d.png";
     o.background_final = 1;
-    o.output_path[kind_row("--save-model")] = at("o/background.png");
+    o.output_path[kind_row("--save-model")] = test_path("o/background.png");
     CHECK(check_quietly(&o) == EXIT_USAGE, "the model over background.png");
     o.output_path[kind_row("--save-model")] = "/dev/null";
     o.output_path[kind_row("--stats")] = "/dev/null";
@@ -145,12 +127,12 @@ TEST(a_set_writes_its_files)
 {
     run_options o;
     options(&o);
-    o.output_dir = at("run");
+    o.output_dir = test_path("run");
     o.background_final = 1;
-    o.output_path[kind_row("--blobs")] = at("run/blobs.csv");
-    o.output_path[kind_row("--stats-csv")] = at("run/fg.csv");
-    o.output_path[kind_row("--stats")] = at("run/stats.json");
-    o.output_path[kind_row("--save-model")] = at("run/m.bgs");
+    o.output_path[kind_row("--blobs")] = test_path("run/blobs.csv");
+    o.output_path[kind_row("--stats-csv")] = test_path("run/fg.csv");
+    o.output_path[kind_row("--stats")] = test_path("run/stats.json");
+    o.output_path[kind_row("--save-model")] = test_path("run/m.bgs");
     bgs_model *model = bgs_model_create(W, H, 1, &o.params);
     REQUIRE(model, "%s", bgs_last_error());
     output_setup setup = {.opt = &o, .width = W, .height = H, .channels = 1, .fps = 10,
@@ -181,14 +163,14 @@ TEST(a_set_writes_its_files)
     outputs_close(set);
 
     image img;
-    REQUIRE(image_load(at("run/bin000002.png"), 1, &img, err, sizeof err) == 0, "%s", err);
+    REQUIRE(image_load(test_path("run/bin000002.png"), 1, &img, err, sizeof err) == 0, "%s", err);
     fill_masks(mask, 2);
     int same = img.width == W && img.height == H;
     for (int y = 0; same && y < H; y++)
         same = memcmp(img.data + y * img.stride, mask + y * W, W) == 0;
     CHECK(same, "mask 2 is not what was given");
     image_free(&img);
-    FILE *f = fopen(at("run/blobs.csv"), "r");
+    FILE *f = fopen(test_path("run/blobs.csv"), "r");
     char line[256] = "", third[256] = "";
     for (int i = 0; f && i < 3 && fgets(line, sizeof line, f); i++)
         if (i == 2)
@@ -196,15 +178,15 @@ TEST(a_set_writes_its_files)
     if (f)
         fclose(f);
     CHECK(strcmp(third, "2,0.1000,1,2,2,3,3,9,3.00,3.00\n") == 0, "blob line: %s", third);
-    f = fopen(at("run/fg.csv"), "r");
+    f = fopen(test_path("run/fg.csv"), "r");
     int lines = 0;
     while (f && fgets(line, sizeof line, f))
         lines++;
     if (f)
         fclose(f);
     CHECK(lines == 4 && strcmp(line, "3,0.070312\n") == 0, "%d lines, last %s", lines, line);
-    CHECK(access(at("run/stats.json"), F_OK) == 0 && access(at("run/m.bgs"), F_OK) == 0 &&
-          access(at("run/background.png"), F_OK) == 0, "stats, model or background missing");
+    CHECK(access(test_path("run/stats.json"), F_OK) == 0 && access(test_path("run/m.bgs"), F_OK) == 0 &&
+          access(test_path("run/background.png"), F_OK) == 0, "stats, model or background missing");
     bgs_model_free(model);
 }
 
@@ -212,9 +194,9 @@ TEST(closing_unfinished_leaves_nothing)
 {
     run_options o;
     options(&o);
-    mkdir(at("gone"), 0777);
-    o.output_path[kind_row("--blobs")] = at("gone/b.csv");
-    o.output_path[kind_row("--stats")] = at("gone/s.json");
+    mkdir(test_path("gone"), 0777);
+    o.output_path[kind_row("--blobs")] = test_path("gone/b.csv");
+    o.output_path[kind_row("--stats")] = test_path("gone/s.json");
     output_setup setup = {.opt = &o, .width = W, .height = H, .channels = 1, .video_fps = 25};
     outputs *set;
     REQUIRE(outputs_open(&setup, &set, err, sizeof err) == 0, "%s", err);
@@ -222,17 +204,17 @@ TEST(closing_unfinished_leaves_nothing)
     fill_masks(mask, 1);
     outputs_write_in_order(set, mask, NULL, 1, err, sizeof err);
     outputs_close(set);
-    CHECK(rmdir(at("gone")) == 0, "something was left: %s", strerror(errno));
+    CHECK(rmdir(test_path("gone")) == 0, "something was left: %s", strerror(errno));
 }
 
 TEST(an_existing_file_is_refused_at_open)
 {
     run_options o;
     options(&o);
-    FILE *f = fopen(at("taken.csv"), "w");
+    FILE *f = fopen(test_path("taken.csv"), "w");
     if (f)
         fclose(f);
-    o.output_path[kind_row("--blobs")] = at("taken.csv");
+    o.output_path[kind_row("--blobs")] = test_path("taken.csv");
     output_setup setup = {.opt = &o, .width = W, .height = H, .channels = 1, .video_fps = 25};
     outputs *set;
     CHECK(outputs_open(&setup, &set, err, sizeof err) == EXIT_OUTPUT, "opened");
@@ -244,18 +226,14 @@ TEST(an_existing_file_is_refused_at_open)
 
 int main(void)
 {
-    const char *base = getenv("TMPDIR");
-    snprintf(dir, sizeof dir, "%s/test_outputs.XXXXXX", base && *base ? base : "/tmp");
-    if (!mkdtemp(dir)) {
-        printf("cannot create %s: %s\n", dir, strerror(errno));
+    if (test_make_dir("test_outputs") != 0)
         return 1;
-    }
     RUN(the_table_is_whole);
     RUN(stdout_is_taken_once);
     RUN(one_file_twice_is_refused);
     RUN(a_set_writes_its_files);
     RUN(closing_unfinished_leaves_nothing);
     RUN(an_existing_file_is_refused_at_open);
-    nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+    test_remove_dir();
     return test_summary();
 }

@@ -20,7 +20,7 @@
 #define H 10
 #define FRAMES 60
 
-static char dir[4096], raw_path[4200], short_path[4200];
+static char raw_path[4700], short_path[4700];
 
 typedef struct recorder {
     pthread_mutex_t lock;
@@ -240,14 +240,10 @@ static int write_frames(const char *path, int frames, int short_last)
 
 int main(void)
 {
-    const char *base = getenv("TMPDIR");
-    snprintf(dir, sizeof dir, "%s/test_pipeline.XXXXXX", base && *base ? base : "/tmp");
-    if (!mkdtemp(dir)) {
-        printf("cannot create %s: %s\n", dir, strerror(errno));
+    if (test_make_dir("test_pipeline") != 0)
         return 1;
-    }
-    snprintf(raw_path, sizeof raw_path, "%s/frames.raw", dir);
-    snprintf(short_path, sizeof short_path, "%s/short.raw", dir);
+    snprintf(raw_path, sizeof raw_path, "%s", test_path("frames.raw"));
+    snprintf(short_path, sizeof short_path, "%s", test_path("short.raw"));
     if (write_frames(raw_path, FRAMES, 0) || write_frames(short_path, 3, 1)) {
         printf("cannot write the frames\n");
         return 1;
@@ -258,8 +254,6 @@ int main(void)
     RUN(a_frame_cut_short_is_a_read_error);
     RUN(an_interrupt_ends_the_wait);
     RUN(no_writers_at_all);
-    unlink(raw_path);
-    unlink(short_path);
-    rmdir(dir);
+    test_remove_dir();
     return test_summary();
 }
