@@ -1,5 +1,5 @@
 /*
- * test_events.c - the logic of `bgsub events` (src/cli/events_detect.c),
+ * test_events_detect.c - the logic of `bgsub events` (src/cli/events_detect.c),
  * without any video: which foreground fractions make motion runs
  * (threshold, learning phase, gaps, the shortest run, the peak), and how
  * runs become events (padding, clamping to the input, merging of events
