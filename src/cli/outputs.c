@@ -224,9 +224,8 @@ int outputs_open(const output_setup *setup, outputs **out, char *err,
         } else if (kind->open) {
             status = kind->open(&s->item[i], err, errlen);
         }
-        s->live[i] = 1;
+        s->live[i] = status == 0; /* an open that fails cleans up after itself */
         if (status) {
-            s->live[i] = 0; /* open cleans up after itself */
             outputs_close(s);
             return status;
         }
