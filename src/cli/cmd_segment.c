@@ -436,7 +436,8 @@ static int write_plot(const seg_options *o, const seg_fit *f)
         return EXIT_FAILURE_STATUS;
     }
     int rc = image_save_png(o->plot, cv.px, cv.width, cv.height, 3, (ptrdiff_t)cv.width * 3,
-                            PLOT_COMPRESSION, o->force, err, sizeof err);
+                            PLOT_COMPRESSION, o->force ? OUTPUT_FILE_FORCE : 0, err,
+                            sizeof err);
     canvas_free(&cv);
     if (rc != 0) {
         cli_error("%s", err);
@@ -469,7 +470,9 @@ static int write_labels(const seg_options *o, const char *path, const seg_fit *f
         cli_error("%s: %s", path, bgs_last_error());
         return EXIT_FAILURE_STATUS;
     }
-    if (image_save_png(path, buf, w, h, 1, w, MASK_COMPRESSION, o->force, err,
+    /* A mask of a sequence is one file of many: not synced (output_file.h). */
+    if (image_save_png(path, buf, w, h, 1, w, MASK_COMPRESSION,
+                       OUTPUT_FILE_NO_SYNC | (o->force ? OUTPUT_FILE_FORCE : 0), err,
                        sizeof err)) {
         cli_error("%s", err);
         return EXIT_OUTPUT;

@@ -8,6 +8,7 @@
 
 #include "cli/cli.h"
 #include "io/image_io.h"
+#include "io/output_file.h"
 
 #include <limits.h>
 #include <stdlib.h>
@@ -47,15 +48,17 @@ static int background_open(output *out, char *err, size_t errlen)
     return 0;
 }
 
+/* flags: OUTPUT_FILE_NO_SYNC for the images every M frames. */
 static int write_background(output *out, const bgs_model *model, const char *path,
-                            char *err, size_t errlen)
+                            unsigned flags, char *err, size_t errlen)
 {
     background_output *b = out->state;
     const output_setup *s = out->setup;
     ptrdiff_t stride = (ptrdiff_t)s->width * s->channels;
     bgs_model_background(model, b->image, stride);
     if (image_save_png(path, b->image, s->width, s->height, s->channels, stride,
-                       OUTPUT_PNG_LEVEL, s->opt->force, err, errlen) != 0)
+                       OUTPUT_PNG_LEVEL, flags | (s->opt->force ? OUTPUT_FILE_FORCE : 0),
+                       err, errlen) != 0)
         return EXIT_OUTPUT;
     return 0;
 }
@@ -71,7 +74,7 @@ static int background_frame(output *out, const output_frame *f, char *err, size_
         snprintf(err, errlen, "%s: output path too long", out->path);
         return EXIT_OUTPUT;
     }
-    return write_background(out, f->model, path, err, errlen);
+    return write_background(out, f->model, path, OUTPUT_FILE_NO_SYNC, err, errlen);
 }
 
 static int background_finish(output *out, int keep, const output_end *end, char *err,
@@ -82,7 +85,7 @@ static int background_finish(output *out, int keep, const output_end *end, char 
     if (keep && out->setup->opt->background_final) {
         char path[PATH_MAX];
         snprintf(path, sizeof path, "%s/%s", out->path, BACKGROUND_FINAL);
-        status = write_background(out, end->model, path, err, errlen);
+        status = write_background(out, end->model, path, 0, err, errlen);
     }
     free(b->image);
     b->image = NULL;

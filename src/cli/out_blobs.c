@@ -49,7 +49,9 @@ static int blobs_open(output *out, char *err, size_t errlen)
     b->csv = is_csv(out->path) == 1;
     if (strcmp(out->path, "-") == 0) {
         b->out = stdout;
-    } else if (!(b->file = output_file_open(out->path, out->setup->opt->force, err, errlen)) ||
+    } else if (!(b->file = output_file_open(out->path,
+                                            out->setup->opt->force ? OUTPUT_FILE_FORCE : 0,
+                                            err, errlen)) ||
                !(b->out = output_file_stream(b->file, err, errlen))) {
         output_file_discard(b->file);
         b->file = NULL;

@@ -40,7 +40,8 @@ static int masks_frame(output *out, const output_frame *f, char *err, size_t err
         return EXIT_OUTPUT;
     }
     if (image_save_png(path, f->mask, s->width, s->height, 1, s->width, OUTPUT_PNG_LEVEL,
-                       s->opt->force, err, errlen) != 0)
+                       OUTPUT_FILE_NO_SYNC | (s->opt->force ? OUTPUT_FILE_FORCE : 0), err,
+                       errlen) != 0)
         return EXIT_OUTPUT;
     return 0;
 }

@@ -820,12 +820,12 @@ static int check_save_args(const char *path, const uint8_t *data, int width,
 
 int image_save_png(const char *path, const uint8_t *data, int width,
                    int height, int channels, ptrdiff_t stride,
-                   int compression, int force, char *err, size_t errlen)
+                   int compression, unsigned flags, char *err, size_t errlen)
 {
     if (check_save_args(path, data, width, height, channels, stride,
                         compression, err, errlen) < 0)
         return -1;
-    output_file *out = output_file_open(path, force, err, errlen);
+    output_file *out = output_file_open(path, flags, err, errlen);
     FILE *file = out ? output_file_stream(out, err, errlen) : NULL;
     if (!file) {
         output_file_discard(out);

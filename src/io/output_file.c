@@ -27,7 +27,7 @@ struct output_file {
     char *temp;     /* the temporary file; NULL when written in place */
     int fd;
     FILE *stream;   /* on fd, made by output_file_stream */
-    int replaces;   /* dest exists: sync before the rename */
+    int sync;       /* dest exists and may be synced before the rename */
 };
 
 /* What a destination is, and where the bytes go. */
@@ -131,11 +131,11 @@ static void free_file(output_file *f)
     free(f);
 }
 
-output_file *output_file_open(const char *path, int force, char *err,
+output_file *output_file_open(const char *path, unsigned flags, char *err,
                               size_t errlen)
 {
     destination d;
-    if (resolve(path, force, &d, err, errlen) != 0)
+    if (resolve(path, flags & OUTPUT_FILE_FORCE, &d, err, errlen) != 0)
         return NULL;
     output_file *f = calloc(1, sizeof *f);
     if (!f || !(f->name = strdup(path))) {
@@ -145,7 +145,7 @@ output_file *output_file_open(const char *path, int force, char *err,
         return NULL;
     }
     f->dest = d.path;
-    f->replaces = d.exists;
+    f->sync = d.exists && !(flags & OUTPUT_FILE_NO_SYNC);
     if (d.in_place) {
         f->fd = open(d.path, O_WRONLY | O_NOCTTY | O_CLOEXEC);
         struct stat st;
@@ -208,7 +208,7 @@ static int close_file(output_file *f, int sync)
 
 int output_file_commit(output_file *f, char *err, size_t errlen)
 {
-    int rc = close_file(f, f->temp && f->replaces);
+    int rc = close_file(f, f->temp && f->sync);
     if (rc == 0 && f->temp && rename(f->temp, f->dest) != 0)
         rc = -1;
     if (rc != 0) {
@@ -251,7 +251,7 @@ static int write_fully(int fd, const uint8_t *p, size_t left)
 int output_file_write(const char *path, const void *data, size_t size,
                       int force, char *err, size_t errlen)
 {
-    output_file *f = output_file_open(path, force, err, errlen);
+    output_file *f = output_file_open(path, force ? OUTPUT_FILE_FORCE : 0, err, errlen);
     if (!f)
         return -1;
     if (write_fully(f->fd, data, size) != 0) {
@@ -274,7 +274,7 @@ int output_file_report(const char *path, int force,
                            strerror(errno));
         return 0;
     }
-    output_file *f = output_file_open(path, force, err, errlen);
+    output_file *f = output_file_open(path, force ? OUTPUT_FILE_FORCE : 0, err, errlen);
     FILE *out = f ? output_file_stream(f, err, errlen) : NULL;
     if (!out) {
         output_file_discard(f);

@@ -9,9 +9,11 @@
  *    name planted in that folder beforehand is ever followed; it is renamed
  *    over the destination once whole, so a reader sees the old file or the
  *    whole new one. When the rename replaces a file, the data is synced
- *    first (the old file is what a crash could lose); a new file is not
- *    synced: a sync costs about 5 ms here, and a run writes thousands of
- *    mask files.
+ *    first (the old file is what a crash could lose), except for the files
+ *    written one per frame (OUTPUT_FILE_NO_SYNC): a sync costs 0.5 to 5 ms
+ *    here and a run replaces thousands of masks (ext4, Debian's default,
+ *    flushes a file renamed over another before committing the rename
+ *    anyway). A new file is not synced: there is nothing old to lose.
  *  - An existing regular file is replaced only with force; without, the
  *    message is "NAME: already exists (use --force to overwrite)".
  *  - A device, FIFO or socket, or a symbolic link to one (/dev/null, a named
@@ -39,9 +41,16 @@ typedef struct output_file output_file;
  * or -1 with the reason in err. */
 int output_file_check(const char *path, int force, char *err, size_t errlen);
 
+/* output_file_open's flags. */
+enum {
+    OUTPUT_FILE_FORCE = 1,   /* an existing file may be replaced (--force) */
+    OUTPUT_FILE_NO_SYNC = 2, /* one file of many per run (a frame's mask):
+                                not synced before it replaces one */
+};
+
 /* Starts writing path: a temporary file beside the destination, or the
  * device itself. Finish with output_file_commit or output_file_discard. */
-output_file *output_file_open(const char *path, int force, char *err,
+output_file *output_file_open(const char *path, unsigned flags, char *err,
                               size_t errlen);
 
 /* The descriptor to write to (libavformat writes through it), or a stdio

@@ -407,7 +407,7 @@ int video_cut_copy(const char *input, const video_index *index, long first,
         return io_fail(err, errlen, input, "frames without time stamps cannot be cut");
     if (first < 0 || last < first || last >= index->count || !index->frames[first].key)
         return io_fail(err, errlen, input, "bad cut %ld..%ld (internal error)", first, last);
-    output_file *file = output_file_open(output, force, err, errlen);
+    output_file *file = output_file_open(output, force ? OUTPUT_FILE_FORCE : 0, err, errlen);
     if (!file)
         return -1;
     cut c = {.input = input, .output = output, .index = index,

@@ -281,7 +281,7 @@ video_writer *video_writer_open(const char *path, video_writer_kind kind,
         return NULL;
     }
     if (open_encoder(w, &choice, fps, err, errlen) < 0 ||
-        !(w->file = output_file_open(path, force, err, errlen)) ||
+        !(w->file = output_file_open(path, force ? OUTPUT_FILE_FORCE : 0, err, errlen)) ||
         output_avio_attach(w->format, w->file, path, err, errlen) < 0) {
         free_writer(w);
         return NULL;
