@@ -218,8 +218,7 @@ wait $pid
 rc=$?
 n=$(count_masks "$WORK/int")
 if [ "$rc" -eq 130 ] && [ "$n" -gt 0 ] && [ "$n" -lt 3000 ]; then
-    bad=0
-    for f in "$WORK"/int/bin*.png; do "$PNGINFO" "$f" > /dev/null 2>&1 || bad=$((bad + 1)); done
+    bad=$("$PNGINFO" "$WORK"/int/bin*.png 2>&1 > /dev/null | grep -c .)
     last=$(printf 'bin%06d.png' "$n")
     if [ "$bad" -eq 0 ] && [ -f "$WORK/int/$last" ]; then
         ok "SIGINT: exit 130, $n complete masks, none missing"

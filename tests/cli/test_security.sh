@@ -173,7 +173,7 @@ fresh; refused "--mask-pattern that names the background images" \
 fresh; refused "--blobs over a mask of another spelling" \
     "$B" $Q "$SEQ" -o "$D/o" --blobs "$D/o/../o/bin000010.png.csv" --mask-pattern 'bin%06d.png.csv'
 fresh; mkdir "$D/keep_masks"
-for f in "$SEQ"/groundtruth/gt*.png; do b=$(basename "$f"); cp "$f" "$D/keep_masks/bin${b#gt}"; done
+for f in "$SEQ"/groundtruth/gt*.png; do cp "$f" "$D/keep_masks/bin${f##*/gt}"; done
 refused "eval --json= naming one of the masks it scores" \
     "$B" eval "$SEQ" "$D/keep_masks" --json="$D/keep_masks/bin000001.png"
 cmp -s "$SEQ/groundtruth/gt000001.png" "$D/keep_masks/bin000001.png" &&
