@@ -16,11 +16,13 @@ PKG_IO   = libpng zlib libjpeg libavformat libavcodec libswscale libavutil libav
 # the build that follows must see their flags. (Each variable replaces itself
 # with its value on first use, so pkg-config runs once per make.)
 PKG_CFLAGS = $(eval PKG_CFLAGS := $$(shell pkg-config --cflags $(PKG_IO) 2>/dev/null))$(PKG_CFLAGS)
-# libavdevice is not linked: frame_source.c opens it at run time, for a
-# camera only (it pulls in some 80 libraries that slow every start).
-PKG_LIBS   = $(eval PKG_LIBS := $$(shell pkg-config --libs $(filter-out libavdevice,$(PKG_IO)) 2>/dev/null))$(PKG_LIBS)
-# --as-needed: a program records only the libraries it uses, so the library
-# tests do not load FFmpeg (whose libhwy dependency stops valgrind 3.19).
+# FFmpeg is not linked: src/io/libav.c opens libavformat, libavcodec,
+# libswscale and libavutil when a video is first opened or written, and
+# source_video.c libavdevice for a camera (Debian's FFmpeg pulls in some 130
+# libraries, about 35 ms of every start).
+PKG_LINKED = $(filter-out libavformat libavcodec libswscale libavutil libavdevice,$(PKG_IO))
+PKG_LIBS   = $(eval PKG_LIBS := $$(shell pkg-config --libs $(PKG_LINKED) 2>/dev/null))$(PKG_LIBS)
+# --as-needed: a program records only the libraries it uses.
 LDLIBS_ALL = -Wl,--as-needed $(PKG_LIBS) -ldl -lpthread -lm $(EXTRA_LDLIBS)
 
 BUILD   ?= build
@@ -185,9 +187,10 @@ test-asan:
 
 # Valgrind (memcheck) over the unit tests that do not decode video: the
 # model and its kernels, the histogram fit, image loading and saving, mask
-# clean-up. Not part of `make test`. bgsub itself cannot start under
-# Debian's valgrind 3.19: libavcodec pulls in libhwy, whose start-up code
-# uses an instruction valgrind does not decode (SIGILL before main).
+# clean-up. Not part of `make test`. bgsub itself runs under valgrind only
+# on inputs that are no video: Debian's libavcodec pulls in libhwy, whose
+# start-up code uses an instruction valgrind 3.19 does not decode (SIGILL
+# once FFmpeg is loaded).
 VALGRIND_TESTS = test_model test_histfit test_image_io test_postproc
 valgrind: $(VALGRIND_TESTS:%=$(BUILD)/tests/%)
 	for t in $(VALGRIND_TESTS); do \

@@ -11,7 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <libavformat/avformat.h>
+#include "io/libav.h"
 
 #define AVIO_BUFFER_SIZE 65536
 

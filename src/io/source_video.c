@@ -19,13 +19,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include <libavcodec/avcodec.h>
-#include <libavformat/avformat.h>
+#include "io/libav.h"
 #include <libavdevice/version.h>
-#include <libavutil/imgutils.h>
-#include <libavutil/pixdesc.h>
-#include <libavutil/log.h>
-#include <libswscale/swscale.h>
 
 /* sws_scale's x86 YUV -> RGB converters write whole groups of 16 pixels
  * and, when a row's stride has no room for the last group, leave the last
@@ -470,6 +465,9 @@ static int video_open(frame_source *src, const frame_source_raw_format *format,
                       char *err, size_t errlen)
 {
     (void)format;
+    char why[512];
+    if (libav_load(why, sizeof why) < 0)
+        return io_fail(err, errlen, src->input, "cannot load FFmpeg: %s", why);
     if (!(src->state = calloc(1, sizeof(video_state))))
         return io_fail(err, errlen, src->input, "out of memory");
     src->current_name = src->input;

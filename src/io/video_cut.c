@@ -16,9 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <libavcodec/avcodec.h>
-#include <libavformat/avformat.h>
-#include <libavutil/log.h>
+#include "io/libav.h"
 
 typedef struct index_entry {
     int64_t pts;      /* stream time base; the dts where a packet has no pts */
@@ -104,6 +102,11 @@ static double rational_to_double(AVRational r)
 
 video_index *video_index_build(const char *path, char *err, size_t errlen)
 {
+    char why[512];
+    if (libav_load(why, sizeof why) < 0) {
+        io_fail(err, errlen, path, "cannot load FFmpeg: %s", why);
+        return NULL;
+    }
     video_index *index = calloc(1, sizeof *index);
     AVFormatContext *in = NULL;
     AVPacket *pkt = av_packet_alloc();
@@ -403,6 +406,9 @@ int video_cut_copy(const char *input, const video_index *index, long first,
                    long last, const char *output, int force, char *err,
                    size_t errlen)
 {
+    char why[512];
+    if (libav_load(why, sizeof why) < 0)
+        return io_fail(err, errlen, input, "cannot load FFmpeg: %s", why);
     if (!index->has_times)
         return io_fail(err, errlen, input, "frames without time stamps cannot be cut");
     if (first < 0 || last < first || last >= index->count || !index->frames[first].key)

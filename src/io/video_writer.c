@@ -18,12 +18,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include <libavcodec/avcodec.h>
-#include <libavformat/avformat.h>
-#include <libavutil/log.h>
-#include <libavutil/opt.h>
-#include <libavutil/pixdesc.h>
-#include <libswscale/swscale.h>
+#include "io/libav.h"
 
 /* Overlay quality: x264's constant rate factor and MPEG-4's fixed
  * quantiser, both visually clean at the sizes bgsub sees. */
@@ -147,6 +142,9 @@ static int choose_encoder(const char *path, video_writer_kind kind,
     memset(c, 0, sizeof *c);
     if (!path || !*path)
         return io_fail(err, errlen, "\"\"", "empty file name");
+    char why[512];
+    if (libav_load(why, sizeof why) < 0)
+        return io_fail(err, errlen, path, "cannot load FFmpeg: %s", why);
     c->container = av_guess_format(NULL, path, NULL);
     if (!c->container || !*extension_of(path))
         return io_fail(err, errlen, path,
