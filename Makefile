@@ -16,16 +16,19 @@ PKG_IO   = libpng zlib libjpeg libavformat libavcodec libswscale libavutil libav
 # the build that follows must see their flags. (Each variable replaces itself
 # with its value on first use, so pkg-config runs once per make.)
 PKG_CFLAGS = $(eval PKG_CFLAGS := $$(shell pkg-config --cflags $(PKG_IO) 2>/dev/null))$(PKG_CFLAGS)
-# libavdevice is not linked: frame_source.c opens it at run time, for a
-# camera only (it pulls in some 80 libraries that slow every start).
-PKG_LIBS   = $(eval PKG_LIBS := $$(shell pkg-config --libs $(filter-out libavdevice,$(PKG_IO)) 2>/dev/null))$(PKG_LIBS)
-# --as-needed: a program records only the libraries it uses, so the library
-# tests do not load FFmpeg (whose libhwy dependency stops valgrind 3.19).
+# FFmpeg is not linked: src/io/libav.c opens libavformat, libavcodec,
+# libswscale and libavutil when a video is first opened or written, and
+# source_video.c libavdevice for a camera (Debian's FFmpeg pulls in some 130
+# libraries, about 35 ms of every start).
+PKG_LINKED = $(filter-out libavformat libavcodec libswscale libavutil libavdevice,$(PKG_IO))
+PKG_LIBS   = $(eval PKG_LIBS := $$(shell pkg-config --libs $(PKG_LINKED) 2>/dev/null))$(PKG_LIBS)
+# --as-needed: a program records only the libraries it uses.
 LDLIBS_ALL = -Wl,--as-needed $(PKG_LIBS) -ldl -lpthread -lm $(EXTRA_LDLIBS)
 
 BUILD   ?= build
 LIB_SRC  = $(sort $(wildcard src/lib/*.c))
 IO_SRC   = $(sort $(wildcard src/io/*.c))
+DRAW_SRC = $(sort $(wildcard src/draw/*.c))
 CLI_SRC  = $(sort $(wildcard src/cli/*.c))
 TOOL_SRC = $(sort $(wildcard tools/*.c))
 TEST_SRC = $(sort $(wildcard tests/unit/test_*.c))
@@ -33,7 +36,11 @@ TEST_TOOL_SRC = $(sort $(wildcard tests/tools/*.c))
 
 LIB_OBJ  = $(LIB_SRC:%.c=$(BUILD)/%.o)
 IO_OBJ   = $(IO_SRC:%.c=$(BUILD)/%.o)
+DRAW_OBJ = $(DRAW_SRC:%.c=$(BUILD)/%.o)
 CLI_OBJ  = $(CLI_SRC:%.c=$(BUILD)/%.o)
+# The program's objects but main.o, as a library: the unit tests of the
+# program's parts (pipeline, outputs, events, eval) link it.
+CLI_LIB_OBJ = $(filter-out $(BUILD)/src/cli/main.o,$(CLI_OBJ))
 LIB_A    = $(BUILD)/libbgsub.a
 # The shared library: version from bgsub.h, soname from its major number.
 VERSION := $(shell sed -n 's/^\#define BGS_VERSION_STRING "\(.*\)"$$/\1/p' include/bgsub.h)
@@ -41,6 +48,10 @@ SONAME   = libbgsub.so.$(firstword $(subst ., ,$(VERSION)))
 LIB_SO   = $(BUILD)/libbgsub.so.$(VERSION)
 LIB_MAP  = src/lib/libbgsub.map
 IO_A     = $(BUILD)/libbgsub_io.a
+DRAW_A   = $(BUILD)/libbgsub_draw.a
+CLI_A    = $(BUILD)/libbgsub_cli.a
+# What the program, the tools and the tests link, in link order.
+PROG_LIBS = $(CLI_A) $(DRAW_A) $(IO_A) $(LIB_A)
 BIN      = $(BUILD)/bgsub
 TOOLS    = $(TOOL_SRC:tools/%.c=$(BUILD)/tools/%)
 TESTS    = $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
@@ -100,32 +111,34 @@ $(IO_A): $(IO_OBJ)
 # The Python module (a shared object) links libbgsub_io.a and the program's
 # scoring code (bgsub.evaluate): those objects are position-independent too
 # (the stamp rebuilds objects made before once).
-$(IO_OBJ) $(CLI_OBJ): CFLAGS_ALL += -fPIC
-$(IO_OBJ) $(CLI_OBJ): $(BUILD)/src/pic.stamp
+$(IO_OBJ) $(DRAW_OBJ) $(CLI_OBJ): CFLAGS_ALL += -fPIC
+$(IO_OBJ) $(DRAW_OBJ) $(CLI_OBJ): $(BUILD)/src/pic.stamp
 $(BUILD)/src/pic.stamp:
 	@mkdir -p $(dir $@)
 	@touch $@
-# The program's objects but main.o, as an archive: the module's link takes
-# only what evaluate() needs.
-CLI_A = $(BUILD)/libbgsub_cli.a
-$(CLI_A): $(filter-out $(BUILD)/src/cli/main.o,$(CLI_OBJ))
+
+$(DRAW_A): $(DRAW_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(BIN): $(CLI_OBJ) $(IO_A) $(LIB_A)
-	$(CC) $(CFLAGS_ALL) $(LDFLAGS) -o $@ $(CLI_OBJ) $(IO_A) $(LIB_A) $(LDLIBS_ALL)
+$(CLI_A): $(CLI_LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
 
-$(BUILD)/tools/%: tools/%.c $(IO_A) $(LIB_A)
-	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS_ALL) $(PKG_CFLAGS) $(CFLAGS_ALL) -MMD -MP $(LDFLAGS) -o $@ $< $(IO_A) $(LIB_A) $(LDLIBS_ALL)
+$(BIN): $(BUILD)/src/cli/main.o $(PROG_LIBS)
+	$(CC) $(CFLAGS_ALL) $(LDFLAGS) -o $@ $(BUILD)/src/cli/main.o $(PROG_LIBS) $(LDLIBS_ALL)
 
-$(BUILD)/tests/%: tests/unit/%.c tests/unit/test.h $(IO_A) $(LIB_A)
+$(BUILD)/tools/%: tools/%.c $(PROG_LIBS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS_ALL) -Itests/unit $(PKG_CFLAGS) $(CFLAGS_ALL) -MMD -MP $(LDFLAGS) -o $@ $< $(IO_A) $(LIB_A) $(LDLIBS_ALL)
+	$(CC) $(CPPFLAGS_ALL) $(PKG_CFLAGS) $(CFLAGS_ALL) -MMD -MP $(LDFLAGS) -o $@ $< $(PROG_LIBS) $(LDLIBS_ALL)
 
-$(BUILD)/tests/tools/%: tests/tools/%.c $(IO_A) $(LIB_A)
+$(BUILD)/tests/%: tests/unit/%.c tests/unit/test.h $(PROG_LIBS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS_ALL) $(PKG_CFLAGS) $(CFLAGS_ALL) -MMD -MP $(LDFLAGS) -o $@ $< $(IO_A) $(LIB_A) $(LDLIBS_ALL)
+	$(CC) $(CPPFLAGS_ALL) -Itests/unit $(PKG_CFLAGS) $(CFLAGS_ALL) -MMD -MP $(LDFLAGS) -o $@ $< $(PROG_LIBS) $(LDLIBS_ALL)
+
+$(BUILD)/tests/tools/%: tests/tools/%.c $(PROG_LIBS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS_ALL) $(PKG_CFLAGS) $(CFLAGS_ALL) -MMD -MP $(LDFLAGS) -o $@ $< $(PROG_LIBS) $(LDLIBS_ALL)
 
 # `make install` / `make uninstall`: the program, both libraries, the header,
 # the pkg-config file (made from src/lib/bgsub.pc.in for PREFIX) and the man
@@ -190,9 +203,9 @@ $(BUILD)/python/%.o: python/%.c python/src/bgsub_py.h include/bgsub.h $(DEPS_FIR
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS_ALL) $(PY_CFLAGS) $(PKG_CFLAGS) $(CFLAGS_ALL) -fPIC -fvisibility=hidden -MMD -MP -c $< -o $@
 
-$(PY_EXT): $(PY_OBJ) $(CLI_A) $(IO_A) $(LIB_A)
+$(PY_EXT): $(PY_OBJ) $(PROG_LIBS)
 	@mkdir -p $(dir $@)
-	$(CC) -shared $(CFLAGS_ALL) $(LDFLAGS) -o $@ $(PY_OBJ) $(CLI_A) $(IO_A) $(LIB_A) $(LDLIBS_ALL)
+	$(CC) -shared $(CFLAGS_ALL) $(LDFLAGS) -o $@ $(PY_OBJ) $(PROG_LIBS) $(LDLIBS_ALL)
 
 $(PY_PKG)/%: python/bgsub/%
 	@mkdir -p $(dir $@)
@@ -248,9 +261,10 @@ test-asan:
 
 # Valgrind (memcheck) over the unit tests that do not decode video: the
 # model and its kernels, the histogram fit, image loading and saving, mask
-# clean-up. Not part of `make test`. bgsub itself cannot start under
-# Debian's valgrind 3.19: libavcodec pulls in libhwy, whose start-up code
-# uses an instruction valgrind does not decode (SIGILL before main).
+# clean-up. Not part of `make test`. bgsub itself runs under valgrind only
+# on inputs that are no video: Debian's libavcodec pulls in libhwy, whose
+# start-up code uses an instruction valgrind 3.19 does not decode (SIGILL
+# once FFmpeg is loaded).
 VALGRIND_TESTS = test_model test_histfit test_image_io test_postproc
 valgrind: $(VALGRIND_TESTS:%=$(BUILD)/tests/%)
 	for t in $(VALGRIND_TESTS); do \
@@ -268,9 +282,9 @@ OPENCV_HDR  = /usr/include/opencv4/opencv2/video/background_segm.hpp
 OPENCV_LIBS = -lopencv_video -lopencv_videoio -lopencv_imgcodecs -lopencv_imgproc -lopencv_core
 BENCH_ARGS ?=
 
-$(BUILD)/tools/bench_compare: tools/bench_compare.cpp $(IO_A) $(LIB_A)
+$(BUILD)/tools/bench_compare: tools/bench_compare.cpp $(PROG_LIBS)
 	@mkdir -p $(dir $@)
-	$(CXX) $(CPPFLAGS_ALL) -I/usr/include/opencv4 $(PKG_CFLAGS) -std=c++17 $(WARN) $(CFLAGS) -MMD -MP $(LDFLAGS) -o $@ $< $(IO_A) $(LIB_A) $(OPENCV_LIBS) $(LDLIBS_ALL)
+	$(CXX) $(CPPFLAGS_ALL) -I/usr/include/opencv4 $(PKG_CFLAGS) -std=c++17 $(WARN) $(CFLAGS) -MMD -MP $(LDFLAGS) -o $@ $< $(PROG_LIBS) $(OPENCV_LIBS) $(LDLIBS_ALL)
 
 ifneq ($(wildcard $(OPENCV_HDR)),)
 bench: all $(BUILD)/tools/bench_compare
@@ -331,11 +345,12 @@ fuzz: $(FUZZ_TARGETS:%=fuzz-run-%)
 fuzz-build:
 	$(MAKE) BUILD=$(FUZZ_BUILD) CC=$(FUZZ_CC) OPT=-O1 \
 	  EXTRA_CFLAGS="$(FUZZ_SAN) -fsanitize=fuzzer-no-link" \
-	  $(FUZZ_BUILD)/libbgsub.a $(FUZZ_BUILD)/libbgsub_io.a $(FUZZ_CLI_OBJ)
+	  $(FUZZ_BUILD)/libbgsub.a $(FUZZ_BUILD)/libbgsub_io.a $(FUZZ_BUILD)/libbgsub_draw.a \
+	  $(FUZZ_CLI_OBJ)
 	for t in $(FUZZ_TARGETS); do \
 	  $(FUZZ_CC) $(CPPFLAGS_ALL) -Itests/fuzz $(PKG_CFLAGS) -std=c11 $(WARN) -g -O1 \
 	    $(FUZZ_SAN) -fsanitize=fuzzer -o $(FUZZ_BUILD)/$$t tests/fuzz/$$t.c \
-	    $$( [ $$t = fuzz_cli ] && echo $(FUZZ_CLI_OBJ) ) \
+	    $$( [ $$t = fuzz_cli ] && echo $(FUZZ_CLI_OBJ) ) $(FUZZ_BUILD)/libbgsub_draw.a \
 	    $(FUZZ_BUILD)/libbgsub_io.a $(FUZZ_BUILD)/libbgsub.a $(LDLIBS_ALL) || exit 1; \
 	done
 

@@ -326,6 +326,12 @@ bgs_status bgs_model_apply_frame(bgs_model *model, const bgs_frame *frame,
                                  uint8_t *mask, ptrdiff_t mask_stride,
                                  float learning_rate);
 
+/* Pixels of the last mask bgs_model_apply or bgs_model_apply_frame wrote that are
+ * BGS_MASK_FOREGROUND, after shadows, the region of interest, a global
+ * change and the clean-up (0 when it was given no mask): the count the
+ * model keeps as it goes, so callers need not count the mask again. */
+long bgs_model_foreground(const bgs_model *model);
+
 /* Region of interest: width x height bytes, rows stride bytes apart; where
  * a byte is 0 the pixel is outside. Outside, the mask is always background
  * and the model is not updated (its state stays as it was), and the pixels

@@ -16,6 +16,7 @@
  */
 #include "bgsub.h"
 #include "io/image_io.h"
+#include "io/output_file.h"
 #include "../tests/unit/segment_cases.h"
 
 #include <stdio.h>
@@ -240,7 +241,7 @@ static int write_panel(const char *path, const image *im, const uint8_t *g,
         memcpy(p + (size_t)y * pw + 3 * (w + gap), map + (size_t)y * w, w);
     }
     char err[512];
-    int rc = image_save_png(path, p, pw, h, 1, pw, 6, err, sizeof err);
+    int rc = image_save_png(path, p, pw, h, 1, pw, 6, OUTPUT_FILE_FORCE, err, sizeof err);
     if (rc)
         fprintf(stderr, "segment_study: %s\n", err);
     free(p);

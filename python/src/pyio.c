@@ -7,9 +7,10 @@
  */
 #include "bgsub_py.h"
 
-#include "cli/eval.h"
+#include "cli/eval_score.h"
 #include "io/frame_source.h"
 #include "io/image_io.h"
+#include "io/output_file.h"
 
 #include <stdlib.h>
 
@@ -252,7 +253,9 @@ static PyObject *imwrite(PyObject *module, PyObject *args, PyObject *kwds)
     int rc;
     const char *path = PyBytes_AS_STRING(path_obj);
     Py_BEGIN_ALLOW_THREADS
-    rc = image_save_png(path, data, w, h, c, (ptrdiff_t)w * c, compression, err, sizeof err);
+    /* As cv2.imwrite: an existing file is replaced (whole, never in part). */
+    rc = image_save_png(path, data, w, h, c, (ptrdiff_t)w * c, compression,
+                        OUTPUT_FILE_FORCE, err, sizeof err);
     Py_END_ALLOW_THREADS
     free(swapped);
     Py_DECREF(arr);

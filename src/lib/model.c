@@ -37,10 +37,11 @@ struct bgs_model {
     model_row_fn row_fn;
     task_pool *pool;        /* NULL until more than one thread is asked for */
     bgs_postproc *postproc; /* mask clean-up workspace, made on first use */
-    long *foreground;       /* per-part counts of the last frame */
+    long *foreground;       /* per part: marked, then those not shadow */
     int foreground_parts;
     uint8_t *rows;          /* per-part row buffers for converted frames */
     size_t rows_size;
+    long last_foreground;   /* BGS_MASK_FOREGROUND pixels of the last mask */
 };
 
 /* ------------------------------------------------------------------------ */
@@ -533,6 +534,7 @@ typedef struct apply_job {
     ptrdiff_t mask_stride;
     frame_rates rates;
     long *foreground;       /* pixels matching no background, per part */
+    long *kept;             /* of those, not marked shadow, per part */
     /* The clean-up to run on this frame's mask, or NULL; each stripe packs
      * its rows of the mask for it while they are in the cache. */
     const bgs_cleanup *cleanup;
@@ -608,8 +610,8 @@ static long apply_row_roi(const bgs_model *m, int y, const apply_job *job)
 /* Foreground pixels of a row that are cast shadow get the shadow value.
  * Runs on the updated state: a foreground pixel matched no background
  * component, so those kept their means and variances, and the component
- * made for the pixel ranks below them. */
-static void mark_shadows(const bgs_model *m, int y, const apply_job *job)
+ * made for the pixel ranks below them. Returns the pixels it marked. */
+static long mark_shadows(const bgs_model *m, int y, const apply_job *job)
 {
     const model_shape *s = &m->shape;
     const int K = s->components, C = s->channels;
@@ -617,6 +619,7 @@ static void mark_shadows(const bgs_model *m, int y, const apply_job *job)
     uint8_t *mask_row = job->mask + y * job->mask_stride;
     const uint16_t *state = m->state + (size_t)y * s->blocks_per_row * s->block_u16;
     pixel_model px;
+    long shadows = 0;
     for (int x = 0; x < s->width; x++) {
         if (mask_row[x] != BGS_MASK_FOREGROUND)
             continue;
@@ -624,9 +627,12 @@ static void mark_shadows(const bgs_model *m, int y, const apply_job *job)
         for (int c = 0; c < C; c++)
             v[c] = (float)row[(size_t)x * C + c];
         unpack_pixel(s, state + (size_t)(x / BLOCK) * s->block_u16, x % BLOCK, &px);
-        if (is_shadow(&px, K, C, v, &job->rates))
+        if (is_shadow(&px, K, C, v, &job->rates)) {
             mask_row[x] = job->rates.shadow_value;
+            shadows++;
+        }
     }
+    return shadows;
 }
 
 static void apply_stripe(void *ctx, int part, int parts)
@@ -637,7 +643,7 @@ static void apply_stripe(void *ctx, int part, int parts)
     int y0 = (int)((long)m->height * part / parts);
     int y1 = (int)((long)m->height * (part + 1) / parts);
     int detect = job->mask && job->rates.detect;
-    long foreground = 0;
+    long foreground = 0, kept = 0;
     apply_job converted;
     if (job->source) {
         converted = *job;
@@ -662,12 +668,13 @@ static void apply_stripe(void *ctx, int part, int parts)
         } else {
             marked = run_kernel(m, y, 0, s->width, job);
         }
-        if (detect && job->rates.shadows && marked > 0)
-            mark_shadows(m, y, job);
+        long shadows = detect && job->rates.shadows && marked ? mark_shadows(m, y, job) : 0;
         foreground += marked;
+        kept += marked - shadows;
     }
     job = ctx;
     job->foreground[part] = foreground;
+    job->kept[part] = kept;
     if (job->cleanup)
         postproc_pack_rows(m->postproc, job->mask, job->mask_stride,
                            postproc_layer(m->postproc, 0), y0, y1);
@@ -753,7 +760,7 @@ static bgs_status apply_in_turn(bgs_model *m, const uint8_t *frame,
         set_frame_rate(&job.rates, &m->params, rate);
     int parts = model_parts(m);
     if (parts > m->foreground_parts) {
-        long *counts = realloc(m->foreground, (size_t)parts * sizeof *counts);
+        long *counts = realloc(m->foreground, 2 * (size_t)parts * sizeof *counts);
         if (!counts)
             return bgs_fail(BGS_ERR_NO_MEMORY, "out of memory");
         m->foreground = counts;
@@ -765,6 +772,7 @@ static bgs_status apply_in_turn(bgs_model *m, const uint8_t *frame,
         if (st != BGS_OK)
             return st;
     }
+    job.kept = m->foreground + m->foreground_parts;
     bgs_cleanup cleanup = model_cleanup(m);
     if (job.rates.detect && mask && !postproc_is_noop(&cleanup)) {
         bgs_status st = prepare_cleanup(m, &cleanup, parts);
@@ -776,9 +784,12 @@ static bgs_status apply_in_turn(bgs_model *m, const uint8_t *frame,
         pool_run_parts(m->pool, parts, apply_stripe, &job);
     else
         apply_stripe(&job, 0, 1);
-    long foreground = 0;
-    for (int p = 0; p < parts; p++)
+    long foreground = 0, kept = 0;
+    for (int p = 0; p < parts; p++) {
         foreground += job.foreground[p];
+        kept += job.kept[p];
+    }
+    m->last_foreground = mask ? kept : 0;
 
     m->frames++;
     if (job.rates.update) /* a frozen frame leaves no trace in the model */
@@ -804,11 +815,14 @@ static bgs_status apply_in_turn(bgs_model *m, const uint8_t *frame,
         m->blank_left = p->relearn_frames;
         m->relearns++;
         m->relearning = 1;
+        m->last_foreground = 0;
     } else if (job.cleanup) {
         bgs_status st = postproc_clean_packed(m->postproc, job.cleanup, mask,
                                               mask_stride, m->pool, parts);
         if (st != BGS_OK)
             return st;
+        /* The mask's 255s are the set bits of the clean-up's result. */
+        m->last_foreground = postproc_count(m->postproc, 1);
     }
     return BGS_OK;
 }
@@ -864,6 +878,8 @@ bgs_status bgs_model_apply_frame(bgs_model *m, const bgs_frame *frame,
                           mask_stride, learning_rate);
     return apply_turn(m, NULL, 0, frame, mask, mask_stride, learning_rate);
 }
+
+long bgs_model_foreground(const bgs_model *m) { return m ? m->last_foreground : 0; }
 
 bgs_status bgs_model_set_roi(bgs_model *m, const uint8_t *roi, ptrdiff_t stride)
 {

@@ -1179,6 +1179,20 @@ bgs_status postproc_clean_packed(bgs_postproc *pp, const bgs_cleanup *c,
     return st;
 }
 
+long postproc_count(bgs_postproc *pp, int index)
+{
+    const uint64_t *plane = postproc_layer(pp, index);
+    const uint64_t tail = last_word_mask(pp->width);
+    long n = 0;
+    for (int y = 0; y < pp->height; y++) {
+        const uint64_t *row = plane + (size_t)y * pp->words;
+        for (int k = 0; k < pp->words - 1; k++)
+            n += __builtin_popcountll(row[k]);
+        n += __builtin_popcountll(row[pp->words - 1] & tail);
+    }
+    return n;
+}
+
 int postproc_is_noop(const bgs_cleanup *c)
 {
     return !c->median && !c->open_radius && !c->close_radius &&

@@ -51,10 +51,7 @@ echo "shadows: F $f_on with detection, $f_off without"
 at_least "$f_on" "$(awk -v b="$f_off" 'BEGIN { print b + 0.03 }')" &&
     ok "shadows: detection lifts F ($f_off -> $f_on)" ||
     fail "shadows: detection" "F $f_on with, $f_off without"
-with127=0
-for m in "$WORK"/sh-127/bin0002*.png; do
-    "$PNGINFO" "$m" | grep -qE 'values=([0-9]+,)*127(,| )' && with127=$((with127 + 1))
-done
+with127=$("$PNGINFO" "$WORK"/sh-127/bin0002*.png | grep -cE 'values=([0-9]+,)*127(,| )')
 [ "$with127" -gt 10 ] && ok "shadows: --shadow-value 127 marks shadow pixels ($with127 masks)" ||
     fail "shadows: --shadow-value" "$with127 masks of frames 200-299 hold 127"
 # Where the 127s fall, against the scene's exact labels (frames 101-300):
@@ -112,10 +109,7 @@ else
     "$B" -q "$ST" -o "$WORK/roi-none" --roi "$WORK/none.png"
     diff -r "$WORK/roi-no" "$WORK/roi-all" > /dev/null && ok "roi: all white = no ROI" ||
         fail "roi: all white" "masks differ from a run without --roi"
-    nonblank=0
-    for m in "$WORK"/roi-none/*.png; do
-        "$PNGINFO" "$m" | grep -q 'ones=0$' || nonblank=$((nonblank + 1))
-    done
+    nonblank=$("$PNGINFO" "$WORK"/roi-none/*.png | grep -vc 'ones=0$')
     [ "$nonblank" -eq 0 ] && ok "roi: all black gives blank masks" ||
         fail "roi: all black" "$nonblank masks with foreground"
     left=0 right=0

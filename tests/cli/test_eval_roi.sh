@@ -24,8 +24,8 @@ W=64 H=48 HALF=32
 # half, which the regions below leave out.
 mkdir -p "$WORK/masks"
 for g in "$SEQ"/groundtruth/gt*.png; do
-    n=$(basename "$g" .png | sed 's/^gt//')
-    "$MAKEIMG" "$WORK/masks/bin$n.png" --from "$g" $HALF 0 $W $H 255 || exit 1
+    n=${g##*/gt}
+    "$MAKEIMG" "$WORK/masks/bin$n" --from "$g" $HALF 0 $W $H 255 || exit 1
 done
 
 roi_wide=$WORK/wide.png       # 96 wide: left half in, then 32 extra columns in

@@ -16,9 +16,9 @@ if ! command -v ffmpeg > /dev/null 2>&1 || ! command -v ffprobe > /dev/null 2>&1
     finish; exit
 fi
 
-# make_video FILE SECONDS "A-B A-B ...": 320x240, 25 frames/s, H.264 with a
+# make_video FILE SECONDS "A-B A-B ...": 160x120, 25 frames/s, H.264 with a
 # keyframe every 10 frames exactly (-g 10, no scene-cut keyframes) and
-# B-frames; a 40x40 red box (2.1% of the frame) moves across during frames
+# B-frames; a 20x20 red box (2.1% of the frame) moves across during frames
 # A..B (0-based, inclusive) of each interval.
 make_video() {
     enable=""
@@ -26,9 +26,9 @@ make_video() {
         enable="$enable${enable:+ + }between(n,${iv%-*},${iv#*-})"
     done
     ffmpeg -nostdin -v error -y \
-        -f lavfi -i "nullsrc=s=320x240:r=25:d=$2,geq=lum='128+50*sin(X/7)*cos(Y/5)':cb=128:cr=128,noise=alls=6:allf=t" \
-        -f lavfi -i "color=c=red:s=40x40:r=25:d=$2" \
-        -filter_complex "[0][1]overlay=x='10+4*mod(n,60)':y=100:enable='$enable'" \
+        -f lavfi -i "nullsrc=s=160x120:r=25:d=$2,geq=lum='128+50*sin(X/3.5)*cos(Y/2.5)':cb=128:cr=128,noise=alls=6:allf=t" \
+        -f lavfi -i "color=c=red:s=20x20:r=25:d=$2" \
+        -filter_complex "[0][1]overlay=x='5+2*mod(n,60)':y=50:enable='$enable'" \
         -c:v libx264 -preset veryfast -g 10 -keyint_min 10 -sc_threshold 0 -bf 2 \
         -pix_fmt yuv420p "$1"
 }

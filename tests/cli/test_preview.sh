@@ -20,9 +20,7 @@ one_line() { [ "$(printf '%s\n' "$1" | grep -c .)" -eq 1 ]; }
 
 # Every mask in folder $1 reads back (none half-written).
 all_masks_complete() {
-    for f in "$1"/bin*.png; do
-        "$PNGINFO" "$f" > /dev/null 2>&1 || return 1
-    done
+    "$PNGINFO" "$1"/bin*.png > /dev/null 2>&1
 }
 
 # --- help and usage (no display needed) -------------------------------------

@@ -160,7 +160,7 @@ cmp -s "$WORK/csv.fg" "$WORK/json.fg" && ok "--stats-csv and --stats agree" || f
 # --- errors and interruption ---------------------------------------------------
 expect_error "--stats and --stats-csv both on stdout" 2 "cannot both write to stdout" \
     "$B" "$SEQ" -o "$WORK/e1" --stats - --stats-csv -
-expect_error "--stats without a name" 2 "need a file name" "$B" "$SEQ" -o "$WORK/e2" --stats ''
+expect_error "--stats without a name" 2 "--stats needs a file name" "$B" "$SEQ" -o "$WORK/e2" --stats ''
 expect_error "--stats into a missing folder" 4 "$WORK/none/s.json" \
     "$B" -q "$SEQ" -o "$WORK/e3" --stats "$WORK/none/s.json"
 [ -f "$WORK/e3/bin000040.png" ] && ok "masks are kept when --stats fails" || fail "masks are kept when --stats fails"

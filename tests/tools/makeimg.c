@@ -58,6 +58,7 @@ int main(int argc, char **argv)
                 img.data[y * img.stride + x] = (uint8_t)r[4];
     }
     int rc = image_save_png(argv[1], img.data, img.width, img.height, 1, img.stride, 6,
+                            1,
                             err, sizeof err);
     if (rc != 0)
         fprintf(stderr, "makeimg: %s\n", err);
