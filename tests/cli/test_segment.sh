@@ -23,9 +23,11 @@ same_images() {
     echo "$pairs" | awk '{ split($1, a, "="); split($2, b, "="); if (a[2] != b[2]) bad = 1 }
                          END { exit bad }' || { echo "$pairs"; return 1; }
 }
-# mismatches MASK TRUTH: pixels where a 0/255 mask and the truth differ.
+# mismatches MASK TRUTH: pixels where a 0/255 mask and the truth differ
+# ("unreadable" and status 1 when a file is missing or the sizes differ).
 mismatches() {
-    "$CROSSCOUNT" "$1" "$2" | awk '{ split($1, a, "="); split($2, b, "="); split($3, n, "=")
+    pairs=$("$CROSSCOUNT" "$1" "$2" 2> /dev/null) || { echo unreadable; return 1; }
+    echo "$pairs" | awk '{ split($1, a, "="); split($2, b, "="); split($3, n, "=")
                                      if (a[2] != b[2]) s += n[2] } END { print s + 0 }'
 }
 
@@ -336,17 +338,20 @@ if have_tools "$PIXCOUNT"; then
     n=$(count "$WORK/plot.png" 0 0 1200 490 $MAG)
     [ "$n" -eq 0 ] && ok "figure: no Otsu line unless asked" || fail "figure: no Otsu line unless asked" "$n"
     "$B" segment "$IMG" --plot "$WORK/plot_otsu.png" --k 3 --plot-otsu
-    cmp -s "$WORK/plot.png" "$WORK/plot_otsu.png" && fail "--plot-otsu changes the figure" ||
-        ok "--plot-otsu changes the figure"
+    [ -s "$WORK/plot_otsu.png" ] && ! cmp -s "$WORK/plot.png" "$WORK/plot_otsu.png" &&
+        ok "--plot-otsu changes the figure" || fail "--plot-otsu changes the figure"
     n=$(count "$WORK/plot_otsu.png" 868 62 1200 440 $MAG)
     m=$(count "$WORK/plot_otsu.png" 80 62 848 440 $MAG)
     [ "$n" -ge 10 ] && [ "$m" -ge 50 ] && ok "--plot-otsu: Otsu's line in the plot ($m) and the legend ($n)" ||
         fail "--plot-otsu: Otsu's line and legend entry" "plot $m, legend $n"
-    # K = 2: the third component's colour is nowhere in the legend.
+    # K = 2: the first two components' colours in the legend, the third's
+    # nowhere in it.
     "$B" segment "$IMG" --plot "$WORK/plot2.png"
     n=$(count "$WORK/plot2.png" 868 62 1200 440 $C3)
-    [ "$n" -eq 0 ] && ok "figure: one legend colour per component (K = 2)" ||
-        fail "figure: K = 2 legend" "$n pixels of component 3's colour"
+    n1=$(count "$WORK/plot2.png" 868 62 1200 440 $C1)
+    n2=$(count "$WORK/plot2.png" 868 62 1200 440 $C2)
+    [ "$n" -eq 0 ] && [ "$n1" -ge 20 ] && [ "$n2" -ge 20 ] && ok "figure: one legend colour per component (K = 2)" ||
+        fail "figure: K = 2 legend" "component 3: $n pixels, 1: $n1, 2: $n2"
     # Otsu's method alone: its line, no mixture.
     "$B" segment --method otsu "$IMG" --plot "$WORK/plot_m.png"
     [ "$(count "$WORK/plot_m.png" 0 0 1200 490 $MAG)" -gt 50 ] &&
@@ -367,7 +372,8 @@ if have_tools "$RAMPIMG" "$CROSSCOUNT" "$LOCALFIT" "$ABOVEMAP" && "$RAMPIMG" "$R
     bad_local=$(mismatches "$WORK/rl.png" "$RT") bad_global=$(mismatches "$WORK/rg.png" "$RT")
     # 32768 pixels: the local mask within 1 % of the truth, the global one
     # off by more than 30 %.
-    [ "$bad_local" -le 327 ] && [ "$bad_global" -ge 9830 ] &&
+    [ "$bad_local" != unreadable ] && [ "$bad_global" != unreadable ] &&
+        [ "$bad_local" -le 327 ] && [ "$bad_global" -ge 9830 ] &&
         ok "--local follows the light: $bad_local pixels wrong, global $bad_global" ||
         fail "--local against the truth" "local $bad_local, global $bad_global wrong of 32768"
     # The map: a pixel is bright exactly where it is above its threshold.
@@ -390,7 +396,7 @@ if have_tools "$RAMPIMG" "$CROSSCOUNT" "$LOCALFIT" "$ABOVEMAP" && "$RAMPIMG" "$R
         ! cmp -s "$WORK/rmap.png" "$WORK/rmap2.png" &&
         ok "--tiles 5x3 and the tuning options reach the library ($lf2)" ||
         fail "--tiles 5x3 and the tuning options" "$d"
-    "$B" segment --tile-size 64 "$R" -o "$WORK/rl3.png" --raw-labels
+    "$B" segment --tile-size 64 "$R" -o "$WORK/rl3.png" --raw-labels || rm -f "$WORK/rl3.png"
     "$LOCALFIT" "$R" "$WORK/lf3.png" "$WORK/lfmap3.png" --tile-size 64 > /dev/null
     if have_pnginfo; then
         i=$(info "$WORK/rl3.png")
@@ -398,7 +404,7 @@ if have_tools "$RAMPIMG" "$CROSSCOUNT" "$LOCALFIT" "$ABOVEMAP" && "$RAMPIMG" "$R
             fail "--local --raw-labels" "$i"
     fi
     # raw 1 = 255: the same pixels as the library's mask.
-    pairs=$("$CROSSCOUNT" "$WORK/rl3.png" "$WORK/lf3.png")
+    pairs=$("$CROSSCOUNT" "$WORK/rl3.png" "$WORK/lf3.png") && [ -n "$pairs" ] &&
     echo "$pairs" | awk '{ split($1, a, "="); split($2, b, "="); if ((a[2] == 1) != (b[2] == 255)) bad = 1 }
                          END { exit bad }' && ok "--tile-size 64 is the library's tile_size 64" ||
         fail "--tile-size 64" "$pairs"
