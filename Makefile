@@ -82,7 +82,7 @@ $(BUILD)/src/lib/model_avx2.o: CFLAGS_ALL += -mavx2 -mf16c
 $(BUILD)/src/lib/model_avx512.o: CFLAGS_ALL += -mavx512f -mf16c
 # The mask clean-up's loops over 64-bit words vectorise at -O3 (packing and
 # the median run about 1.7x faster than at -O2; tools/bench_postproc).
-$(BUILD)/src/lib/postproc.o: CFLAGS_ALL += -O3
+$(BUILD)/src/lib/postproc.o $(BUILD)/src/lib/components.o: CFLAGS_ALL += -O3
 
 # Library objects go into both libbgsub.a and libbgsub.so: position-independent.
 # (The stamp makes objects built before -fPIC was added rebuild once.)
