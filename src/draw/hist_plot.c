@@ -18,7 +18,7 @@ static const canvas_rgb grid = {232, 232, 232}, text_gray = {90, 90, 90};
 static const canvas_rgb bar = {HIST_PLOT_BAR}, clipped = {HIST_PLOT_CLIPPED};
 static const canvas_rgb red = {HIST_PLOT_MIXTURE}, magenta = {HIST_PLOT_OTSU};
 static const canvas_rgb band = {HIST_PLOT_BAND}, fitted = {HIST_PLOT_FITTED};
-static const canvas_rgb borrowed = {HIST_PLOT_BORROWED};
+static const canvas_rgb borrowed = {HIST_PLOT_BORROWED}, global = {HIST_PLOT_GLOBAL};
 
 canvas_rgb hist_plot_component_colour(int j)
 {
@@ -342,16 +342,27 @@ static void legend_scores(legend *lg, const hist_plot_info *in)
 /* Local fit: the tiles' thresholds and the threshold map                   */
 /* ------------------------------------------------------------------------ */
 
-static void tile_range(const hist_plot_local *lc, double *lo, double *hi, int *nfit)
+/* A tile's colour by its source. */
+static canvas_rgb tile_colour(const bgs_hist_tile *t)
 {
-    *lo = INFINITY, *hi = -INFINITY, *nfit = 0;
+    return t->source == BGS_TILE_FITTED ? fitted
+           : t->source == BGS_TILE_BORROWED ? borrowed : global;
+}
+
+/* The range of the tiles' thresholds, and how many tiles of each source
+ * (n[BGS_TILE_FITTED], n[BGS_TILE_BORROWED], n[BGS_TILE_GLOBAL]). */
+static void tile_range(const hist_plot_local *lc, double *lo, double *hi, int n[3])
+{
+    *lo = INFINITY, *hi = -INFINITY;
+    n[0] = n[1] = n[2] = 0;
     for (int i = 0; i < lc->cols * lc->rows; i++) {
         double t = lc->tiles[i].threshold;
+        if ((unsigned)lc->tiles[i].source < 3)
+            n[lc->tiles[i].source]++;
         if (!isfinite(t))
             continue;
         *lo = fmin(*lo, t);
         *hi = fmax(*hi, t);
-        *nfit += lc->tiles[i].source == BGS_TILE_FITTED;
     }
 }
 
@@ -359,8 +370,8 @@ static void tile_range(const hist_plot_local *lc, double *lo, double *hi, int *n
 static void draw_band(canvas *cv, const hist_plot_local *lc)
 {
     double lo, hi;
-    int nfit;
-    tile_range(lc, &lo, &hi, &nfit);
+    int n[3];
+    tile_range(lc, &lo, &hi, n);
     if (!(hi >= lo))
         return;
     int x0 = (int)lround(plot_x(lo)), x1 = (int)lround(plot_x(hi));
@@ -379,24 +390,28 @@ static void draw_rug(canvas *cv, const hist_plot_local *lc)
                 continue;
             int x = (int)lround(plot_x(t->threshold));
             canvas_fill_rect(cv, x, HIST_PLOT_BOTTOM - 12, x + 1, HIST_PLOT_BOTTOM - 1,
-                             is_fitted ? fitted : borrowed);
+                             tile_colour(t));
         }
 }
 
 static void legend_local(legend *lg, const hist_plot_local *lc)
 {
     double lo, hi;
-    int nfit;
+    int n[3];
     char text[128];
-    tile_range(lc, &lo, &hi, &nfit);
+    tile_range(lc, &lo, &hi, n);
     if (!(hi >= lo))
         return;
     snprintf(text, sizeof text, "tile thresholds: %.1f..%.1f", lo, hi);
     legend_entry(lg, SW_BOX, 0, band, text);
-    snprintf(text, sizeof text, "fitted tile's threshold (%d)", nfit);
+    snprintf(text, sizeof text, "fitted tile's threshold (%d)", n[BGS_TILE_FITTED]);
     legend_entry(lg, SW_RUG, 0, fitted, text);
-    snprintf(text, sizeof text, "borrowed tile's threshold (%d)", lc->cols * lc->rows - nfit);
+    snprintf(text, sizeof text, "borrowed tile's threshold (%d)", n[BGS_TILE_BORROWED]);
     legend_entry(lg, SW_RUG, 0, borrowed, text);
+    if (n[BGS_TILE_GLOBAL] > 0) {
+        snprintf(text, sizeof text, "whole image's threshold (%d tiles)", n[BGS_TILE_GLOBAL]);
+        legend_entry(lg, SW_RUG, 0, global, text);
+    }
 }
 
 /* The threshold map (gray = the threshold there) scaled into the box whose
@@ -425,15 +440,21 @@ static void draw_map(canvas *cv, const hist_plot_local *lc, int x, int y, int w,
         const bgs_hist_tile *t = &lc->tiles[k];
         int cx = x + (int)((t->x + t->width / 2.0) * mw / lc->width);
         int cy = y + (int)((t->y + t->height / 2.0) * mh / lc->height);
-        canvas_rgb c = t->source == BGS_TILE_FITTED ? fitted : borrowed;
-        canvas_fill_rect(cv, cx - 1, cy - 1, cx + 1, cy + 1, c);
+        canvas_fill_rect(cv, cx - 1, cy - 1, cx + 1, cy + 1, tile_colour(t));
     }
     char text[96];
     snprintf(text, sizeof text, "%dx%d tiles, centres: ", lc->cols, lc->rows);
     int tx = canvas_text_before(cv, x, y + mh + 4, text, 1, text_gray, LEGEND_RIGHT);
     tx = canvas_text_before(cv, tx, y + mh + 4, "fitted", 1, fitted, LEGEND_RIGHT);
     tx = canvas_text_before(cv, tx, y + mh + 4, ", ", 1, text_gray, LEGEND_RIGHT);
-    canvas_text_before(cv, tx, y + mh + 4, "borrowed", 1, borrowed, LEGEND_RIGHT);
+    tx = canvas_text_before(cv, tx, y + mh + 4, "borrowed", 1, borrowed, LEGEND_RIGHT);
+    int n[3];
+    double lo, hi;
+    tile_range(lc, &lo, &hi, n);
+    if (n[BGS_TILE_GLOBAL] > 0) {
+        tx = canvas_text_before(cv, tx, y + mh + 4, ", ", 1, text_gray, LEGEND_RIGHT);
+        canvas_text_before(cv, tx, y + mh + 4, "global", 1, global, LEGEND_RIGHT);
+    }
 }
 
 /* ------------------------------------------------------------------------ */

@@ -44,6 +44,9 @@
 #define HIST_PLOT_BAND 255, 238, 185      /* local: tile thresholds' range */
 #define HIST_PLOT_FITTED 204, 102, 0      /* local: a fitted tile         */
 #define HIST_PLOT_BORROWED 120, 150, 220  /* local: a borrowed tile       */
+#define HIST_PLOT_GLOBAL 0, 150, 130     /* local: a tile on the whole
+                                           * image's fit (none showed two
+                                           * classes)                     */
 /* Component j (0-based) of the mixture: hist_plot_component_colour(j). */
 canvas_rgb hist_plot_component_colour(int j);
 

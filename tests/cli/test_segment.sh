@@ -14,6 +14,7 @@ PIXCOUNT=$BUILD/tests/tools/pixcount
 LOCALFIT=$BUILD/tests/tools/localfit
 ABOVEMAP=$BUILD/tests/tools/abovemap
 RAMPIMG=$BUILD/tests/tools/rampimg
+MAKEIMG=$BUILD/tests/tools/makeimg
 CROSSCOUNT=$BUILD/tests/tools/crosscount
 have_tools() { for t in "$@"; do [ -x "$t" ] || return 1; done; }
 # same_images A B: crosscount's pairs of A and B all agree (the images are
@@ -452,6 +453,19 @@ assert g["k"] == 2 and len(g["thresholds"]) >= 1 and "loglik" not in g, g
         "$PIXCOUNT" "$WORK/rplot.png" 868 230 1200 440 $FITTED | grep -q '=[1-9]' &&
             ok "--local figure: the threshold map with its fitted tiles" ||
             fail "--local figure: the map" "$map"
+        # A plain image has no tile with two classes: every tile is on the
+        # whole image's fit ("global" in the JSON), and the figure says so
+        # (its own colour in the legend and the map), not "borrowed".
+        GLOBALC=0,150,130 BORROWED=120,150,220
+        if have_tools "$MAKEIMG" && "$MAKEIMG" "$WORK/plain.png" 64 64 7; then
+            run "$B" segment --local "$WORK/plain.png" --plot "$WORK/pplot.png" --json
+            g=$(count "$WORK/pplot.png" 868 62 1200 490 $GLOBALC)
+            b=$(count "$WORK/pplot.png" 868 215 1200 470 $BORROWED)
+            r=$(count "$WORK/rplot.png" 0 0 1200 490 $GLOBALC)
+            echo "$OUT" | grep -q '"tiles_global": 64,' && [ "$g" -ge 50 ] && [ "$b" -eq 0 ] &&
+                [ "$r" -eq 0 ] && ok "--local figure: tiles on the whole image's fit shown as such ($g pixels)" ||
+                fail "--local figure: global tiles" "global colour $g, borrowed in the map $b, global colour in the ramp's figure $r"
+        fi
     fi
 else
     skip "local thresholds" "test tools not built"
