@@ -1,6 +1,6 @@
 # bgsub - plain Makefile. `make` builds libbgsub and the bgsub program into build/.
-# Targets: all, deps (install Debian packages), demo, test, test-asan, bench, clean,
-# install, uninstall (PREFIX, default /usr/local, and DESTDIR).
+# Targets: all, deps (install Debian packages), demo, test, test-asan, bench, accuracy,
+# clean, install, uninstall (PREFIX, default /usr/local, and DESTDIR).
 
 CC      ?= cc
 OPT     ?= -O2
@@ -50,7 +50,7 @@ DEB_PACKAGES = build-essential pkg-config libpng-dev zlib1g-dev libjpeg-dev liba
                libavcodec-dev libswscale-dev libavutil-dev libavdevice-dev libsdl2-dev ffmpeg \
                man-db groff-base xvfb xauth xdotool parallel rsync python3
 
-.PHONY: all deps demo test test-asan bench clean valgrind install uninstall
+.PHONY: all deps demo test test-asan bench accuracy clean valgrind install uninstall
 all: $(BIN) $(LIB_SO) $(TOOLS)
 
 # With `make deps demo` (even under -j) nothing is compiled before the
@@ -200,6 +200,15 @@ bench: all
 	@echo "bench: OpenCV MOG2: apt-get install libopencv-video-dev libopencv-videoio-dev libopencv-imgcodecs-dev"
 	sh tools/bench.sh $(BUILD)
 endif
+
+# Accuracy (never part of `make test`): every real sequence under
+# ../shared/data/cdnet/ (skipped, and said, when absent) and every synthetic
+# scene kind, scored by `bgsub eval`, in one table with the means
+# (docs/accuracy.md). `make accuracy ACCURACY_ARGS="-- --shadows 0"` scores
+# other options; tools/accuracy.sh --help lists its own.
+ACCURACY_ARGS ?=
+accuracy: all
+	sh tools/accuracy.sh --build $(BUILD) $(ACCURACY_ARGS)
 
 clean:
 	rm -rf build build-asan
