@@ -123,6 +123,12 @@ typedef struct bgs_params {
      * background at once. 0 = the plain Stauffer-Grimson update (every
      * pixel learns at alpha, a stopped object fades in within seconds). */
     float absorb_after;
+    /* Ghosts (what was background leaves, as a car parked from the start
+     * that drives off): a region foreground ghost_after seconds in a row
+     * whose outline is an edge of the background image rather than of the
+     * frame is background at once. 0 = off (the region waits absorb_after
+     * like a stopped object). Needs absorb_after. */
+    float ghost_after;
 
     /* Spatial consistency (camera jitter, dynamic background). A foreground
      * pixel that matches a background component of a pixel at most
@@ -174,6 +180,7 @@ typedef enum bgs_param {
     BGS_PARAM_RELEARN_FRACTION,
     BGS_PARAM_RELEARN_FRAMES,
     BGS_PARAM_ABSORB_AFTER,
+    BGS_PARAM_GHOST_AFTER,
     BGS_PARAM_NEIGHBOUR_RADIUS,
     BGS_PARAM_ILLUMINATION,
     BGS_PARAM_MAX_SHIFT,

@@ -23,6 +23,13 @@
  * many are in use (u32 each), then SHIFT_POINTS points of x, y, flat (u32)
  * and the background there (f32), used or not (the size stays fixed). */
 #define SHIFT_BYTES (8 + 4 + 4 + SHIFT_POINTS * 16)
+/* Then the changes of light held per tile of 32x32 pixels (as many tiles
+ * as the frame has): the frame count up to which it holds (i64, 0 none)
+ * and the gains of the three channels (f32). */
+static size_t light_bytes(uint32_t width, uint32_t height)
+{
+    return (size_t)((width + 31) / 32) * ((height + 31) / 32) * (8 + 3 * 4);
+}
 #define CHECKSUM_BYTES 8
 
 static uint64_t fnv1a(const uint8_t *p, size_t n)
@@ -90,7 +97,9 @@ static size_t state_values(const bgs_model *m)
 
 size_t bgs_model_checkpoint_size(const bgs_model *m)
 {
-    return HEADER_BYTES + state_values(m) * 2 + SHIFT_BYTES + CHECKSUM_BYTES;
+    return HEADER_BYTES + state_values(m) * 2 + SHIFT_BYTES +
+           light_bytes((uint32_t)bgs_model_width(m), (uint32_t)bgs_model_height(m)) +
+           CHECKSUM_BYTES;
 }
 
 bgs_status bgs_model_checkpoint(const bgs_model *m, uint8_t *buf, size_t size)
@@ -137,6 +146,17 @@ bgs_status bgs_model_checkpoint(const bgs_model *m, uint8_t *buf, size_t size)
         o = put_u32(o, (uint32_t)p.y);
         o = put_u32(o, (uint32_t)p.flat);
         o = put_u32(o, bits);
+    }
+    long *until;
+    int tiles;
+    const float *gain = model_light_tiles(m, &until, &tiles);
+    for (int t = 0; t < tiles; t++) {
+        o = put_u64(o, (uint64_t)until[t]);
+        for (int c = 0; c < 3; c++) {
+            uint32_t bits;
+            memcpy(&bits, &gain[3 * t + c], sizeof bits);
+            o = put_u32(o, bits);
+        }
     }
     put_u64(o, fnv1a(buf, (size_t)(o - buf)));
     return BGS_OK;
@@ -207,7 +227,8 @@ bgs_model *bgs_model_restore(const uint8_t *buf, size_t size)
     uint64_t expected = (uint64_t)height * ((width + BLOCK - 1) / BLOCK) *
                         block_values((int)(channels & 3), p.components);
     if (channels > 3 || state_bytes != expected * 2 ||
-        size != HEADER_BYTES + expected * 2 + SHIFT_BYTES + CHECKSUM_BYTES) {
+        size != HEADER_BYTES + expected * 2 + SHIFT_BYTES + light_bytes(width, height) +
+                    CHECKSUM_BYTES) {
         bgs_set_error("model checkpoint size does not match its header");
         return NULL;
     }
@@ -251,5 +272,23 @@ bgs_model *bgs_model_restore(const uint8_t *buf, size_t size)
         return NULL;
     }
     model_set_shift_points(m, (int)count, (int)made_for, (long)refreshed);
+    long *until;
+    int tiles;
+    float *gain = model_light_tiles(m, &until, &tiles);
+    for (int t = 0; t < tiles; t++) {
+        uint64_t u = get_u64(&in);
+        int sound = u <= counters[0] + 1000000;
+        for (int c = 0; c < 3; c++) {
+            uint32_t bits = get_u32(&in);
+            memcpy(&gain[3 * t + c], &bits, sizeof bits);
+            sound &= gain[3 * t + c] > 0.0f && gain[3 * t + c] < 256.0f;
+        }
+        if (!sound && u != 0) {
+            bgs_model_free(m);
+            bgs_set_error("model checkpoint holds invalid changes of light");
+            return NULL;
+        }
+        until[t] = (long)u;
+    }
     return m;
 }

@@ -85,6 +85,8 @@ struct bgs_model {
     uint8_t *shifted;
     uint8_t *model_mask;
     uint8_t *bg_plane;      /* background brightness (apply_job.bg_plane) */
+    uint8_t *ghost_seen;    /* find_ghosts: pixels flooded (cleared after) */
+    uint32_t *ghost_queue;  /* find_ghosts: the pixels of the regions */
     int *row_decided;       /* per row: pixels the decide step marked */
     /* The points the shift is estimated at (estimate_shift), read from the
      * model at frame shift_refreshed (-1: never) for max_shift
@@ -376,6 +378,8 @@ int model_row_scalar(const model_shape *s, uint16_t *state,
             /* The shadow colour against the model as it was (the block is
              * not written yet). */
             int shadow = fg && r->shadow_flag && is_shadow(block + lane, K, C, x, r);
+            int still = fg && r->stationary_at > 0.0f &&
+                        (float)counter[lane] + 1.0f >= r->stationary_at;
             if (r->update) {
                 pack_pixel(s, block, lane, &px);
                 /* Frames foreground in a row (a pixel the frame's later
@@ -387,8 +391,8 @@ int model_row_scalar(const model_shape *s, uint16_t *state,
                 bg_row[x0 + lane] = background_byte(block, lane, C, r->inv_channels);
             if (mask_row) {
                 int marked = fg && r->detect;
-                mask_row[x0 + lane] = !marked ? BGS_MASK_BACKGROUND
-                                      : shadow ? MASK_SHADOW_COLOUR : BGS_MASK_FOREGROUND;
+                mask_row[x0 + lane] = (uint8_t)(!marked ? BGS_MASK_BACKGROUND
+                                                : BGS_MASK_FOREGROUND - shadow - 2 * still);
                 foreground += marked;
             }
         }
@@ -608,6 +612,8 @@ void bgs_model_free(bgs_model *m)
     free(m->tile_queue);
     free(m->shifted);
     free(m->bg_plane);
+    free(m->ghost_seen);
+    free(m->ghost_queue);
     free(m->row_decided);
     free(m->shift_points);
     free(m->model_mask);
@@ -646,12 +652,12 @@ bgs_status bgs_model_set_threads(bgs_model *m, int threads)
 /* Applying a frame                                                         */
 /* ------------------------------------------------------------------------ */
 
-/* Frames in absorb_after seconds at the model's frame rate; 0 = off. */
-static long absorb_frames(const bgs_model *m)
+/* Frames in `seconds` at the model's frame rate (at least 1); 0 = off. */
+static long frames_in(const bgs_model *m, float seconds)
 {
-    if (!(m->params.absorb_after > 0.0f))
+    if (!(seconds > 0.0f))
         return 0;
-    double frames = floor(m->params.absorb_after * m->frame_rate + 0.5);
+    double frames = floor(seconds * m->frame_rate + 0.5);
     return frames < 1 ? 1 : frames > 1e9 ? 1000000000L : (long)frames;
 }
 
@@ -687,7 +693,7 @@ static frame_rates rates_for_frame(const bgs_model *m, int have_mask)
     r.shadow_flag = r.shadows && r.detect && have_mask;
     /* Nothing is held during the learning frames: every pixel learns what
      * the background is. */
-    r.absorb_frames = r.detect && r.update && have_mask ? absorb_frames(m) : 0;
+    r.absorb_frames = r.detect && r.update && have_mask ? frames_in(m, p->absorb_after) : 0;
     /* The counter saturates at 65535: a longer hold never ends. */
     r.hold_limit = r.absorb_frames > 65535 ? 65536.0f : (float)r.absorb_frames;
     r.absorb_at = r.absorb_frames > 65535 ? 0.0f : (float)r.absorb_frames;
@@ -695,6 +701,10 @@ static frame_rates rates_for_frame(const bgs_model *m, int have_mask)
      * than T, so it is background wherever it ranks. */
     r.absorb_weight = 1.02f - p->bg_ratio < 1.0f ? 1.02f - p->bg_ratio : 1.0f;
     r.neighbour_radius = have_mask && r.detect ? p->neighbour_radius : 0;
+    /* Ghosts are looked for among held pixels only (before they are
+     * absorbed anyway). */
+    long ghost = r.absorb_frames > 0 ? frames_in(m, p->ghost_after) : 0;
+    r.stationary_at = ghost > 0 && ghost < r.absorb_frames && ghost <= 65535 ? (float)ghost : 0.0f;
     r.illumination = have_mask && r.detect && r.update ? p->illumination : 0;
     return r;
 }
@@ -810,6 +820,7 @@ static long apply_row_roi(const bgs_model *m, int y, const apply_job *job)
 #define MASK_BY_NEIGHBOUR 1
 #define MASK_BY_LIGHT 2
 #define MASK_BY_SHADOW 3
+#define MASK_BY_GHOST 4
 
 /* The texture test of shadows: a window of SHADOW_WINDOW² pixels, whose
  * background brightness (mean over channels) must vary by a standard
@@ -849,6 +860,24 @@ static inline int next_value(const uint8_t *row, int x, int width, uint8_t value
         x += 8;
     }
     while (x < width && row[x] != value)
+        x++;
+    return x;
+}
+
+/* The first x' >= x below width with row[x'] neither 0 nor 255 (a flagged
+ * or decided pixel; width if none), skipping eight bytes at a time the
+ * words made only of 0 and 255 (each byte equal to its top bit times 255). */
+static inline int next_flagged(const uint8_t *row, int x, int width)
+{
+    const uint64_t lows = 0x0101010101010101ull;
+    while (x + 8 <= width) {
+        uint64_t word;
+        memcpy(&word, row + x, 8);
+        if (word != ((word >> 7) & lows) * 0xff)
+            break;
+        x += 8;
+    }
+    while (x < width && (row[x] == 0 || row[x] == 255))
         x++;
     return x;
 }
@@ -899,6 +928,16 @@ static inline uint16_t *pixel_fields(const bgs_model *m, int x, int y)
 }
 
 /* Sum over channels of the mean of pixel (x, y)'s first component. */
+/* The shifts tried: up to max_shift, and no more than an eighth of the
+ * frame's width or height (a small frame has few points, and a wide
+ * search would find chance matches). */
+static int shift_range(const bgs_model *m)
+{
+    int S = m->params.max_shift;
+    S = S < m->shape.width / 8 ? S : m->shape.width / 8;
+    return S < m->height / 8 ? S : m->height / 8;
+}
+
 /* shift_nflat and shift_flat_sum from the points. */
 static void shift_sums(bgs_model *m)
 {
@@ -999,7 +1038,9 @@ static void count_tile_row(bgs_model *m, int y, const uint8_t *mask_row, long ma
     for (; x + 8 <= W; x += 8) {
         uint64_t word;
         memcpy(&word, mask_row + x, 8);
-        counts[x / TILE] += __builtin_popcountll(word & 0x8080808080808080ull);
+        /* the top bits moved to the bytes' lowest, added up by the multiply */
+        counts[x / TILE] += (int)((((word >> 7) & 0x0101010101010101ull) *
+                                   0x0101010101010101ull) >> 56);
     }
     for (; x < W; x++)
         counts[x / TILE] += mask_row[x] >> 7;
@@ -1213,6 +1254,120 @@ static int light_gain_at(const bgs_model *m, int x, int y, float gain[3])
     return 1;
 }
 
+/* ------------------------------------------------------------------------ */
+/* Ghosts                                                                   */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * A region the kernels marked stationary (foreground stationary_at frames
+ * in a row or more) is a ghost when its outline is an edge of the
+ * background image, not of the frame: what the model holds there (an
+ * object that was background) has left, and the frame shows what was
+ * behind it, which continues the background around. An object that
+ * stopped is the other way round: its outline is in the frame. Over the
+ * region's pixels next to background (mask 0) pixels, the sums of the
+ * brightness gradients (|d/dx| + |d/dy|, central differences) of the
+ * background (bg_plane) and of the frame are compared: a ghost when the
+ * background's is at least GHOST_EDGE_RATIO times the frame's and at least
+ * GHOST_MIN_EDGE per outline pixel. Regions are 8-connected; a region with
+ * no pixel next to background (inside another object) is left alone.
+ */
+#define GHOST_EDGE_RATIO 2.5
+#define GHOST_MIN_EDGE 6.0
+
+static inline int is_stationary(uint8_t mark)
+{
+    return mark == MASK_STATIONARY || mark == MASK_STATIONARY_SHADOW;
+}
+
+/* Brightness gradient at (x, y) of a plane read through value(). */
+static inline float frame_brightness(const apply_job *job, int C, int x, int y)
+{
+    const uint8_t *p = job->frame + y * job->frame_stride + (size_t)x * C;
+    int sum = 0;
+    for (int c = 0; c < C; c++)
+        sum += p[c];
+    return (float)sum * job->rates.inv_channels;
+}
+
+static void outline_gradients(const bgs_model *m, const apply_job *job, int x, int y,
+                              float *frame_grad, float *bg_grad)
+{
+    const int W = m->shape.width, H = m->height, C = m->shape.channels;
+    int xl = x > 0 ? x - 1 : x, xr = x < W - 1 ? x + 1 : x;
+    int yu = y > 0 ? y - 1 : y, yd = y < H - 1 ? y + 1 : y;
+    const uint8_t *bg = job->bg_plane;
+    *frame_grad = fabsf(frame_brightness(job, C, xr, y) - frame_brightness(job, C, xl, y)) +
+                  fabsf(frame_brightness(job, C, x, yd) - frame_brightness(job, C, x, yu));
+    *bg_grad = (float)(abs(bg[(size_t)y * W + xr] - bg[(size_t)y * W + xl]) +
+                       abs(bg[(size_t)yd * W + x] - bg[(size_t)yu * W + x]));
+}
+
+/* Finds the ghosts among the stationary regions and marks their pixels
+ * MASK_BY_GHOST (one thread: regions cross stripes; only stationary
+ * pixels cost anything). */
+static bgs_status find_ghosts(bgs_model *m, apply_job *job)
+{
+    const int W = m->shape.width, H = m->height;
+    size_t pixels = (size_t)W * H;
+    if (!m->ghost_seen) {
+        m->ghost_seen = calloc(pixels, 1);
+        m->ghost_queue = malloc(pixels * sizeof *m->ghost_queue);
+        if (!m->ghost_seen || !m->ghost_queue)
+            return bgs_fail(BGS_ERR_NO_MEMORY, "out of memory");
+    }
+    uint8_t *seen = m->ghost_seen;
+    uint32_t *queue = m->ghost_queue;
+    size_t all = 0; /* pixels queued over every region, to clear seen */
+    for (int y = 0; y < H; y++) {
+        if (m->row_marked[y] <= 0)
+            continue;
+        uint8_t *row = job->mask + y * job->mask_stride;
+        for (int x = next_flagged(row, 0, W); x < W; x = next_flagged(row, x + 1, W)) {
+            if (!is_stationary(row[x]) || seen[(size_t)y * W + x])
+                continue;
+            /* One region: flood it, add up its outline's gradients. */
+            size_t start = all, head = all;
+            queue[all++] = (uint32_t)((size_t)y * W + x);
+            seen[(size_t)y * W + x] = 1;
+            double frame_sum = 0, bg_sum = 0;
+            long outline = 0;
+            while (head < all) {
+                size_t i = queue[head++];
+                int px = (int)(i % W), py = (int)(i / W);
+                int next_to_background = 0;
+                for (int dy = -1; dy <= 1; dy++)
+                    for (int dx = -1; dx <= 1; dx++) {
+                        int nx = px + dx, ny = py + dy;
+                        if ((!dx && !dy) || nx < 0 || ny < 0 || nx >= W || ny >= H)
+                            continue;
+                        uint8_t mark = job->mask[ny * job->mask_stride + nx];
+                        if (mark == BGS_MASK_BACKGROUND && (!dx || !dy))
+                            next_to_background = 1;
+                        size_t j = (size_t)ny * W + nx;
+                        if (is_stationary(mark) && !seen[j]) {
+                            seen[j] = 1;
+                            queue[all++] = (uint32_t)j;
+                        }
+                    }
+                if (next_to_background) {
+                    float fg, bg;
+                    outline_gradients(m, job, px, py, &fg, &bg);
+                    frame_sum += fg, bg_sum += bg;
+                    outline++;
+                }
+            }
+            if (outline > 0 && bg_sum >= GHOST_EDGE_RATIO * frame_sum &&
+                bg_sum >= GHOST_MIN_EDGE * outline)
+                for (size_t k = start; k < all; k++)
+                    job->mask[(queue[k] / W) * job->mask_stride + queue[k] % W] = MASK_BY_GHOST;
+        }
+    }
+    for (size_t k = 0; k < all; k++)
+        seen[queue[k]] = 0;
+    return BGS_OK;
+}
+
 /* v, divided by the light's gain there (light_gain_at), matches the
  * pixel's own background. */
 static int light_explains(const bgs_model *m, int x, int y, const float v[3],
@@ -1269,26 +1424,27 @@ static int decide_row(const bgs_model *m, int y, const apply_job *job)
     uint8_t *mask_row = job->mask + y * job->mask_stride;
     const int W = m->shape.width;
     int decided = 0;
-    if (!(r->neighbour_radius > 0) && !job->light) {
-        /* Only the shadow test: only the shadow-coloured pixels. */
-        for (int x = next_value(mask_row, 0, W, MASK_SHADOW_COLOUR); x < W;
-             x = next_value(mask_row, x + 1, W, MASK_SHADOW_COLOUR)) {
-            int shadow = !(r->shadow_texture > 0.0f) || texture_kept(m, job, x, y);
-            mask_row[x] = shadow ? MASK_BY_SHADOW : BGS_MASK_FOREGROUND;
-            decided += shadow;
+    int other_rules = r->neighbour_radius > 0 || job->light;
+    /* Without the rules that look at every foreground pixel, only the
+     * flagged ones (shadow colour, stationary, ghost) need anything. */
+    int (*next)(const uint8_t *, int, int) = other_rules ? next_marked : next_flagged;
+    for (int x = next(mask_row, 0, W); x < W; x = next(mask_row, x + 1, W)) {
+        uint8_t mark = mask_row[x], code = BGS_MASK_FOREGROUND;
+        if (mark == BGS_MASK_FOREGROUND && !other_rules)
+            continue;
+        if (mark == MASK_BY_GHOST) { /* find_ghosts decided it */
+            decided++;
+            continue;
         }
-        return decided;
-    }
-    for (int x = next_marked(mask_row, 0, W); x < W; x = next_marked(mask_row, x + 1, W)) {
+        int shadow_colour = mark == MASK_SHADOW_COLOUR || mark == MASK_STATIONARY_SHADOW;
         float v[3];
-        pixel_value(job, C, x, y, v);
-        uint8_t code = BGS_MASK_FOREGROUND;
+        if (other_rules)
+            pixel_value(job, C, x, y, v);
         if (r->neighbour_radius > 0 && neighbour_explains(m, x, y, v, r))
             code = MASK_BY_NEIGHBOUR;
         else if (job->light && light_explains(m, x, y, v, r))
             code = MASK_BY_LIGHT;
-        else if (mask_row[x] == MASK_SHADOW_COLOUR &&
-                 (!(r->shadow_texture > 0.0f) || texture_kept(m, job, x, y)))
+        else if (shadow_colour && (!(r->shadow_texture > 0.0f) || texture_kept(m, job, x, y)))
             code = MASK_BY_SHADOW;
         mask_row[x] = code;
         decided += code != BGS_MASK_FOREGROUND;
@@ -1346,6 +1502,16 @@ static void settle_row(const bgs_model *m, int y, const apply_job *job)
             if (r->update)
                 *counter = 0;
         }
+        if (code == MASK_BY_GHOST) {
+            /* What was there has left: what shows is the background. */
+            mask_row[x] = BGS_MASK_BACKGROUND;
+            if (r->update) {
+                unpack_pixel(s, lane0, x % BLOCK, &px);
+                absorb_pixel(&px, K, C, v, r);
+                pack_pixel(s, lane0, x % BLOCK, &px);
+                *counter = 0;
+            }
+        }
     }
 }
 
@@ -1354,7 +1520,7 @@ static int needs_decide(const apply_job *job)
 {
     const frame_rates *r = &job->rates;
     return job->mask && r->detect &&
-           (r->neighbour_radius > 0 || job->light || r->shadows);
+           (r->neighbour_radius > 0 || job->light || r->shadows || r->stationary_at > 0.0f);
 }
 
 /* The frame may need a decide step: what find_light_changes finds is not
@@ -1521,8 +1687,9 @@ static void shift_out_stripe(void *ctx, int part, int parts)
 #define SHIFT_MIN_EDGE 24.0f
 #define SHIFT_EDGE_WEIGHT 0.5f /* an edge point's first component, at least */
 #define SHIFT_FLAT_EDGE 6.0f   /* plain points: edge below this, settled */
+#define SHIFT_MIN_POINTS 32    /* edge points needed for an estimate */
 #define SHIFT_MAX_LIGHT 0.3f   /* no shift when the overall gain is further from 1 */
-#define SHIFT_CAP 90.0f
+#define SHIFT_CAP 50.0f
 #define SHIFT_GAIN 0.9f
 #define SHIFT_MIN_FRAMES 10
 #define SHIFT_REFRESH 25
@@ -1531,7 +1698,7 @@ static void shift_out_stripe(void *ctx, int part, int parts)
 /* Picks the points of the shift estimate from the model as it is now. */
 static void refresh_shift_points(bgs_model *m)
 {
-    const int W = m->shape.width, H = m->height, S = m->params.max_shift;
+    const int W = m->shape.width, H = m->height, S = shift_range(m);
     const int most[2] = {SHIFT_EDGE_POINTS, SHIFT_POINTS - SHIFT_EDGE_POINTS};
     int step = (int)ceil(sqrt((double)W * H / SHIFT_GRID));
     step = step < 2 ? 2 : step;
@@ -1593,30 +1760,32 @@ static float shift_score(const bgs_model *m, const uint8_t *frame, ptrdiff_t str
 }
 
 /* The frame's overall gain against the background: the ratio of their sums
- * over the plain points (where a shift changes nothing), 1 with too few of
- * them. A change of light must not pass for a shift. */
+ * over the plain points (where a shift changes nothing), or, with fewer
+ * than 16 of those, over every point (a shift moves edges both ways, which
+ * the sum mostly cancels). A change of light must not pass for a shift. */
 static float shift_gain(const bgs_model *m, const uint8_t *frame, ptrdiff_t stride)
 {
-    if (m->shift_nflat < 16)
-        return 1.0f;
-    float sum = 1.0f;
+    int all = m->shift_nflat < 16;
+    float sum = 1.0f, bg = all ? 1.0f : m->shift_flat_sum;
     for (int i = 0; i < m->shift_npoints; i++)
-        if (m->shift_points[i].flat)
+        if (all || m->shift_points[i].flat) {
             sum += frame_sum_at(m, frame, stride, &m->shift_points[i], 0, 0);
-    return sum / m->shift_flat_sum;
+            bg += all ? m->shift_points[i].b : 0.0f;
+        }
+    return sum / bg;
 }
 
 static void estimate_shift(bgs_model *m, const uint8_t *frame, ptrdiff_t stride,
                            int *dx, int *dy)
 {
-    const int S = m->params.max_shift;
+    const int S = shift_range(m);
     *dx = *dy = 0;
     if (m->shift_refreshed < 0 || m->frames - m->shift_refreshed >= SHIFT_REFRESH ||
         m->shift_points_for != S) {
         refresh_shift_points(m);
         m->shift_points_for = S;
     }
-    if (m->shift_npoints - m->shift_nflat < 16)
+    if (m->shift_npoints - m->shift_nflat < SHIFT_MIN_POINTS)
         return;
     /* While the light changes, no shift: the values to match are not the
      * background's (and scaling them by one gain fails where only part of
@@ -1773,7 +1942,8 @@ bgs_status bgs_model_apply(bgs_model *m, const uint8_t *frame,
      * the mask packs it for the clean-up (a pass of its own if none). */
     int shift_out = mask && (dx || dy);
     int maybe = may_decide(&job);
-    if (maybe && job.rates.shadows && job.rates.shadow_texture > 0.0f) {
+    if (maybe && ((job.rates.shadows && job.rates.shadow_texture > 0.0f) ||
+                  job.rates.stationary_at > 0.0f)) {
         if (!m->bg_plane && !(m->bg_plane = malloc((size_t)m->shape.width * m->height)))
             return bgs_fail(BGS_ERR_NO_MEMORY, "out of memory");
         job.bg_plane = m->bg_plane;
@@ -1783,6 +1953,11 @@ bgs_status bgs_model_apply(bgs_model *m, const uint8_t *frame,
     if (maybe) {
         if (job.rates.illumination)
             find_light_changes(m, &job);
+        if (job.rates.stationary_at > 0.0f) {
+            bgs_status st = find_ghosts(m, &job);
+            if (st != BGS_OK)
+                return st;
+        }
         int decide = needs_decide(&job);
         if (!shift_out)
             job.last_pass = decide ? PASS_SETTLE : PASS_PACK;
@@ -1971,6 +2146,13 @@ void model_set_counters(bgs_model *m, long frames, long startup, long blank_left
     m->startup = startup;
     m->blank_left = blank_left;
     m->relearns = relearns;
+}
+
+float *model_light_tiles(const bgs_model *m, long **until, int *count)
+{
+    *until = m->tile_until;
+    *count = m->tiles_x * m->tiles_y;
+    return m->tile_gain;
 }
 
 shift_point *model_shift_points(const bgs_model *m, int *count, int *made_for,

@@ -56,6 +56,7 @@ typedef struct frame_rates {
      * pixels whose colour is a shadow's (is_shadow): shadows on, a mask,
      * detecting. */
     int shadow_flag;
+    float stationary_at; /* frames for MASK_STATIONARY, 0 = none */
     /* Selective update: a foreground pixel whose counter (frames it has
      * been foreground in a row before this one) is below hold_limit keeps
      * its model as it is; 0 = no pixel is held. */
@@ -82,10 +83,13 @@ typedef struct shift_point {
 #define SHIFT_POINTS 1024
 #define SHIFT_EDGE_POINTS 768
 
-/* Mask value the kernels write for a foreground pixel with a cast
- * shadow's colour (frame_rates.shadow_flag); the frame's later steps make
- * it shadow or 255. Like 255, it has the top bit set. */
+/* Mask values the kernels write for foreground: 255, less 1 for a pixel
+ * with a cast shadow's colour (frame_rates.shadow_flag), less 2 for a
+ * pixel foreground stationary_at frames in a row or more; the frame's later
+ * steps make them shadow, background or 255. All have the top bit set. */
 #define MASK_SHADOW_COLOUR 254
+#define MASK_STATIONARY 253
+#define MASK_STATIONARY_SHADOW 252
 
 /* Everything a row kernel needs to know of the model's shape. */
 typedef struct model_shape {
@@ -136,6 +140,10 @@ void model_get_counters(const bgs_model *model, long *frames, long *startup,
 shift_point *model_shift_points(const bgs_model *model, int *count, int *made_for,
                                 long *refreshed);
 void model_set_shift_points(bgs_model *model, int count, int made_for, long refreshed);
+/* The changes of light the model holds per tile (3 gains a tile, and the
+ * frame count up to which each holds); *count tiles. */
+float *model_light_tiles(const bgs_model *model, long **until, int *count);
+
 /* 1 if count points picked for max_shift made_for fit the model's frame
  * (every shift of up to made_for pixels stays inside it). */
 int model_shift_points_valid(const bgs_model *model, const shift_point *points, int count,

@@ -226,11 +226,12 @@ INLINE vmask shadow_lanes(lane_model *lm, const uint16_t *block, const vfloat x[
 }
 
 /* Classify and update VLANES pixels whose model starts at block (x: their
- * channels); returns the background lanes, and in *shadow the foreground
- * lanes with a cast shadow's colour (r->shadow_flag). */
+ * channels); returns the background lanes, in *shadow the foreground
+ * lanes with a cast shadow's colour (r->shadow_flag) and in *stationary
+ * those foreground r->stationary_at frames in a row or more. */
 INLINE vmask update_lanes(uint16_t *block, const vfloat x[3],
                           const frame_rates *r, const int K, const int C,
-                          vmask *shadow)
+                          vmask *shadow, vmask *stationary)
 {
     const vfloat zero = v_zero();
     const vfloat limit = v_set1(r->match_limit);
@@ -340,6 +341,9 @@ INLINE vmask update_lanes(uint16_t *block, const vfloat x[3],
         v_store_u16(counter, r->detect ? v_blend(background, more, zero) : zero);
     }
     *shadow = m_andnot(background, *shadow);
+    *stationary = m_none();
+    if (r->stationary_at > 0.0f)
+        *stationary = m_andnot(background, m_le(v_set1(r->stationary_at), v_add(count, one)));
     return background;
 }
 
@@ -435,6 +439,7 @@ INLINE int row_kernel(const model_shape *s, uint16_t *state,
         uint8_t bg_out[BLOCK];
         load_block_bytes(px, C, bytes);
         __m128i fg_bytes = _mm_setzero_si128(), shadow_bytes = _mm_setzero_si128();
+        __m128i still_bytes = _mm_setzero_si128();
         UNROLL
         for (int sub = 0; sub < BLOCK / VLANES; sub++) {
             if (sub * VLANES >= lanes)
@@ -443,12 +448,15 @@ INLINE int row_kernel(const model_shape *s, uint16_t *state,
             UNROLL
             for (int c = 0; c < C; c++)
                 x[c] = v_bytes(bytes[c], sub);
-            vmask shadow;
-            vmask background = update_lanes(block + sub * VLANES, x, r, K, C, &shadow);
+            vmask shadow, stationary;
+            vmask background = update_lanes(block + sub * VLANES, x, r, K, C, &shadow,
+                                            &stationary);
             if (mask_row && r->detect) {
                 fg_bytes = v_mask_bytes(fg_bytes, m_not(background), sub);
                 if (r->shadow_flag)
                     shadow_bytes = v_mask_bytes(shadow_bytes, shadow, sub);
+                if (r->stationary_at > 0.0f)
+                    still_bytes = v_mask_bytes(still_bytes, stationary, sub);
             }
             if (bg_row)
                 background_bytes(block + sub * VLANES,
@@ -458,8 +466,10 @@ INLINE int row_kernel(const model_shape *s, uint16_t *state,
             memcpy(bg_row + x0, bg_out, (size_t)lanes);
         if (!mask_row)
             continue;
-        /* Shadow-coloured foreground: MASK_SHADOW_COLOUR (255 - 1). */
-        __m128i marks = _mm_andnot_si128(_mm_and_si128(shadow_bytes, _mm_set1_epi8(1)), fg_bytes);
+        /* Shadow-coloured foreground: 255 - 1; stationary: 255 - 2. */
+        __m128i flags = _mm_or_si128(_mm_and_si128(shadow_bytes, _mm_set1_epi8(1)),
+                                     _mm_and_si128(still_bytes, _mm_set1_epi8(2)));
+        __m128i marks = _mm_andnot_si128(flags, fg_bytes);
         if (lanes >= BLOCK) {
             _mm_storeu_si128((__m128i *)(mask_row + x0), marks);
             sums = _mm_add_epi64(sums, _mm_sad_epu8(fg_bytes, _mm_setzero_si128()));

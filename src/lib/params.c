@@ -76,6 +76,10 @@ static const bgs_param_info param_table[BGS_PARAM_COUNT] = {
         "seconds a pixel stays foreground before what it shows becomes "
         "background; foreground pixels do not update the model until then "
         "(0: every pixel learns at alpha)", 30, 0, 86400, 0},
+    [BGS_PARAM_GHOST_AFTER] = {"ghost-after", "Tg",
+        "seconds after which a foreground region whose outline is the "
+        "background's, not the frame's (what was there has left), is "
+        "background (0: off)", 1, 0, 86400, 0},
     [BGS_PARAM_NEIGHBOUR_RADIUS] = {"neighbour-radius", "r",
         "a foreground pixel that matches the background of a pixel up to r "
         "pixels away is background (camera jitter; 0: off)", 0, 0, 4, 1},
@@ -129,6 +133,7 @@ static void *param_field(bgs_params *p, bgs_param key, int *is_int)
     case BGS_PARAM_RELEARN_FRACTION: return &p->relearn_fraction;
     case BGS_PARAM_RELEARN_FRAMES: *is_int = 1; return &p->relearn_frames;
     case BGS_PARAM_ABSORB_AFTER: return &p->absorb_after;
+    case BGS_PARAM_GHOST_AFTER: return &p->ghost_after;
     case BGS_PARAM_NEIGHBOUR_RADIUS: *is_int = 1; return &p->neighbour_radius;
     case BGS_PARAM_ILLUMINATION: *is_int = 1; return &p->illumination;
     case BGS_PARAM_MAX_SHIFT: *is_int = 1; return &p->max_shift;

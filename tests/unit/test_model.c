@@ -620,7 +620,8 @@ TEST(checkpoint_resumes_exactly)
           "bad magic: %s", bgs_last_error());
     buf[0] = 'B';
     /* The state sits between the header and the camera-shake points. */
-    size_t header = size - 8 - (16 + SHIFT_POINTS * 16) - 2 * model_state_values(a);
+    size_t tiles = (size_t)((W + 31) / 32) * ((H + 31) / 32);
+    size_t header = size - 8 - tiles * 20 - (16 + SHIFT_POINTS * 16) - 2 * model_state_values(a);
     size_t var0 = header + 2 * field_offset(C, 0, FIELD_VAR);
     buf[var0] = 0xff;
     buf[var0 + 1] = 0x7f; /* half NaN */
