@@ -107,10 +107,11 @@ static int load_pair(const char *seq, const char *masks, int t, image *gt, image
     return 0;
 }
 
-/* Per-frame counts: in region (a byte per pixel, or NULL), pixels and
- * foreground; in the whole frame, foreground and false foreground. */
+/* Per-frame counts: in region (a byte per pixel, or NULL), pixels,
+ * foreground and false foreground (where the labels say background); in
+ * the whole frame, foreground and false foreground. */
 typedef struct counts {
-    long region, region_fg, pixels, fg, false_fg;
+    long region, region_fg, region_false, pixels, fg, false_fg;
 } counts;
 
 static int count_frame(const char *seq, const char *masks, int t, const uint8_t *region,
@@ -130,6 +131,7 @@ static int count_frame(const char *seq, const char *masks, int t, const uint8_t 
             if (region && region[(size_t)y * gt.width + x]) {
                 c->region++;
                 c->region_fg += fg;
+                c->region_false += fg && (label == 0 || label == 50);
             }
         }
     image_free(&gt);
@@ -198,8 +200,8 @@ static int check_ghost(const char *seq, const char *masks, const scene_info *in)
             return 1;
         }
         /* Foreground in the car's old place where the labels say no
-         * object: only the ghost (or a passing object, labelled). */
-        if (c.region_fg * 10 >= c.region)
+         * object: the ghost (an object passing there is labelled). */
+        if (c.region_false * 10 >= c.region)
             last = t;
     }
     free(region);
