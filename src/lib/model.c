@@ -1177,12 +1177,15 @@ static void keep_large_groups(bgs_model *m, int by_gain)
  * reads rows of several stripes). Only large groups of dense tiles are
  * looked at (anything smaller could not pass keep_large_groups), so the
  * usual frame, whose objects are small, costs next to nothing. */
-static void find_light_changes(bgs_model *m, apply_job *job)
+static void find_light_changes(bgs_model *m, apply_job *job, long marked_total)
 {
     const int tiles = m->tiles_x * m->tiles_y;
     memset(m->tile_unknown, 0, (size_t)tiles);
     for (int t = 0; t < tiles; t++)
         job->light |= m->frames < m->tile_until[t]; /* changes still held */
+    /* Too little foreground for a group of dense tiles large enough. */
+    if (marked_total < LIGHT_DENSITY * LIGHT_MIN_AREA * m->shape.width * m->height)
+        return;
     int any = 0;
     for (int ty = 0; ty < m->tiles_y; ty++)
         for (int tx = 0; tx < m->tiles_x; tx++) {
@@ -1387,27 +1390,46 @@ static int light_explains(const bgs_model *m, int x, int y, const float v[3],
  * bgs_params.shadow_texture): over the window, clipped to the frame, the
  * normalised cross-correlation of the frame's brightness with that of the
  * background's first components. */
-static int texture_kept(const bgs_model *m, const apply_job *job, int x, int y)
+/* Sums over the window's columns lo..hi, kept from one pixel of a row to
+ * the next: moving right adds the columns that come in and takes out those
+ * that leave, so a run of pixels costs a column each, not a window. Integer
+ * sums (at most 25 · 765 · 255 each): f is the frame's channel sum, b the
+ * background's mean over channels (the correlation does not see the
+ * scale). */
+typedef struct texture_window {
+    int lo, hi;              /* columns in the sums; lo > hi: none */
+    int32_t sf, sb, sff, sbb, sfb, n;
+} texture_window;
+
+/* Adds (sign 1) or takes out (-1) column xx, rows y0..y1. */
+static void window_column(const bgs_model *m, const apply_job *job, texture_window *w,
+                          int xx, int y0, int y1, int sign)
 {
-    const int W = m->shape.width, C = m->shape.channels, R = SHADOW_WINDOW / 2;
+    const int W = m->shape.width, C = m->shape.channels;
+    for (int yy = y0; yy <= y1; yy++) {
+        const uint8_t *px = job->frame + yy * job->frame_stride + (size_t)xx * C;
+        int32_t f = 0, b = job->bg_plane[(size_t)yy * W + xx];
+        for (int c = 0; c < C; c++)
+            f += px[c];
+        w->sf += sign * f, w->sb += sign * b, w->sff += sign * f * f;
+        w->sbb += sign * b * b, w->sfb += sign * f * b, w->n += sign;
+    }
+}
+
+static int texture_kept(const bgs_model *m, const apply_job *job, texture_window *w,
+                        int x, int y)
+{
+    const int W = m->shape.width, R = SHADOW_WINDOW / 2;
     int y0 = y - R < 0 ? 0 : y - R, y1 = y + R >= m->height ? m->height - 1 : y + R;
     int x0 = x - R < 0 ? 0 : x - R, x1 = x + R >= W ? W - 1 : x + R;
-    /* Integer sums (at most 25 · 765 · 255 each): f is the frame's channel
-     * sum, b the background's mean over channels (the correlation does not
-     * see the scale). */
-    int32_t sf = 0, sb = 0, sff = 0, sbb = 0, sfb = 0;
-    int n = 0;
-    for (int yy = y0; yy <= y1; yy++) {
-        const uint8_t *frame = job->frame + yy * job->frame_stride;
-        const uint8_t *bg = job->bg_plane + (size_t)yy * W;
-        for (int xx = x0; xx <= x1; xx++) {
-            int32_t f = 0, b = bg[xx];
-            for (int c = 0; c < C; c++)
-                f += frame[(size_t)xx * C + c];
-            sf += f, sb += b, sff += f * f, sbb += b * b, sfb += f * b;
-            n++;
-        }
+    if (w->lo > w->hi || x0 > w->hi || x0 < w->lo) { /* start afresh */
+        *w = (texture_window){x0, x0 - 1, 0, 0, 0, 0, 0, 0};
     }
+    while (w->lo < x0)
+        window_column(m, job, w, w->lo++, y0, y1, -1);
+    while (w->hi < x1)
+        window_column(m, job, w, ++w->hi, y0, y1, 1);
+    int32_t sf = w->sf, sb = w->sb, sff = w->sff, sbb = w->sbb, sfb = w->sfb, n = w->n;
     /* n² times the variances and the covariance, exact in 64 bits. */
     int64_t vf = (int64_t)n * sff - (int64_t)sf * sf, vb = (int64_t)n * sbb - (int64_t)sb * sb;
     int64_t cov = (int64_t)n * sfb - (int64_t)sf * sb;
@@ -1425,6 +1447,7 @@ static int decide_row(const bgs_model *m, int y, const apply_job *job)
     const int W = m->shape.width;
     int decided = 0;
     int other_rules = r->neighbour_radius > 0 || job->light;
+    texture_window window = {1, 0, 0, 0, 0, 0, 0, 0};
     /* Without the rules that look at every foreground pixel, only the
      * flagged ones (shadow colour, stationary, ghost) need anything. */
     int (*next)(const uint8_t *, int, int) = other_rules ? next_marked : next_flagged;
@@ -1444,7 +1467,8 @@ static int decide_row(const bgs_model *m, int y, const apply_job *job)
             code = MASK_BY_NEIGHBOUR;
         else if (job->light && light_explains(m, x, y, v, r))
             code = MASK_BY_LIGHT;
-        else if (shadow_colour && (!(r->shadow_texture > 0.0f) || texture_kept(m, job, x, y)))
+        else if (shadow_colour &&
+                 (!(r->shadow_texture > 0.0f) || texture_kept(m, job, &window, x, y)))
             code = MASK_BY_SHADOW;
         mask_row[x] = code;
         decided += code != BGS_MASK_FOREGROUND;
@@ -1694,6 +1718,7 @@ static void shift_out_stripe(void *ctx, int part, int parts)
 #define SHIFT_MIN_FRAMES 10
 #define SHIFT_REFRESH 25
 #define SHIFT_LATTICE 3
+#define SHIFT_LATTICE_EVERY 3
 
 /* Picks the points of the shift estimate from the model as it is now. */
 static void refresh_shift_points(bgs_model *m)
@@ -1748,10 +1773,10 @@ static inline float frame_sum_at(const bgs_model *m, const uint8_t *frame, ptrdi
 /* The score of shift (dx, dy) (see above) over the edge points, the
  * background scaled by the frame's overall gain. */
 static float shift_score(const bgs_model *m, const uint8_t *frame, ptrdiff_t stride,
-                         int dx, int dy, float gain)
+                         int dx, int dy, float gain, int every)
 {
     float cap = SHIFT_CAP * gain, score = 0.0f;
-    for (int i = 0; i < m->shift_npoints && !m->shift_points[i].flat; i++) {
+    for (int i = 0; i < m->shift_npoints && !m->shift_points[i].flat; i += every) {
         const shift_point *p = &m->shift_points[i];
         float d = fabsf(frame_sum_at(m, frame, stride, p, dx, dy) - gain * p->b);
         score += d < cap ? d : cap;
@@ -1794,13 +1819,14 @@ static void estimate_shift(bgs_model *m, const uint8_t *frame, ptrdiff_t stride,
     if (fabsf(gain - 1.0f) > SHIFT_MAX_LIGHT)
         return;
     gain = 1.0f;
-    /* The lattice, keeping the best two. */
+    /* The lattice, keeping the best two (scored on every
+     * SHIFT_LATTICE_EVERY-th point: it only picks where to look closer). */
     float best[2] = {INFINITY, INFINITY};
     int at[2][2] = {{0, 0}, {0, 0}};
     int from = -(S / SHIFT_LATTICE) * SHIFT_LATTICE;
     for (int sy = from; sy <= S; sy += SHIFT_LATTICE)
         for (int sx = from; sx <= S; sx += SHIFT_LATTICE) {
-            float sc = shift_score(m, frame, stride, sx, sy, gain);
+            float sc = shift_score(m, frame, stride, sx, sy, gain, SHIFT_LATTICE_EVERY);
             if (sc < best[0]) {
                 best[1] = best[0], at[1][0] = at[0][0], at[1][1] = at[0][1];
                 best[0] = sc, at[0][0] = sx, at[0][1] = sy;
@@ -1809,7 +1835,7 @@ static void estimate_shift(bgs_model *m, const uint8_t *frame, ptrdiff_t stride,
             }
         }
     /* Around them, every shift (those of the lattice again: same score). */
-    float top = INFINITY, none = shift_score(m, frame, stride, 0, 0, gain);
+    float top = INFINITY, none = shift_score(m, frame, stride, 0, 0, gain, 1);
     int r = SHIFT_LATTICE - 1;
     for (int k = 0; k < 2; k++) {
         if (!(best[k] < INFINITY))
@@ -1818,7 +1844,7 @@ static void estimate_shift(bgs_model *m, const uint8_t *frame, ptrdiff_t stride,
             for (int sx = at[k][0] - r; sx <= at[k][0] + r; sx++) {
                 if (sx < -S || sx > S || sy < -S || sy > S)
                     continue;
-                float sc = shift_score(m, frame, stride, sx, sy, gain);
+                float sc = shift_score(m, frame, stride, sx, sy, gain, 1);
                 if (sc < top) {
                     top = sc;
                     *dx = sx;
@@ -1951,8 +1977,12 @@ bgs_status bgs_model_apply(bgs_model *m, const uint8_t *frame,
     job.last_pass = shift_out ? PASS_SHIFT_OUT : maybe ? PASS_NONE : PASS_APPLY;
     run_pass(m, parts, apply_stripe, &job);
     if (maybe) {
-        if (job.rates.illumination)
-            find_light_changes(m, &job);
+        if (job.rates.illumination) {
+            long marked = 0;
+            for (int i = 0; i < parts; i++)
+                marked += job.foreground[i];
+            find_light_changes(m, &job, marked);
+        }
         if (job.rates.stationary_at > 0.0f) {
             bgs_status st = find_ghosts(m, &job);
             if (st != BGS_OK)

@@ -274,13 +274,22 @@ INLINE vmask update_lanes(uint16_t *block, const vfloat x[3],
      * and make no new component. */
     const vfloat one = v_set1(1.0f);
     uint16_t *counter = block + counter_offset(C, K);
-    vfloat count = v_load_u16(counter);
+    /* (Where every lane is background, as on most of a frame, the counts
+     * are not needed: they all become 0.) */
+    const int any_foreground = !m_all(background);
+    vfloat count = zero;
     vmask hold = m_none();
-    if (r->hold_limit > 0.0f) /* an empty model is not held: it has to learn */
-        hold = m_andnot(background, m_and(m_lt(count, v_set1(r->hold_limit)),
-                                          m_gt(lm.w[0], zero)));
-    const vfloat keep = v_blend(hold, v_set1(r->keep), one);
-    const vfloat rate = v_blend(hold, v_set1(r->rate), zero);
+    if (any_foreground) {
+        count = v_load_u16(counter);
+        if (r->hold_limit > 0.0f) /* an empty model is not held: it has to learn */
+            hold = m_andnot(background, m_and(m_lt(count, v_set1(r->hold_limit)),
+                                              m_gt(lm.w[0], zero)));
+    }
+    vfloat keep = v_set1(r->keep), rate = v_set1(r->rate);
+    if (m_any(hold)) {
+        keep = v_blend(hold, keep, one);
+        rate = v_blend(hold, rate, zero);
+    }
 
     /* Weights, then the matched component's mean and variance. */
     const vfloat inv_c = v_set1(r->inv_channels);
@@ -337,12 +346,16 @@ INLINE vmask update_lanes(uint16_t *block, const vfloat x[3],
         pack_lanes(block, &lm, K, C);
         /* Frames foreground in a row (lanes the frame's later decisions
          * make background are reset there). */
-        vfloat more = v_min(v_add(count, one), v_set1(65535.0f));
-        v_store_u16(counter, r->detect ? v_blend(background, more, zero) : zero);
+        if (any_foreground && r->detect) {
+            vfloat more = v_min(v_add(count, one), v_set1(65535.0f));
+            v_store_u16(counter, v_blend(background, more, zero));
+        } else {
+            v_store_u16(counter, zero);
+        }
     }
     *shadow = m_andnot(background, *shadow);
     *stationary = m_none();
-    if (r->stationary_at > 0.0f)
+    if (r->stationary_at > 0.0f && any_foreground)
         *stationary = m_andnot(background, m_le(v_set1(r->stationary_at), v_add(count, one)));
     return background;
 }
