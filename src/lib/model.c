@@ -1272,8 +1272,9 @@ static int light_gain_at(const bgs_model *m, int x, int y, float gain[3])
  * brightness gradients (|d/dx| + |d/dy|, central differences) of the
  * background (bg_plane) and of the frame are compared: a ghost when the
  * background's is at least GHOST_EDGE_RATIO times the frame's and at least
- * GHOST_MIN_EDGE per outline pixel. Regions are 8-connected; a region with
- * no pixel next to background (inside another object) is left alone.
+ * GHOST_MIN_EDGE per outline pixel. Regions are 8-connected; a region
+ * whose border is mostly against other foreground (a still part of a
+ * moving object) is left alone.
  */
 #define GHOST_EDGE_RATIO 2.5
 #define GHOST_MIN_EDGE 6.0
@@ -1334,11 +1335,11 @@ static bgs_status find_ghosts(bgs_model *m, apply_job *job)
             queue[all++] = (uint32_t)((size_t)y * W + x);
             seen[(size_t)y * W + x] = 1;
             double frame_sum = 0, bg_sum = 0;
-            long outline = 0;
+            long outline = 0, border = 0;
             while (head < all) {
                 size_t i = queue[head++];
                 int px = (int)(i % W), py = (int)(i / W);
-                int next_to_background = 0;
+                int next_to_background = 0, next_to_other = 0;
                 for (int dy = -1; dy <= 1; dy++)
                     for (int dx = -1; dx <= 1; dx++) {
                         int nx = px + dx, ny = py + dy;
@@ -1347,12 +1348,15 @@ static bgs_status find_ghosts(bgs_model *m, apply_job *job)
                         uint8_t mark = job->mask[ny * job->mask_stride + nx];
                         if (mark == BGS_MASK_BACKGROUND && (!dx || !dy))
                             next_to_background = 1;
+                        if (!is_stationary(mark) && (!dx || !dy))
+                            next_to_other = 1;
                         size_t j = (size_t)ny * W + nx;
                         if (is_stationary(mark) && !seen[j]) {
                             seen[j] = 1;
                             queue[all++] = (uint32_t)j;
                         }
                     }
+                border += next_to_other;
                 if (next_to_background) {
                     float fg, bg;
                     outline_gradients(m, job, px, py, &fg, &bg);
@@ -1360,7 +1364,10 @@ static bgs_status find_ghosts(bgs_model *m, apply_job *job)
                     outline++;
                 }
             }
-            if (outline > 0 && bg_sum >= GHOST_EDGE_RATIO * frame_sum &&
+            /* Most of the region's border must be against background (a
+             * still part of a moving object is mostly against the rest of
+             * it), then the outline decides. */
+            if (outline > 0 && 2 * outline >= border && bg_sum >= GHOST_EDGE_RATIO * frame_sum &&
                 bg_sum >= GHOST_MIN_EDGE * outline)
                 for (size_t k = start; k < all; k++)
                     job->mask[(queue[k] / W) * job->mask_stride + queue[k] % W] = MASK_BY_GHOST;
