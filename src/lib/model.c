@@ -826,6 +826,7 @@ static long apply_row_roi(const bgs_model *m, int y, const apply_job *job)
  * background brightness (mean over channels) must vary by a standard
  * deviation of at least SHADOW_MIN_TEXTURE for the test to tell anything. */
 #define SHADOW_WINDOW 5
+#define SHADOW_STEP 2
 #define SHADOW_MIN_TEXTURE 2.0f
 
 /* The first x' >= x below width with row[x'] != 0 (width if none): eight
@@ -1397,46 +1398,31 @@ static int light_explains(const bgs_model *m, int x, int y, const float v[3],
  * bgs_params.shadow_texture): over the window, clipped to the frame, the
  * normalised cross-correlation of the frame's brightness with that of the
  * background's first components. */
-/* Sums over the window's columns lo..hi, kept from one pixel of a row to
- * the next: moving right adds the columns that come in and takes out those
- * that leave, so a run of pixels costs a column each, not a window. Integer
- * sums (at most 25 · 765 · 255 each): f is the frame's channel sum, b the
- * background's mean over channels (the correlation does not see the
- * scale). */
-typedef struct texture_window {
-    int lo, hi;              /* columns in the sums; lo > hi: none */
-    int32_t sf, sb, sff, sbb, sfb, n;
-} texture_window;
-
-/* Adds (sign 1) or takes out (-1) column xx, rows y0..y1. */
-static void window_column(const bgs_model *m, const apply_job *job, texture_window *w,
-                          int xx, int y0, int y1, int sign)
+/* Over the window, every SHADOW_STEP-th pixel in x and y (9 of the 25: the
+ * same extent for a third of the reads; busStation F 0.884 -> 0.882 and
+ * highway 0.957 -> 0.956 against all 25, 0.3 ms less a 1080p frame),
+ * integer sums (at most 25 · 765 · 255 each): f is the frame's channel
+ * sum, b the background's mean over channels (the correlation does not see
+ * the scale). */
+static int texture_kept(const bgs_model *m, const apply_job *job, int x, int y)
 {
-    const int W = m->shape.width, C = m->shape.channels;
-    for (int yy = y0; yy <= y1; yy++) {
-        const uint8_t *px = job->frame + yy * job->frame_stride + (size_t)xx * C;
-        int32_t f = 0, b = job->bg_plane[(size_t)yy * W + xx];
-        for (int c = 0; c < C; c++)
-            f += px[c];
-        w->sf += sign * f, w->sb += sign * b, w->sff += sign * f * f;
-        w->sbb += sign * b * b, w->sfb += sign * f * b, w->n += sign;
+    const int W = m->shape.width, C = m->shape.channels, R = SHADOW_WINDOW / 2;
+    int32_t sf = 0, sb = 0, sff = 0, sbb = 0, sfb = 0, n = 0;
+    for (int yy = y - R; yy <= y + R; yy += SHADOW_STEP) {
+        if (yy < 0 || yy >= m->height)
+            continue;
+        const uint8_t *frame = job->frame + yy * job->frame_stride;
+        const uint8_t *bg = job->bg_plane + (size_t)yy * W;
+        for (int xx = x - R; xx <= x + R; xx += SHADOW_STEP) {
+            if (xx < 0 || xx >= W)
+                continue;
+            int32_t f = 0, b = bg[xx];
+            for (int c = 0; c < C; c++)
+                f += frame[(size_t)xx * C + c];
+            sf += f, sb += b, sff += f * f, sbb += b * b, sfb += f * b;
+            n++;
+        }
     }
-}
-
-static int texture_kept(const bgs_model *m, const apply_job *job, texture_window *w,
-                        int x, int y)
-{
-    const int W = m->shape.width, R = SHADOW_WINDOW / 2;
-    int y0 = y - R < 0 ? 0 : y - R, y1 = y + R >= m->height ? m->height - 1 : y + R;
-    int x0 = x - R < 0 ? 0 : x - R, x1 = x + R >= W ? W - 1 : x + R;
-    if (w->lo > w->hi || x0 > w->hi || x0 < w->lo) { /* start afresh */
-        *w = (texture_window){x0, x0 - 1, 0, 0, 0, 0, 0, 0};
-    }
-    while (w->lo < x0)
-        window_column(m, job, w, w->lo++, y0, y1, -1);
-    while (w->hi < x1)
-        window_column(m, job, w, ++w->hi, y0, y1, 1);
-    int32_t sf = w->sf, sb = w->sb, sff = w->sff, sbb = w->sbb, sfb = w->sfb, n = w->n;
     /* n² times the variances and the covariance, exact in 64 bits. */
     int64_t vf = (int64_t)n * sff - (int64_t)sf * sf, vb = (int64_t)n * sbb - (int64_t)sb * sb;
     int64_t cov = (int64_t)n * sfb - (int64_t)sf * sb;
@@ -1454,7 +1440,6 @@ static int decide_row(const bgs_model *m, int y, const apply_job *job)
     const int W = m->shape.width;
     int decided = 0;
     int other_rules = r->neighbour_radius > 0 || job->light;
-    texture_window window = {1, 0, 0, 0, 0, 0, 0, 0};
     /* Without the rules that look at every foreground pixel, only the
      * flagged ones (shadow colour, stationary, ghost) need anything. */
     int (*next)(const uint8_t *, int, int) = other_rules ? next_marked : next_flagged;
@@ -1475,7 +1460,7 @@ static int decide_row(const bgs_model *m, int y, const apply_job *job)
         else if (job->light && light_explains(m, x, y, v, r))
             code = MASK_BY_LIGHT;
         else if (shadow_colour &&
-                 (!(r->shadow_texture > 0.0f) || texture_kept(m, job, &window, x, y)))
+                 (!(r->shadow_texture > 0.0f) || texture_kept(m, job, x, y)))
             code = MASK_BY_SHADOW;
         mask_row[x] = code;
         decided += code != BGS_MASK_FOREGROUND;

@@ -51,7 +51,7 @@ static const bgs_param_info param_table[BGS_PARAM_COUNT] = {
         0.0, 20.0, 0},
     [BGS_PARAM_SHADOW_TEXTURE] = {"shadow-texture", "ρs",
         "a shadow keeps the background's texture: least correlation of the 5x5 "
-        "window with the background (0: no texture test)", 0.6, 0.0, 1.0, 0},
+        "window with the background (0: no texture test)", 0.7, 0.0, 1.0, 0},
     [BGS_PARAM_MEDIAN] = {"median", "median",
         "median filter on the mask: 0 (off), 3 (3x3) or 5 (5x5)", 5, 0, 5, 1},
     [BGS_PARAM_OPEN_RADIUS] = {"open", "open",
