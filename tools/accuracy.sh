@@ -19,6 +19,7 @@
 #   --size WxH      synthetic frame size (default 320x240)
 #   --frames N      synthetic frames (default 600; "stop" gets 500 more for
 #                   its 30 seconds of standing)
+#   --learn N       synthetic frames before the scored ones (default 100)
 #   --seed S        synthetic scene seed (default 1)
 #   --kinds LIST    synthetic kinds, comma-separated (default all), or none
 #   --real LIST     real sequences, comma-separated names (default all
@@ -33,17 +34,18 @@ here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/.." && pwd)
 BUILD=${BUILD:-build}
 DATA=$top/../shared/data/cdnet
-WORK= SIZE=320x240 FRAMES=600 SEED=1
+WORK= SIZE=320x240 FRAMES=600 SEED=1 LEARN=100
 KINDS=street,shadows,light-switch,waving,noise,stop,ghost,sun,large-object,jitter
 REAL=all
 
 while [ $# -gt 0 ]; do
     case $1 in
-        --build|--data|--work|--size|--frames|--seed|--kinds|--real)
+        --build|--data|--work|--size|--frames|--learn|--seed|--kinds|--real)
             [ $# -ge 2 ] || die "$1 needs a value"
             case $1 in
                 --build) BUILD=$2 ;; --data) DATA=$2 ;; --work) WORK=$2 ;;
                 --size) SIZE=$2 ;; --frames) FRAMES=$2 ;; --seed) SEED=$2 ;;
+                --learn) LEARN=$2 ;;
                 --kinds) KINDS=$2 ;; --real) REAL=$2 ;;
             esac
             shift 2 ;;
@@ -59,6 +61,7 @@ for tool in "$B" "$SYNTH" "$CHECK"; do
 done
 echo "$SIZE" | grep -Eq '^[0-9]+x[0-9]+$' || die "--size: expected WxH, got '$SIZE'"
 case $FRAMES in ''|*[!0-9]*) die "--frames: expected a number, got '$FRAMES'" ;; esac
+case $LEARN in ''|*[!0-9]*) die "--learn: expected a number, got '$LEARN'" ;; esac
 [ -n "$WORK" ] || WORK=$BUILD/accuracy
 mkdir -p "$WORK" || die "cannot create $WORK" 1
 W=${SIZE%x*} H=${SIZE#*x}
@@ -118,11 +121,11 @@ for kind in $(echo "$KINDS" | tr ',' ' '); do
     [ "$kind" = none ] && break
     frames=$FRAMES
     [ "$kind" = stop ] && frames=$((FRAMES + 500))
-    seq=$WORK/scenes/$kind-${W}x$H-$frames-$SEED
+    seq=$WORK/scenes/$kind-${W}x$H-$frames-$LEARN-$SEED
     if [ ! -f "$seq/scene.txt" ]; then
         rm -rf "$seq.tmp"
         if ! nice "$SYNTH" -o "$seq.tmp" --scene "$kind" --width "$W" --height "$H" \
-                --frames "$frames" --learn 100 --seed "$SEED" > "$WORK/synth.log" 2>&1; then
+                --frames "$frames" --learn "$LEARN" --seed "$SEED" > "$WORK/synth.log" 2>&1; then
             echo "accuracy.sh: $kind: synth failed: $(tail -n 1 "$WORK/synth.log")" >&2
             rm -rf "$seq.tmp"
             status=1
@@ -146,7 +149,7 @@ done
 
 # --- the table ---------------------------------------------------------------
 echo
-printf 'bgsub %s, options: %s\n' "$("$B" --version 2>/dev/null | head -n 1)" "${BGSUB_OPTS:-(defaults)}"
+printf '%s, options: %s\n' "$("$B" --version 2>/dev/null | head -n 1)" "${BGSUB_OPTS:-(defaults)}"
 printf '%-24s %9s %9s %9s  %s\n' sequence F precision recall ""
 for group in real synthetic; do
     awk -v g="$group" -v notes="$notes" '

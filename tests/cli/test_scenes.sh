@@ -109,4 +109,16 @@ within "$f" 0.8 1 && ok "jitter: F $f >= 0.8" || fail "jitter" "F $f"
 within "$f_off" 0 "$f" && ok "jitter: the shift estimate lifts F ($f_off -> $f)" ||
     fail "jitter: shift estimate" "F $f_off without, $f with"
 
+# --- make accuracy's script ------------------------------------------------------
+run sh tools/accuracy.sh --build "$BUILD" --size 64x48 --frames 160 --learn 40 --kinds street,sun \
+    --data "$WORK/no-such-folder" --work "$WORK/acc"
+if [ "$RC" -eq 0 ] && echo "$OUT" | grep -q 'no-such-folder: absent; real sequences skipped' &&
+    echo "$OUT" | grep -Eq '^synthetic/street +[0-9.]+ +[0-9.]+ +[0-9.]+' &&
+    echo "$OUT" | grep -Eq '^synthetic/sun .*largest mask after the rise' &&
+    echo "$OUT" | grep -Eq '^mean \(synthetic, 2\)'; then
+    ok "tools/accuracy.sh: a table of the kinds and their mean, real sequences said absent"
+else fail "tools/accuracy.sh" "rc=$RC" "$OUT" "$ERR"; fi
+expect_error "tools/accuracy.sh: unknown argument" 2 "unknown argument '--frobnicate'" \
+    sh tools/accuracy.sh --build "$BUILD" --frobnicate
+
 finish
