@@ -156,17 +156,17 @@ static void bench_size(int w, int h, const image *real, int repeat,
         const char *name;
         bgs_cleanup c;
     } cases[] = {
-        {"median 3", {3, 0, 0, 0, 0}},
-        {"median 5", {5, 0, 0, 0, 0}},
-        {"opening r=1", {0, 1, 0, 0, 0}},
-        {"opening r=3", {0, 3, 0, 0, 0}},
-        {"closing r=1", {0, 0, 1, 0, 0}},
-        {"closing r=3", {0, 0, 3, 0, 0}},
-        {"closing r=10", {0, 0, 10, 0, 0}},
-        {"fill holes <= 1000 px", {0, 0, 0, 1000, 0}},
-        {"min area 50 px", {0, 0, 0, 0, 50}},
+        {"median 3", {sizeof(bgs_cleanup), 3, 0, 0, 0, 0}},
+        {"median 5", {sizeof(bgs_cleanup), 5, 0, 0, 0, 0}},
+        {"opening r=1", {sizeof(bgs_cleanup), 0, 1, 0, 0, 0}},
+        {"opening r=3", {sizeof(bgs_cleanup), 0, 3, 0, 0, 0}},
+        {"closing r=1", {sizeof(bgs_cleanup), 0, 0, 1, 0, 0}},
+        {"closing r=3", {sizeof(bgs_cleanup), 0, 0, 3, 0, 0}},
+        {"closing r=10", {sizeof(bgs_cleanup), 0, 0, 10, 0, 0}},
+        {"fill holes <= 1000 px", {sizeof(bgs_cleanup), 0, 0, 0, 1000, 0}},
+        {"min area 50 px", {sizeof(bgs_cleanup), 0, 0, 0, 0, 50}},
         {"chain: median 3, open 1, close 2, fill 1000, min 50",
-         {3, 1, 2, 1000, 50}},
+         {sizeof(bgs_cleanup), 3, 1, 2, 1000, 50}},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         timing t = time_clean(&b, &cases[i].c);

@@ -2,7 +2,7 @@
  * plot.c - a tiny line-plot maker for the parameter sweeps (tools/sweep.sh):
  * reads points "SERIES,X,Y" and draws one line per series, with axes, tick
  * labels, a legend and a title, into a PNG. No plotting library is needed:
- * it draws with src/io/canvas.c (the same code as `bgsub segment --plot`)
+ * it draws with src/draw/canvas.c (the same code as `bgsub segment --plot`)
  * and writes with image_save_png (atomically).
  *
  *   plot -o f_alpha.png --title "F vs alpha" --xlabel alpha --ylabel F \
@@ -28,7 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "io/canvas.h"
+#include "draw/canvas.h"
 #include "io/image_io.h"
 
 #define MAX_SERIES 32
@@ -492,7 +492,7 @@ int main(int argc, char **argv)
         char err[512];
         render(&cv, &o, d);
         if (image_save_png(o.out, cv.px, cv.width, cv.height, 3, (ptrdiff_t)cv.width * 3,
-                           6, err, sizeof err) != 0) {
+                           6, 1, err, sizeof err) != 0) {
             fprintf(stderr, "plot: %s\n", err);
             rc = 4;
         }

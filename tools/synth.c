@@ -1557,12 +1557,12 @@ static int save_frame(const options *o, int t, const frame_buffers *b)
     int ch = o->gray ? 1 : 3;
     snprintf(path, sizeof path, "%s/input/in%06d.png", o->out, t);
     if (image_save_png(path, b->pixels, o->width, o->height, ch,
-                       (ptrdiff_t)o->width * ch, 1, err, sizeof err) != 0) {
+                       (ptrdiff_t)o->width * ch, 1, 1, err, sizeof err) != 0) {
         fprintf(stderr, "synth: %s\n", err);
         return 1;
     }
     snprintf(path, sizeof path, "%s/groundtruth/gt%06d.png", o->out, t);
-    if (image_save_png(path, b->gt, o->width, o->height, 1, o->width, 9, err,
+    if (image_save_png(path, b->gt, o->width, o->height, 1, o->width, 9, 1, err,
                        sizeof err) != 0) {
         fprintf(stderr, "synth: %s\n", err);
         return 1;

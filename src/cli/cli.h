@@ -5,9 +5,11 @@
 #ifndef BGSUB_CLI_H
 #define BGSUB_CLI_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 /* Exit statuses, documented in --help, the README and the man page. */
 enum {
@@ -32,6 +34,20 @@ int cmd_bench(int argc, char **argv);   /* bgsub bench [VIDEO]                */
  * valid, else the exit status the command would give (for the fuzzer). */
 int cmd_run_check_options(int argc, char **argv);
 
+/*
+ * SIGINT and SIGTERM, the same for every sub-command: once caught, the
+ * signal's number is in cli_stop, and the work in hand ends cleanly (the
+ * current frame finished, outputs kept; exit status 130). The handler is
+ * installed without SA_RESTART, so a blocking read is interrupted. While
+ * cli_forward_stop_to names a child process (eval --run's bgsub), the
+ * signal is passed on to it. cli_release_stop_signals puts the default
+ * actions back.
+ */
+extern volatile sig_atomic_t cli_stop;
+void cli_catch_stop_signals(void);
+void cli_release_stop_signals(void);
+void cli_forward_stop_to(pid_t child); /* 0: none */
+
 /* A progress line redrawn in place on stderr (a terminal); cli_error and
  * cli_progress_clear erase it, so messages start on a line of their own. */
 void cli_progress_line(const char *line);
@@ -40,6 +56,11 @@ void cli_progress_clear(void);
 /* Print "bgsub: <message>" as one line on stderr (erasing any progress
  * line first). */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* getopt_long returned ':' (a value missing) or '?' (an unknown option):
+ * says so in one line, pointing at "COMMAND --help", and returns
+ * EXIT_USAGE. */
+int cli_bad_option(int c, char **argv, const char *command);
 
 /* Parse a whole number in [min, max] for option opt into *out; 0, or -1
  * after printing "OPT needs a whole number in MIN..MAX, not 'TEXT'". */
@@ -53,23 +74,10 @@ double cli_now_seconds(void);
 int cli_parse_double(const char *text, double *value);
 int cli_parse_long(const char *text, long *value);
 
-/* True if pattern holds exactly one integer conversion (%d, %06d, ...) and
- * no other conversion but %%: safe to give to snprintf with one int. */
-int cli_is_frame_pattern(const char *pattern);
-
 /* buf = "dir/" + pattern formatted with number (pattern already checked by
- * cli_is_frame_pattern). 0, or -1 if the path does not fit in size. */
+ * io_is_frame_pattern, io/io_util.h). 0, or -1 if the path does not fit in size. */
 int cli_frame_path(char *buf, size_t size, const char *dir,
                    const char *pattern, long number);
-
-/* Write size bytes to path through a temporary file in the same folder that
- * is renamed into place: a reader sees the old file or the whole new one.
- * 0, or -1 with a one-line message naming the file in err. */
-/* 1 if path exists and is neither a regular file nor a folder (a device
- * such as /dev/null, a FIFO): such a target is written in place. */
-int cli_is_device_or_fifo(const char *path);
-int cli_write_file_atomic(const char *path, const void *data, size_t size,
-                          char *err, size_t errlen);
 
 /* Read a whole regular file of at most max_size bytes into a malloc'd
  * buffer. 0, or -1 with a one-line message naming the file in err. */
@@ -103,8 +111,5 @@ int cli_param_parse(struct bgs_params *params, unsigned *given, int key,
  * the defaults those of `defaults` (the sub-command's own), or the
  * library's for NULL. */
 void cli_param_help(FILE *out, const struct bgs_params *defaults);
-
-/* Create a directory and its parents (like mkdir -p); 0 or -1 with errno. */
-int cli_make_dirs(const char *path);
 
 #endif

@@ -7,11 +7,34 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+
+volatile sig_atomic_t cli_stop;
+static volatile sig_atomic_t stop_child;
+
+static void on_stop_signal(int sig)
+{
+    cli_stop = sig;
+    if (stop_child > 0)
+        kill((pid_t)stop_child, sig);
+}
+
+static void set_stop_action(void (*handler)(int))
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = handler;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+}
+
+void cli_catch_stop_signals(void) { set_stop_action(on_stop_signal); }
+void cli_release_stop_signals(void) { set_stop_action(SIG_DFL); }
+void cli_forward_stop_to(pid_t child) { stop_child = child; }
 
 /* One cursor per process, so one progress line per process. */
 static int progress_shown;
@@ -38,6 +61,17 @@ void cli_error(const char *fmt, ...)
     vfprintf(stderr, fmt, ap);
     fputc('\n', stderr);
     va_end(ap);
+}
+
+int cli_bad_option(int c, char **argv, const char *command)
+{
+    if (c == ':')
+        cli_error("option %s needs a value (see %s --help)", argv[optind - 1], command);
+    else if (optopt)
+        cli_error("unknown option '-%c' (see %s --help)", optopt, command);
+    else
+        cli_error("unknown option '%s' (see %s --help)", argv[optind - 1], command);
+    return EXIT_USAGE;
 }
 
 int cli_parse_int_in(const char *opt, const char *text, long min, long max,
@@ -82,57 +116,6 @@ int cli_parse_long(const char *text, long *value)
     return 0;
 }
 
-int cli_make_dirs(const char *path)
-{
-    char buf[4096];
-    size_t len = strlen(path);
-    if (len == 0 || len >= sizeof buf) {
-        errno = ENAMETOOLONG;
-        return -1;
-    }
-    memcpy(buf, path, len + 1);
-    /* Create each prefix in turn; existing directories are fine. */
-    for (char *p = buf + 1; ; p++) {
-        if (*p == '/' || *p == '\0') {
-            char saved = *p;
-            *p = '\0';
-            if (mkdir(buf, 0777) != 0 && errno != EEXIST)
-                return -1;
-            *p = saved;
-            if (saved == '\0')
-                break;
-        }
-    }
-    struct stat st;
-    if (stat(path, &st) != 0)
-        return -1;
-    if (!S_ISDIR(st.st_mode)) {
-        errno = ENOTDIR;
-        return -1;
-    }
-    return 0;
-}
-
-int cli_is_frame_pattern(const char *pattern)
-{
-    int conversions = 0;
-    for (const char *p = pattern; *p; p++) {
-        if (*p != '%')
-            continue;
-        p++;
-        if (*p == '%')
-            continue;
-        while (*p == '0' || *p == '-' || *p == '+' || *p == ' ')
-            p++; /* flags */
-        while (*p >= '0' && *p <= '9')
-            p++; /* width */
-        if (*p != 'd' && *p != 'i' && *p != 'u')
-            return 0;
-        conversions++;
-    }
-    return conversions == 1;
-}
-
 int cli_frame_path(char *buf, size_t size, const char *dir,
                    const char *pattern, long number)
 {
@@ -145,71 +128,6 @@ int cli_frame_path(char *buf, size_t size, const char *dir,
         return -1;
     n = snprintf(buf, size, "%s/%s", dir, name);
     return n < 0 || (size_t)n >= size ? -1 : 0;
-}
-
-int cli_is_device_or_fifo(const char *path)
-{
-    struct stat st;
-    return stat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode);
-}
-
-/* All of data to fd; 0, or -1 with errno (0 for a write of nothing). */
-static int write_all(int fd, const uint8_t *p, size_t left)
-{
-    while (left > 0) {
-        ssize_t wrote = write(fd, p, left);
-        if (wrote < 0 && errno == EINTR)
-            continue;
-        if (wrote <= 0) {
-            if (wrote == 0)
-                errno = ENOSPC;
-            return -1;
-        }
-        p += wrote;
-        left -= (size_t)wrote;
-    }
-    return 0;
-}
-
-int cli_write_file_atomic(const char *path, const void *data, size_t size,
-                          char *err, size_t errlen)
-{
-    if (cli_is_device_or_fifo(path)) {
-        /* Written to, not renamed over: as root a rename would replace
-         * /dev/null itself. */
-        int fd = open(path, O_WRONLY);
-        if (fd < 0 || write_all(fd, data, size) != 0) {
-            snprintf(err, errlen, "%s: cannot write: %s", path, strerror(errno));
-            if (fd >= 0)
-                close(fd);
-            return -1;
-        }
-        close(fd);
-        return 0;
-    }
-    char tmp[4096];
-    int n = snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
-    if (n < 0 || (size_t)n >= sizeof tmp) {
-        snprintf(err, errlen, "%s: path too long", path);
-        return -1;
-    }
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL, 0666);
-    if (fd < 0) {
-        snprintf(err, errlen, "%s: cannot create: %s", path, strerror(errno));
-        return -1;
-    }
-    if (write_all(fd, data, size) != 0) {
-        snprintf(err, errlen, "%s: cannot write: %s", path, strerror(errno));
-        close(fd);
-        unlink(tmp);
-        return -1;
-    }
-    if (close(fd) != 0 || rename(tmp, path) != 0) {
-        snprintf(err, errlen, "%s: cannot write: %s", path, strerror(errno));
-        unlink(tmp);
-        return -1;
-    }
-    return 0;
 }
 
 int cli_read_file(const char *path, size_t max_size, uint8_t **data,

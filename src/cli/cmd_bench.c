@@ -147,11 +147,8 @@ static int parse_options(int argc, char **argv, bench_options *o)
         case OPT_GRAY: o->channels = 1; break;
         case OPT_COLOR: o->channels = 3; break;
         case ':':
-            cli_error("%s needs a value (see bgsub bench --help)", argv[optind - 1]);
-            return EXIT_USAGE;
         case '?':
-            cli_error("unknown option '%s' (see bgsub bench --help)", argv[optind - 1]);
-            return EXIT_USAGE;
+            return cli_bad_option(c, argv, "bgsub bench");
         default:
             if (c >= OPT_PARAM_BASE && c < OPT_PARAM_BASE + BGS_PARAM_COUNT) {
                 if (cli_param_parse(&o->params, &o->params_given, c - OPT_PARAM_BASE,
@@ -456,13 +453,6 @@ static long remove_mask_dir(const char *dir)
     return files;
 }
 
-static volatile sig_atomic_t interrupted;
-static void on_interrupt(int sig)
-{
-    (void)sig;
-    interrupted = 1;
-}
-
 static int bench_command(const bench_options *o, int threads)
 {
     const char *tmp = getenv("TMPDIR");
@@ -498,15 +488,17 @@ static int bench_command(const bench_options *o, int threads)
     args[n++] = (char *)o->video;
     args[n] = NULL;
 
-    printf("whole command: bgsub -q -j %d %s%s -o TEMP\n", threads,
-           o->channels == 1 ? "--gray " : "", o->video);
+    /* The command as it runs: the parameters given are passed on. */
+    printf("whole command: bgsub -q -j %d", threads);
+    for (int k = 0; k < BGS_PARAM_COUNT; k++)
+        if (o->params_given & (1u << k))
+            printf(" --%s=%g", bgs_param_get_info((bgs_param)k)->name,
+                   bgs_params_get(&o->params, (bgs_param)k));
+    printf(" %s%s -o TEMP\n", o->channels == 1 ? "--gray " : "", o->video);
     fflush(stdout);
     /* The child gets a Ctrl-C too and finishes cleanly; this process waits
      * for it, removes the masks and returns 130. */
-    struct sigaction note = {.sa_handler = on_interrupt}, old_int, old_term;
-    sigemptyset(&note.sa_mask);
-    sigaction(SIGINT, &note, &old_int);
-    sigaction(SIGTERM, &note, &old_term);
+    cli_catch_stop_signals();
     double t0 = cli_now_seconds();
     pid_t pid;
     int spawned = posix_spawn(&pid, "/proc/self/exe", NULL, NULL, args, environ);
@@ -517,15 +509,14 @@ static int bench_command(const bench_options *o, int threads)
         while (wait4(pid, &wstatus, 0, &usage) < 0 && errno == EINTR)
             ;
     double seconds = cli_now_seconds() - t0;
-    sigaction(SIGINT, &old_int, NULL);
-    sigaction(SIGTERM, &old_term, NULL);
+    cli_release_stop_signals();
     long written = remove_mask_dir(masks);
     rmdir(dir);
     if (spawned != 0) {
         cli_error("cannot start the whole command (/proc/self/exe): %s", strerror(spawned));
         return EXIT_FAILURE_STATUS;
     }
-    if (interrupted)
+    if (cli_stop)
         return EXIT_INTERRUPTED;
     if (!WIFEXITED(wstatus) || WEXITSTATUS(wstatus) != 0) {
         int code = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : 128 + WTERMSIG(wstatus);

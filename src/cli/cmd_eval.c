@@ -7,7 +7,8 @@
  */
 #include "cli/cli.h"
 #include "cli/eval.h"
-#include "io/image_io.h"
+#include "cli/eval_score.h"
+#include "io/io_util.h"
 
 #include <getopt.h>
 #include <limits.h>
@@ -92,7 +93,7 @@ static int parse_eval_options(int argc, char **argv, eval_options *o)
             o->json_path = optarg ? optarg : "-";
             break;
         case 'p':
-            if (!cli_is_frame_pattern(optarg)) {
+            if (!io_is_frame_pattern(optarg)) {
                 cli_error("--mask-pattern '%s' needs one integer conversion such as bin%%06d.png",
                           optarg);
                 return EXIT_USAGE;
@@ -107,11 +108,11 @@ static int parse_eval_options(int argc, char **argv, eval_options *o)
             break;
         case 'h': print_eval_usage(stdout); return EXIT_OK_STATUS;
         case ':':
-            cli_error("option %s needs a value", argv[optind - 1]);
-            return EXIT_USAGE;
+        case '?':
+            return cli_bad_option(c, argv, "bgsub eval");
         default:
-            cli_error("eval: unknown option '%s' (see bgsub eval --help)", argv[optind - 1]);
-            return EXIT_USAGE;
+            cli_error("unhandled option (internal error)");
+            return EXIT_FAILURE_STATUS;
         }
     }
     if (argc - optind != 2) {
@@ -131,140 +132,6 @@ static int parse_eval_options(int argc, char **argv, eval_options *o)
     return -1;
 }
 
-/* Reads "FIRST LAST" from temporalROI.txt; without the file, scores from
- * frame 1 up to the last ground-truth file. Returns an exit status. */
-static int read_frame_range(const char *seq_dir, long *first, long *last,
-                            char *err, size_t errlen)
-{
-    char path[PATH_MAX];
-    snprintf(path, sizeof path, "%s/temporalROI.txt", seq_dir);
-    FILE *f = fopen(path, "r");
-    if (f) {
-        int n = fscanf(f, "%ld %ld", first, last);
-        fclose(f);
-        if (n != 2 || *first < 1 || *last < *first) {
-            snprintf(err, errlen, "%s: expected two frame numbers \"FIRST LAST\"", path);
-            return EXIT_INPUT;
-        }
-        return 0;
-    }
-    *first = 1;
-    for (*last = 0;; (*last)++) {
-        snprintf(path, sizeof path, "%s/groundtruth/gt%06ld.png", seq_dir, *last + 1);
-        if (access(path, F_OK) != 0)
-            break;
-    }
-    if (*last == 0) {
-        snprintf(err, errlen, "%s/groundtruth: no ground truth (gt000001.png ...) found",
-                 seq_dir);
-        return EXIT_INPUT;
-    }
-    return 0;
-}
-
-/* The region of interest: roi_path if given, else SEQ_DIR/ROI.bmp, which is
- * optional (a missing file means every pixel counts). Its name goes to
- * roi_name for the messages of fit_roi. */
-static int load_roi(const char *seq_dir, const char *roi_path, image *roi,
-                    char *roi_name, size_t name_size, char *err, size_t errlen)
-{
-    memset(roi, 0, sizeof *roi);
-    if (roi_path)
-        snprintf(roi_name, name_size, "%s", roi_path);
-    else
-        snprintf(roi_name, name_size, "%s/ROI.bmp", seq_dir);
-    if (!roi_path && access(roi_name, F_OK) != 0)
-        return 0;
-    return image_load(roi_name, 1, roi, err, errlen) != 0 ? EXIT_INPUT : 0;
-}
-
-/* Makes the region of interest the ground truth's size. One larger in both
- * directions is cut to its top-left part (the image keeps its stride), with
- * a warning: the benchmark publishes such a file (traffic/ROI.bmp, 352x240
- * for 320x240 frames), and its top-left part is the one that lines up with
- * the frames. A smaller one cannot cover the frames: an error. */
-static int fit_roi(image *roi, const char *roi_name, int width, int height,
-                   char *err, size_t errlen)
-{
-    if (!roi->data || (roi->width == width && roi->height == height))
-        return 0;
-    if (roi->width < width || roi->height < height) {
-        snprintf(err, errlen, "%s: size %dx%d is smaller than the ground truth's %dx%d",
-                 roi_name, roi->width, roi->height, width, height);
-        return EXIT_INPUT;
-    }
-    cli_error("warning: %s: size %dx%d, the ground truth's is %dx%d: "
-              "using its top-left %dx%d", roi_name, roi->width, roi->height,
-              width, height, width, height);
-    roi->width = width;
-    roi->height = height;
-    return 0;
-}
-
-static int load_gray_same_size(const char *path, image *img, int width,
-                               int height, char *err, size_t errlen)
-{
-    if (image_load(path, 1, img, err, errlen) != 0)
-        return EXIT_INPUT;
-    if (width > 0 && (img->width != width || img->height != height)) {
-        snprintf(err, errlen, "%s: size %dx%d differs from the ground truth's %dx%d",
-                 path, img->width, img->height, width, height);
-        image_free(img);
-        return EXIT_INPUT;
-    }
-    return 0;
-}
-
-static int score_frame(const char *seq_dir, const char *mask_dir,
-                       const char *mask_pattern, long number, image *roi,
-                       const char *roi_name, bgs_counts *counts, char *err,
-                       size_t errlen)
-{
-    char gt_dir[PATH_MAX], gt_path[PATH_MAX], mask_path[PATH_MAX];
-    snprintf(gt_dir, sizeof gt_dir, "%s/groundtruth", seq_dir);
-    if (cli_frame_path(gt_path, sizeof gt_path, gt_dir, "gt%06d.png", number) ||
-        cli_frame_path(mask_path, sizeof mask_path, mask_dir, mask_pattern, number)) {
-        snprintf(err, errlen, "%s: path too long", mask_dir);
-        return EXIT_USAGE;
-    }
-
-    image gt = {0}, mask = {0}; /* image_free is safe on a zeroed image */
-    int status = load_gray_same_size(gt_path, &gt, 0, 0, err, errlen);
-    if (status)
-        return status;
-    status = load_gray_same_size(mask_path, &mask, gt.width, gt.height, err, errlen);
-    if (status == 0)
-        status = fit_roi(roi, roi_name, gt.width, gt.height, err, errlen);
-    if (status == 0)
-        bgs_counts_add_frame(counts, gt.width, gt.height, mask.data, mask.stride,
-                             gt.data, gt.stride, roi->data, roi->stride);
-    image_free(&mask);
-    image_free(&gt);
-    return status;
-}
-
-int eval_score_sequence(const char *seq_dir, const char *mask_dir,
-                        const char *mask_pattern, const char *roi_path,
-                        eval_result *r, char *err, size_t errlen)
-{
-    memset(r, 0, sizeof *r);
-    int status = read_frame_range(seq_dir, &r->first, &r->last, err, errlen);
-    if (status)
-        return status;
-    image roi;
-    char roi_name[PATH_MAX];
-    status = load_roi(seq_dir, roi_path, &roi, roi_name, sizeof roi_name, err, errlen);
-    if (status)
-        return status;
-    for (long n = r->first; n <= r->last && status == 0; n++) {
-        status = score_frame(seq_dir, mask_dir, mask_pattern, n, &roi, roi_name,
-                             &r->counts, err, errlen);
-        r->frames += status == 0;
-    }
-    image_free(&roi);
-    return status;
-}
-
 static void print_text(const char *seq_dir, const eval_result *r)
 {
     bgs_metrics m = bgs_metrics_from_counts(&r->counts);
@@ -282,34 +149,19 @@ static void print_text(const char *seq_dir, const eval_result *r)
            (unsigned long long)r->counts.tn, (unsigned long long)r->counts.fn);
 }
 
-void eval_write_result_json(FILE *out, const eval_result *r, const char *sep)
-{
-    bgs_metrics m = bgs_metrics_from_counts(&r->counts);
-    fprintf(out, "\"first_frame\": %ld, \"last_frame\": %ld, \"frames\": %ld%s",
-            r->first, r->last, r->frames, sep);
-    fprintf(out, "\"recall\": %.6f, \"specificity\": %.6f, \"fpr\": %.6f, "
-            "\"fnr\": %.6f, \"pwc\": %.6f, \"precision\": %.6f, \"f_measure\": %.6f%s",
-            m.recall, m.specificity, m.fpr, m.fnr, m.pwc, m.precision, m.f_measure, sep);
-    fprintf(out, "\"tp\": %llu, \"fp\": %llu, \"tn\": %llu, \"fn\": %llu",
-            (unsigned long long)r->counts.tp, (unsigned long long)r->counts.fp,
-            (unsigned long long)r->counts.tn, (unsigned long long)r->counts.fn);
-}
+typedef struct sequence_report {
+    const char *seq_dir;
+    const eval_result *result;
+} sequence_report;
 
-int eval_emit_json(const char *json_path, const char *text, size_t size)
+static void fill_sequence_json(FILE *out, const void *ctx)
 {
-    if (strcmp(json_path, "-") == 0) {
-        if (fwrite(text, 1, size, stdout) != size || fflush(stdout) != 0) {
-            cli_error("stdout: cannot write the JSON");
-            return EXIT_OUTPUT;
-        }
-        return 0;
-    }
-    char err[PATH_MAX + 128];
-    if (cli_write_file_atomic(json_path, text, size, err, sizeof err) != 0) {
-        cli_error("%s", err);
-        return EXIT_OUTPUT;
-    }
-    return 0;
+    const sequence_report *r = ctx;
+    fputs("{\"sequence\": ", out);
+    cli_json_string(out, r->seq_dir);
+    fputs(", ", out);
+    eval_write_result_json(out, r->result, ",\n ");
+    fputs("}\n", out);
 }
 
 static int eval_one_sequence(const eval_options *o)
@@ -321,7 +173,10 @@ static int eval_one_sequence(const eval_options *o)
     }
     eval_result r;
     char err[PATH_MAX + 256];
-    int status = eval_score_sequence(o->dataset, o->results, o->mask_pattern,
+    int status = eval_check_json_name(o->json_path, o->results, o->mask_pattern);
+    if (status)
+        return status;
+    status = eval_score_sequence(o->dataset, o->results, o->mask_pattern,
                                      o->roi_path, &r, err, sizeof err);
     if (status) {
         cli_error("%s", err);
@@ -331,26 +186,8 @@ static int eval_one_sequence(const eval_options *o)
         print_text(o->dataset, &r);
     if (!o->json_path)
         return 0;
-    char *text = NULL;
-    size_t size = 0;
-    FILE *json = open_memstream(&text, &size);
-    if (!json) {
-        cli_error("out of memory");
-        return EXIT_FAILURE_STATUS;
-    }
-    fputs("{\"sequence\": ", json);
-    cli_json_string(json, o->dataset);
-    fputs(", ", json);
-    eval_write_result_json(json, &r, ",\n ");
-    fputs("}\n", json);
-    if (fclose(json) != 0) {
-        free(text);
-        cli_error("out of memory");
-        return EXIT_FAILURE_STATUS;
-    }
-    status = eval_emit_json(o->json_path, text, size);
-    free(text);
-    return status;
+    sequence_report report = {o->dataset, &r};
+    return eval_write_json(o->json_path, fill_sequence_json, &report);
 }
 
 int cmd_eval(int argc, char **argv)

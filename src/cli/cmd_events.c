@@ -10,9 +10,11 @@
  * cuts each one into its own file by stream copy (src/io/video_cut.c).
  */
 #include "cli/cli.h"
+#include "cli/events_detect.h"
 #include "cli/pipeline.h"
 #include "bgsub.h"
 #include "io/frame_source.h"
+#include "io/output_file.h"
 #include "io/video_cut.h"
 
 #include <errno.h>
@@ -66,29 +68,6 @@ typedef struct events_options {
     bgs_params params;
 } events_options;
 
-/* A run of consecutive motion frames, 0-based positions. */
-typedef struct motion_run {
-    long first, last;
-    double peak;
-} motion_run;
-
-typedef struct event {
-    long first, last;       /* padded, 0-based, inclusive */
-    long clip_first;        /* where a stream-copy cut starts (a keyframe) */
-    double peak;
-} event;
-
-/* Motion runs found so far while the frames stream by. */
-typedef struct detector {
-    double threshold;
-    long min_frames;
-    long run_first;         /* -1: no run open */
-    long run_last;
-    double run_peak;
-    motion_run *runs;
-    long count, capacity;
-} detector;
-
 /* Frame times: from the container's time stamps where it has them, else
  * from the frame rate. */
 typedef struct timeline {
@@ -112,14 +91,6 @@ typedef struct events_run {
     long event_count;
     double seconds;
 } events_run;
-
-static volatile sig_atomic_t stop_requested;
-
-static void on_stop_signal(int sig)
-{
-    (void)sig;
-    stop_requested = 1;
-}
 
 enum {
     OPT_THRESHOLD = 1000, OPT_MIN_DURATION, OPT_PAD_BEFORE, OPT_PAD_AFTER,
@@ -275,6 +246,15 @@ static int has_suffix(const char *name, const char *suffix)
     return n >= s && strcasecmp(name + n - s, suffix) == 0;
 }
 
+/* The input's extension, or DEFAULT_CLIP_EXTENSION. */
+static const char *clip_extension(const char *input)
+{
+    const char *base = strrchr(input, '/');
+    base = base ? base + 1 : input;
+    const char *dot = strrchr(base, '.');
+    return dot && dot != base && dot[1] ? dot + 1 : DEFAULT_CLIP_EXTENSION;
+}
+
 /* After the loop: what the options mean together. */
 static int check_options(int argc, char **argv, events_options *o)
 {
@@ -295,6 +275,21 @@ static int check_options(int argc, char **argv, events_options *o)
         return EXIT_USAGE;
     if (!o->format_given)
         o->format = o->output && has_suffix(o->output, ".json") ? FORMAT_JSON : FORMAT_CSV;
+    /* The clips' names as a pattern: event_%03d.EXT, a % in EXT doubled. */
+    char clips[NAME_MAX + 16] = "event_%03d.";
+    size_t n = strlen(clips);
+    for (const char *c = clip_extension(o->input); *c && n + 3 < sizeof clips; c++) {
+        if (*c == '%')
+            clips[n++] = '%';
+        clips[n++] = *c;
+    }
+    clips[n] = '\0';
+    if (o->output && o->extract_dir && strcmp(o->output, "-") != 0 &&
+        output_path_in_family(o->output, o->extract_dir, clips, NULL)) {
+        cli_error("-o %s and --extract %s both write %s: give them other names", o->output,
+                  o->extract_dir, o->output);
+        return EXIT_USAGE;
+    }
     if (bgs_params_check(&o->params) != BGS_OK) {
         cli_error("%s", bgs_last_error());
         return EXIT_USAGE;
@@ -362,15 +357,8 @@ static int parse_options(int argc, char **argv, events_options *o)
         case OPT_GRAY: o->channels = 1; break;
         case OPT_COLOR: o->channels = 3; break;
         case ':':
-            cli_error("option %s needs a value", argv[optind - 1]);
-            return EXIT_USAGE;
         case '?':
-            if (optopt)
-                cli_error("unknown option '-%c' (see bgsub events --help)", optopt);
-            else
-                cli_error("unknown option '%s' (see bgsub events --help)",
-                          argv[optind - 1]);
-            return EXIT_USAGE;
+            return cli_bad_option(c, argv, "bgsub events");
         default:
             if (c >= OPT_PARAM_BASE && c < OPT_PARAM_BASE + BGS_PARAM_COUNT) {
                 if (cli_param_parse(&o->params, &o->params_given, c - OPT_PARAM_BASE,
@@ -385,82 +373,18 @@ static int parse_options(int argc, char **argv, events_options *o)
     return check_options(argc, argv, o);
 }
 
-/* ------------------------------------------------------------------------ */
-/* Motion runs and events                                                   */
-/* ------------------------------------------------------------------------ */
-
-static int detector_close_run(detector *d)
-{
-    long length = d->run_last - d->run_first + 1;
-    long first = d->run_first;
-    d->run_first = -1;
-    if (length < d->min_frames)
-        return 0; /* a blip: too short to be an event */
-    if (d->count == d->capacity) {
-        long capacity = d->capacity ? 2 * d->capacity : 64;
-        void *grown = realloc(d->runs, (size_t)capacity * sizeof *d->runs);
-        if (!grown)
-            return -1;
-        d->runs = grown;
-        d->capacity = capacity;
-    }
-    d->runs[d->count++] = (motion_run){first, d->run_last, d->run_peak};
-    return 0;
-}
-
-/* One frame at position (0-based); frames of the learning phase pass
- * can_trigger = 0. A gap in the positions (a frame that was not read)
- * ends the run. -1 if out of memory. */
-static int detector_add(detector *d, long position, double foreground, int can_trigger)
-{
-    int motion = can_trigger && foreground > d->threshold;
-    if (d->run_first >= 0 && (!motion || position != d->run_last + 1) &&
-        detector_close_run(d) < 0)
-        return -1;
-    if (!motion)
-        return 0;
-    if (d->run_first < 0) {
-        d->run_first = position;
-        d->run_peak = 0;
-    }
-    d->run_last = position;
-    if (foreground > d->run_peak)
-        d->run_peak = foreground;
-    return 0;
-}
-
-static int detector_finish(detector *d)
-{
-    return d->run_first >= 0 ? detector_close_run(d) : 0;
-}
-
 static long clamp_long(long v, long lo, long hi)
 {
     return v < lo ? lo : v > hi ? hi : v;
 }
 
-/* Pad the runs, clamp them to frames 0..frames-1 and merge events that
- * overlap or touch. */
+/* The events of the motion runs; a cut of a video starts at the keyframe at
+ * or before each. */
 static int make_events(events_run *r)
 {
-    const detector *d = &r->det;
-    r->events = calloc(d->count ? (size_t)d->count : 1, sizeof *r->events);
-    if (!r->events)
+    if (events_make(&r->det, r->pad_before, r->pad_after, r->last_position,
+                    &r->events, &r->event_count) < 0)
         return -1;
-    long last_frame = r->last_position;
-    for (long i = 0; i < d->count; i++) {
-        long first = clamp_long(d->runs[i].first - r->pad_before, 0, last_frame);
-        long last = clamp_long(d->runs[i].last + r->pad_after, 0, last_frame);
-        event *prev = r->event_count ? &r->events[r->event_count - 1] : NULL;
-        if (prev && first <= prev->last + 1) {
-            prev->last = last > prev->last ? last : prev->last;
-            prev->peak = d->runs[i].peak > prev->peak ? d->runs[i].peak : prev->peak;
-            continue;
-        }
-        r->events[r->event_count++] = (event){.first = first, .last = last,
-                                              .clip_first = first,
-                                              .peak = d->runs[i].peak};
-    }
     if (r->index) {
         long indexed = video_index_frames(r->index);
         for (long i = 0; i < r->event_count && indexed > 0; i++)
@@ -514,13 +438,6 @@ static int is_regular_file(const char *path)
     return stat(path, &st) == 0 && S_ISREG(st.st_mode);
 }
 
-static int never_called_writer(void *ctx, const uint8_t *mask, long number,
-                               char *err, size_t errlen)
-{
-    (void)ctx, (void)mask, (void)number, (void)err, (void)errlen;
-    return 0;
-}
-
 /* The frame rate and, for a video file, the container's time stamps. */
 static int open_timeline(events_run *r)
 {
@@ -562,7 +479,7 @@ static int prepare_extract_dir(const events_options *o)
 {
     if (!o->extract_dir)
         return 0;
-    if (cli_make_dirs(o->extract_dir) != 0) {
+    if (output_file_make_dir(o->extract_dir) != 0) {
         cli_error("%s: cannot create folder: %s", o->extract_dir, strerror(errno));
         return EXIT_OUTPUT;
     }
@@ -578,7 +495,6 @@ static int open_events_run(events_run *r, const events_options *o)
     char err[512];
     memset(r, 0, sizeof *r);
     r->opt = o;
-    r->det = (detector){.threshold = o->threshold, .run_first = -1};
     r->last_position = -1;
     r->src = frame_source_open(o->input, o->channels, err, sizeof err);
     if (!r->src) {
@@ -590,7 +506,7 @@ static int open_events_run(events_run *r, const events_options *o)
         status = prepare_extract_dir(o);
     if (status)
         return status;
-    r->det.min_frames = r->min_frames > 0 ? r->min_frames : 1;
+    detector_init(&r->det, o->threshold, r->min_frames);
     int w = frame_source_width(r->src), h = frame_source_height(r->src);
     r->model = bgs_model_create(w, h, o->channels, &o->params);
     r->mask = malloc((size_t)w * h);
@@ -602,23 +518,15 @@ static int open_events_run(events_run *r, const events_options *o)
         cli_error("warning: %s; running on one thread", bgs_last_error());
     /* Times in seconds among the model's parameters count these frames. */
     bgs_model_set_frame_rate(r->model, r->times.fps);
-    frame_source_set_interrupt(r->src, &stop_requested);
-    pipeline_config cfg = {.src = r->src, .writers = 1, .write = never_called_writer,
-                           .interrupt = &stop_requested};
+    frame_source_set_interrupt(r->src, &cli_stop);
+    /* The pipeline only decodes ahead here: no masks are written. */
+    pipeline_config cfg = {.src = r->src, .interrupt = &cli_stop};
     r->pipe = pipeline_start(&cfg, err, sizeof err);
     if (!r->pipe) {
         cli_error("%s", err);
         return EXIT_FAILURE_STATUS;
     }
     return 0;
-}
-
-static double foreground_fraction(const uint8_t *mask, size_t pixels)
-{
-    size_t fg = 0;
-    for (size_t i = 0; i < pixels; i++)
-        fg += mask[i] == BGS_MASK_FOREGROUND;
-    return pixels ? (double)fg / (double)pixels : 0.0;
 }
 
 static int process_frame(events_run *r, const pipeline_frame *frame)
@@ -632,7 +540,7 @@ static int process_frame(events_run *r, const pipeline_frame *frame)
     r->frames++;
     r->learning_frames += learning;
     r->last_position = frame->position;
-    double foreground = foreground_fraction(r->mask, (size_t)w * h);
+    double foreground = (double)bgs_model_foreground(r->model) / ((double)w * h);
     if (detector_add(&r->det, frame->position, foreground, !learning) < 0) {
         cli_error("out of memory for the motion runs");
         return EXIT_FAILURE_STATUS;
@@ -643,10 +551,10 @@ static int process_frame(events_run *r, const pipeline_frame *frame)
 static int frame_loop(events_run *r)
 {
     int status = 0;
-    while (status == 0 && !stop_requested) {
+    while (status == 0 && !cli_stop) {
         pipeline_frame *frame;
         int got = pipeline_next(r->pipe, &frame);
-        if (got < 0 && !stop_requested) {
+        if (got < 0 && !cli_stop) {
             cli_error("%s", pipeline_error(r->pipe));
             status = EXIT_INPUT;
         }
@@ -655,14 +563,14 @@ static int frame_loop(events_run *r)
         status = process_frame(r, frame);
         pipeline_release(r->pipe, frame);
     }
-    if (stop_requested)
+    if (cli_stop)
         pipeline_stop_reading(r->pipe);
     char err[512];
     pipeline_finish(r->pipe, err, sizeof err); /* writes nothing: no masks */
     r->pipe = NULL;
     if (status)
         return status;
-    if (r->frames == 0 && !stop_requested) {
+    if (r->frames == 0 && !cli_stop) {
         cli_error("%s: no frames to process", r->opt->input);
         return EXIT_INPUT;
     }
@@ -681,7 +589,7 @@ static void close_events_run(events_run *r)
         pipeline_finish(r->pipe, err, sizeof err);
     }
     free(r->events);
-    free(r->det.runs);
+    detector_free(&r->det);
     free(r->mask);
     bgs_model_free(r->model);
     video_index_free(r->index);
@@ -692,15 +600,6 @@ static void close_events_run(events_run *r)
 /* ------------------------------------------------------------------------ */
 /* --extract                                                                */
 /* ------------------------------------------------------------------------ */
-
-/* The input's extension, or DEFAULT_CLIP_EXTENSION. */
-static const char *clip_extension(const char *input)
-{
-    const char *base = strrchr(input, '/');
-    base = base ? base + 1 : input;
-    const char *dot = strrchr(base, '.');
-    return dot && dot != base && dot[1] ? dot + 1 : DEFAULT_CLIP_EXTENSION;
-}
 
 /* DIR/event_NNN.EXT for event i (0-based); -1 if it does not fit. */
 static int clip_path(const events_run *r, long i, char *buf, size_t size)
@@ -713,14 +612,14 @@ static int clip_path(const events_run *r, long i, char *buf, size_t size)
 /* Refuse existing clips (without --force) before any is written. */
 static int check_clip_names(const events_run *r)
 {
-    char path[PATH_MAX];
+    char path[PATH_MAX], err[PATH_MAX + 128];
     for (long i = 0; i < r->event_count; i++) {
         if (clip_path(r, i, path, sizeof path) != 0) {
             cli_error("%s: path too long", r->opt->extract_dir);
             return EXIT_OUTPUT;
         }
-        if (!r->opt->force && access(path, F_OK) == 0) {
-            cli_error("%s: already exists (use --force to overwrite)", path);
+        if (output_file_check(path, r->opt->force, err, sizeof err) != 0) {
+            cli_error("%s", err);
             return EXIT_OUTPUT;
         }
     }
@@ -737,7 +636,7 @@ static int extract_events(events_run *r)
         long last = clamp_long(e->last, e->clip_first, indexed - 1);
         clip_path(r, i, path, sizeof path);
         if (video_cut_copy(r->opt->input, r->index, e->clip_first, last, path,
-                           err, sizeof err) != 0) {
+                           r->opt->force, err, sizeof err) != 0) {
             cli_error("%s", err);
             status = EXIT_OUTPUT;
         }
@@ -796,7 +695,7 @@ static void write_json(FILE *out, const events_run *r)
             r->frames, r->learning_frames, bgs_model_width(r->model),
             bgs_model_height(r->model), r->times.fps, r->times.fps_from,
             r->times.index ? "timestamps" : "frame rate",
-            stop_requested ? "true" : "false", o->threshold);
+            cli_stop ? "true" : "false", o->threshold);
     json_span(out, "min_duration", &o->min_duration, r->min_frames);
     json_span(out, "pad_before", &o->pad_before, r->pad_before);
     json_span(out, "pad_after", &o->pad_after, r->pad_after);
@@ -828,34 +727,18 @@ static void write_json(FILE *out, const events_run *r)
     fputs(r->event_count ? "\n  ]\n}\n" : "]\n}\n", out);
 }
 
-/* Format in memory, then write it whole: to stdout, or atomically to -o. */
+static void fill_report(FILE *out, const void *ctx)
+{
+    const events_run *r = ctx;
+    (r->opt->format == FORMAT_JSON ? write_json : write_csv)(out, r);
+}
+
+/* To stdout, or to -o by the file policy (replacing an older one). */
 static int write_report(const events_run *r)
 {
-    const char *path = r->opt->output;
-    char *text = NULL, err[512];
-    size_t size = 0;
-    FILE *mem = open_memstream(&text, &size);
-    if (!mem) {
-        cli_error("out of memory for the report");
-        return EXIT_FAILURE_STATUS;
-    }
-    (r->opt->format == FORMAT_JSON ? write_json : write_csv)(mem, r);
-    if (fclose(mem) != 0) {
-        free(text);
-        cli_error("out of memory for the report");
-        return EXIT_FAILURE_STATUS;
-    }
-    int failed;
-    if (!path || strcmp(path, "-") == 0) {
-        failed = fwrite(text, 1, size, stdout) != size || fflush(stdout) != 0;
-        if (failed)
-            snprintf(err, sizeof err, "stdout: cannot write the events: %s",
-                     strerror(errno));
-    } else {
-        failed = cli_write_file_atomic(path, text, size, err, sizeof err) != 0;
-    }
-    free(text);
-    if (failed) {
+    char err[PATH_MAX + 128];
+    if (output_file_report(r->opt->output, 1, fill_report, r, "the events", err,
+                           sizeof err) != 0) {
         cli_error("%s", err);
         return EXIT_OUTPUT;
     }
@@ -869,31 +752,19 @@ static void print_summary(const events_run *r)
         cli_error("warning: %s: all %ld frames were in the learning phase "
                   "(--learning-frames %d); no event could be found", o->input,
                   r->frames, o->params.learning_frames);
-    if (r->index && r->frames != video_index_frames(r->index) && !stop_requested)
+    if (r->index && r->frames != video_index_frames(r->index) && !cli_stop)
         cli_error("warning: %s: %ld frames decoded, the container lists %ld; "
                   "times and cuts may be off by the difference", o->input,
                   r->frames, video_index_frames(r->index));
-    long motion = 0;
-    for (long i = 0; i < r->det.count; i++)
-        motion += r->det.runs[i].last - r->det.runs[i].first + 1;
+    long motion = detector_motion_frames(&r->det);
     fprintf(stderr, "bgsub: events: %ld event%s (%ld motion frames) in %ld frames "
             "(%ld learning) %dx%d, %.2f s: %.1f frames/s%s%s%s\n",
             r->event_count, r->event_count == 1 ? "" : "s", motion, r->frames,
             r->learning_frames, bgs_model_width(r->model), bgs_model_height(r->model),
             r->seconds, r->seconds > 0 ? r->frames / r->seconds : 0.0,
-            o->extract_dir && !stop_requested ? ", clips in " : "",
-            o->extract_dir && !stop_requested ? o->extract_dir : "",
-            stop_requested ? " (interrupted: nothing extracted)" : "");
-}
-
-static void install_signal_handlers(void)
-{
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_stop_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
+            o->extract_dir && !cli_stop ? ", clips in " : "",
+            o->extract_dir && !cli_stop ? o->extract_dir : "",
+            cli_stop ? " (interrupted: nothing extracted)" : "");
 }
 
 int cmd_events(int argc, char **argv)
@@ -902,21 +773,21 @@ int cmd_events(int argc, char **argv)
     int status = parse_options(argc, argv, &opt);
     if (status >= 0)
         return status;
-    install_signal_handlers();
+    cli_catch_stop_signals();
     double t0 = cli_now_seconds();
     events_run r;
     status = open_events_run(&r, &opt);
     if (status == 0)
         status = frame_loop(&r);
     r.seconds = cli_now_seconds() - t0;
-    if (status == 0 && opt.extract_dir && !stop_requested)
+    if (status == 0 && opt.extract_dir && !cli_stop)
         status = extract_events(&r);
     if (status == 0)
         status = write_report(&r);
     if (status == 0 && !opt.quiet)
         print_summary(&r);
     close_events_run(&r);
-    if (status == 0 && stop_requested)
+    if (status == 0 && cli_stop)
         status = EXIT_INTERRUPTED;
     return status;
 }

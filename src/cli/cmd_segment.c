@@ -5,15 +5,17 @@
  * INPUT is one image (PNG, JPEG or BMP, recognised by content), written as
  * one mask/label PNG; or anything the main command reads (video, folder,
  * printf pattern), written as one mask per frame in a folder. The numerics
- * live in libbgsub (src/lib/histfit.c); this file parses options, moves
- * pixels between files and the library, prints the JSON report and draws
- * the --plot picture.
+ * live in libbgsub (src/lib/histfit.c), the --plot picture is drawn by
+ * src/draw/hist_plot.c; this file parses options, moves pixels between
+ * files and the library and prints the JSON report.
  */
 #include "cli/cli.h"
 #include "bgsub.h"
-#include "io/canvas.h"
+#include "draw/canvas.h"
+#include "draw/hist_plot.h"
 #include "io/frame_source.h"
 #include "io/image_io.h"
+#include "io/output_file.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -76,7 +78,7 @@ static void print_usage(FILE *out)
 "BT.601 weights 0.299 R + 0.587 G + 0.114 B, 16-bit PNGs are scaled to 8\n"
 "bits) or anything `bgsub` reads: a video, a folder of images, a printf\n"
 "pattern. An image gives one PNG; a sequence gives one PNG per frame in the\n"
-"folder OUTPUT, named bin%%06d.png from 1.\n"
+"folder OUTPUT, named bin%%06d.png after the input's numbers, as in bgsub.\n"
 "With K = 2 the mask is 0 (dark class) / 255 (bright class); with K > 2 it\n"
 "is the label 0..K-1 (darkest first) scaled to 0..255, or raw with\n"
 "--raw-labels.\n"
@@ -156,8 +158,13 @@ static int check_options(seg_options *o)
         cli_error("no output: give -o OUTPUT (or --json / --plot)");
         return EXIT_USAGE;
     }
-    if (o->output && o->plot && strcmp(o->output, o->plot) == 0) {
+    if (o->output && o->plot && output_path_same(o->output, o->plot)) {
         cli_error("--plot %s: the same file as the output", o->plot);
+        return EXIT_USAGE;
+    }
+    if (o->output && o->plot && output_path_in_family(o->plot, o->output, MASK_PATTERN, NULL)) {
+        cli_error("--plot %s: one of the masks in %s; give the plot another name", o->plot,
+                  o->output);
         return EXIT_USAGE;
     }
     if (bgs_hist_fit_params_check(&o->fit) != BGS_OK) {
@@ -262,15 +269,8 @@ static int parse_options(int argc, char **argv, seg_options *o)
             }
             break;
         case ':':
-            cli_error("option %s needs a value", argv[optind - 1]);
-            return EXIT_USAGE;
         case '?':
-            if (optopt)
-                cli_error("unknown option '-%c' (see bgsub segment --help)", optopt);
-            else
-                cli_error("unknown option '%s' (see bgsub segment --help)",
-                          argv[optind - 1]);
-            return EXIT_USAGE;
+            return cli_bad_option(c, argv, "bgsub segment");
         default:
             cli_error("unhandled option (internal error)");
             return EXIT_FAILURE_STATUS;
@@ -300,6 +300,7 @@ typedef struct seg_fit {
     seg_method method;
     bgs_hist hist;
     bgs_hist_fit_result gmm;          /* METHOD_GMM                  */
+    double loglik[BGS_HIST_MAX_ITER + 1]; /* its trace               */
     double bic_per_k[BGS_HIST_MAX_K]; /* with --k auto               */
     int otsu;                         /* Otsu's threshold, always    */
     uint8_t lut[BGS_HIST_BINS];       /* gray level -> output value  */
@@ -320,8 +321,10 @@ static int seg_fit_run(const seg_options *o, seg_fit *f, const char *name)
             f->lut[v] = v > f->otsu;
     } else {
         bgs_status st = o->k_auto
-            ? bgs_hist_fit_auto(&f->hist, &o->fit, o->kmax, &f->gmm, f->bic_per_k)
-            : bgs_hist_fit(&f->hist, &o->fit, &f->gmm);
+            ? bgs_hist_fit_auto_ex(&f->hist, &o->fit, o->kmax, &f->gmm, sizeof f->gmm,
+                                   f->bic_per_k, f->loglik, BGS_HIST_MAX_ITER + 1)
+            : bgs_hist_fit_ex(&f->hist, &o->fit, &f->gmm, sizeof f->gmm, f->loglik,
+                              BGS_HIST_MAX_ITER + 1);
         if (st == BGS_OK)
             st = bgs_hist_lut(&f->gmm, f->lut);
         if (st != BGS_OK) {
@@ -403,7 +406,7 @@ static void json_fit_fields(FILE *out, const seg_options *o, const seg_fit *f,
     fprintf(out, "%s\"converged\": %s,\n", in, r->converged ? "true" : "false");
     fprintf(out, "%s\"stop\": \"%s\",\n", in, r->converged ? "tolerance" : "max_iter");
     fprintf(out, "%s\"restart\": %d,\n", in, r->restart);
-    json_array(out, "loglik", r->loglik, r->n_loglik, "%.17g", in);
+    json_array(out, "loglik", f->loglik, r->n_loglik, "%.17g", in);
     if (o->k_auto) {
         fputs(",\n", out);
         fprintf(out, "%s\"bic_per_k\": [", in);
@@ -426,143 +429,18 @@ static void json_params(FILE *out, const seg_options *o, const char *in)
             (unsigned long long)o->fit.seed, o->kmax);
 }
 
-/* ------------------------------------------------------------------------ */
-/* Plot: histogram, components, mixture and thresholds drawn into RGB       */
-/* ------------------------------------------------------------------------ */
-
-enum {
-    PLOT_W = 800, PLOT_H = 400,
-    PLOT_LEFT = 40, PLOT_RIGHT = 16, PLOT_TOP = 16, PLOT_BOTTOM = 36,
-};
-
-/* A number centred at x, top at y. */
-static void draw_number(canvas *cv, int x, int y, int value, canvas_rgb c)
-{
-    char text[16];
-    snprintf(text, sizeof text, "%d", value);
-    canvas_text(cv, x - canvas_text_width(text, 1) / 2, y, text, 1, c);
-}
-
-static double plot_x(double level)
-{
-    return PLOT_LEFT + (level + 0.5) * (PLOT_W - PLOT_LEFT - PLOT_RIGHT) / 256.0;
-}
-
-static int plot_y(double count, double ymax)
-{
-    double h = PLOT_H - PLOT_TOP - PLOT_BOTTOM;
-    double y = PLOT_H - PLOT_BOTTOM - count / ymax * h;
-    if (y < PLOT_TOP - 2)
-        y = PLOT_TOP - 2;
-    return (int)lround(y);
-}
-
-/* Expected count at gray level x of component j (j < 0: the mixture). */
-static double model_count(const bgs_hist_fit_result *r, int j, double x,
-                          double pixels)
-{
-    double sum = 0.0;
-    for (int i = 0; i < r->k; i++) {
-        if (j >= 0 && i != j)
-            continue;
-        double z = (x - r->means[i]) / r->sigmas[i];
-        sum += r->weights[i] * exp(-0.5 * z * z) /
-               (r->sigmas[i] * 2.5066282746310002);
-    }
-    return sum * pixels;
-}
-
-static void draw_curve(canvas *cv, const bgs_hist_fit_result *r, int j,
-                       double pixels, double ymax, int width, canvas_rgb c)
-{
-    int px0 = (int)plot_x(-0.5), px1 = (int)plot_x(255.5);
-    double scale = 256.0 / (PLOT_W - PLOT_LEFT - PLOT_RIGHT);
-    int prev_y = 0;
-    for (int px = px0; px <= px1; px++) {
-        double level = (px - PLOT_LEFT) * scale - 0.5;
-        int y = plot_y(model_count(r, j, level, pixels), ymax);
-        if (px > px0)
-            canvas_line(cv, px - 1, prev_y, px, y, width, c);
-        prev_y = y;
-    }
-}
-
-static void draw_vertical_dashes(canvas *cv, double level, int on, int off,
-                                 canvas_rgb c)
-{
-    int x = (int)lround(plot_x(level));
-    for (int y = PLOT_TOP; y < PLOT_H - PLOT_BOTTOM; y++)
-        if ((y - PLOT_TOP) % (on + off) < on)
-            canvas_fill_rect(cv, x, y, x + 1, y, c);
-}
-
-static void render_plot(canvas *cv, const seg_fit *f)
-{
-    static const canvas_rgb palette[BGS_HIST_MAX_K] = {
-        {31, 119, 180}, {44, 160, 44}, {255, 127, 14}, {148, 103, 189},
-        {23, 190, 207}, {140, 86, 75}, {227, 119, 194}, {188, 189, 34},
-    };
-    const canvas_rgb white = {255, 255, 255}, black = {0, 0, 0}, bar = {190, 190, 190};
-    const canvas_rgb clipped = {110, 110, 110}, red = {214, 39, 40}, magenta = {200, 0, 200};
-    const bgs_hist_fit_result *r = f->method == METHOD_GMM ? &f->gmm : NULL;
-    double pixels = (double)bgs_hist_total(&f->hist);
-
-    canvas_fill_rect(cv, 0, 0, PLOT_W - 1, PLOT_H - 1, white);
-    /* Vertical scale: the mixture's peak, or the tallest bar if that is not
-     * far above it (a spike of saturated pixels would flatten the rest). */
-    double hmax = 1.0, peak = 0.0;
-    for (int v = 0; v < BGS_HIST_BINS; v++)
-        hmax = fmax(hmax, (double)f->hist.count[v]);
-    if (r)
-        for (double x = 0.0; x <= 255.0; x += 0.25)
-            peak = fmax(peak, model_count(r, -1, x, pixels));
-    double ymax = 1.05 * (r ? fmax(peak, fmin(hmax, 1.5 * peak)) : hmax);
-
-    for (int v = 0; v < BGS_HIST_BINS; v++) {
-        if (!f->hist.count[v])
-            continue;
-        int x0 = (int)lround(plot_x(v - 0.5)), x1 = (int)lround(plot_x(v + 0.5)) - 1;
-        int y = plot_y((double)f->hist.count[v], ymax);
-        canvas_fill_rect(cv, x0, y, x1, PLOT_H - PLOT_BOTTOM - 1, bar);
-        if ((double)f->hist.count[v] > ymax) /* clipped bar */
-            canvas_fill_rect(cv, x0, y, x1, y + 3, clipped);
-    }
-    if (r) {
-        /* The mixture under the components, so that both show. */
-        if (r->k > 1)
-            draw_curve(cv, r, -1, pixels, ymax, 4, red);
-        for (int j = 0; j < r->k; j++)
-            if (r->weights[j] > 0.0)
-                draw_curve(cv, r, j, pixels, ymax, 2, palette[j]);
-        for (int i = 0; i < r->n_thresholds; i++)
-            draw_vertical_dashes(cv, r->thresholds[i], 8, 5, black);
-    }
-    draw_vertical_dashes(cv, f->otsu + 0.5, 2, 4, magenta);
-
-    /* Axes, ticks every 32 levels, labels every 64. */
-    int base = PLOT_H - PLOT_BOTTOM;
-    canvas_line(cv, PLOT_LEFT - 1, PLOT_TOP, PLOT_LEFT - 1, base, 1, black);
-    canvas_line(cv, PLOT_LEFT - 1, base, PLOT_W - PLOT_RIGHT, base, 1, black);
-    for (int v = 0; v <= 256; v += 32) {
-        int level = v == 256 ? 255 : v;
-        int x = (int)lround(plot_x(level));
-        canvas_line(cv, x, base, x, base + 5, 1, black);
-        if (v % 64 == 0 || v == 256)
-            draw_number(cv, x, base + 10, level, black);
-    }
-}
-
 static int write_plot(const seg_options *o, const seg_fit *f)
 {
     char err[512];
     canvas cv;
-    if (canvas_init(&cv, PLOT_W, PLOT_H, (canvas_rgb){255, 255, 255}) != 0) {
+    if (hist_plot_draw(&cv, &f->hist, f->method == METHOD_GMM ? &f->gmm : NULL,
+                       f->otsu) != 0) {
         cli_error("out of memory for the plot");
         return EXIT_FAILURE_STATUS;
     }
-    render_plot(&cv, f);
-    int rc = image_save_png(o->plot, cv.px, PLOT_W, PLOT_H, 3, PLOT_W * 3,
-                            PLOT_COMPRESSION, err, sizeof err);
+    int rc = image_save_png(o->plot, cv.px, cv.width, cv.height, 3, (ptrdiff_t)cv.width * 3,
+                            PLOT_COMPRESSION, o->force ? OUTPUT_FILE_FORCE : 0, err,
+                            sizeof err);
     canvas_free(&cv);
     if (rc != 0) {
         cli_error("%s", err);
@@ -575,19 +453,12 @@ static int write_plot(const seg_options *o, const seg_fit *f)
 /* Files                                                                    */
 /* ------------------------------------------------------------------------ */
 
-static volatile sig_atomic_t stop_requested;
-
-static void on_stop_signal(int sig)
-{
-    (void)sig;
-    stop_requested = 1;
-}
-
 /* 0 if path may be written, else an exit status (the error printed). */
 static int check_writable(const seg_options *o, const char *path)
 {
-    if (!o->force && access(path, F_OK) == 0 && !cli_is_device_or_fifo(path)) {
-        cli_error("%s: already exists (use --force to overwrite)", path);
+    char err[512];
+    if (output_file_check(path, o->force, err, sizeof err) != 0) {
+        cli_error("%s", err);
         return EXIT_OUTPUT;
     }
     return 0;
@@ -598,14 +469,14 @@ static int write_labels(const seg_options *o, const char *path, const seg_fit *f
                         uint8_t *buf)
 {
     char err[512];
-    int rc = check_writable(o, path);
-    if (rc)
-        return rc;
     if (bgs_hist_label(f->lut, w, h, gray, stride, buf, w) != BGS_OK) {
         cli_error("%s: %s", path, bgs_last_error());
         return EXIT_FAILURE_STATUS;
     }
-    if (image_save_png(path, buf, w, h, 1, w, MASK_COMPRESSION, err, sizeof err)) {
+    /* A mask of a sequence is one file of many: not synced (output_file.h). */
+    if (image_save_png(path, buf, w, h, 1, w, MASK_COMPRESSION,
+                       OUTPUT_FILE_NO_SYNC | (o->force ? OUTPUT_FILE_FORCE : 0), err,
+                       sizeof err)) {
         cli_error("%s", err);
         return EXIT_OUTPUT;
     }
@@ -729,7 +600,7 @@ static void seq_close(seq_state *s)
 static int seq_next(seq_state *s, const uint8_t **data, ptrdiff_t *stride)
 {
     char err[512];
-    if (stop_requested) {
+    if (cli_stop) {
         cli_error("%s: interrupted after %ld frames", s->opt->input, s->frames);
         return -EXIT_INTERRUPTED;
     }
@@ -806,7 +677,10 @@ static int seq_loop(seq_state *s, seg_fit *f, seg_fit *frame_fit)
     int got, rc;
     s->frames = 0; /* frames segmented so far */
     while ((got = seq_next(s, &data, &stride)) > 0) {
-        long number = s->frames + 1;
+        long count = s->frames + 1;
+        /* Masks (and the JSON's frames) go by the input's own numbers, as
+         * in the main command. */
+        long number = frame_source_number(s->src);
         const seg_fit *use = f;
         if (o->sharing == SHARE_NONE) {
             const char *name = frame_source_current_name(s->src);
@@ -819,12 +693,12 @@ static int seq_loop(seq_state *s, seg_fit *f, seg_fit *frame_fit)
                 return rc;
             use = frame_fit;
             seq_json_fit(s, frame_fit, number);
-            if (number == 1 && o->plot && (rc = write_plot(o, frame_fit)))
+            if (count == 1 && o->plot && (rc = write_plot(o, frame_fit)))
                 return rc;
         }
         if ((rc = seq_write_mask(s, use, data, stride, number)))
             return rc;
-        s->frames = number;
+        s->frames = count;
     }
     if (got < 0)
         return -got;
@@ -851,7 +725,7 @@ static int segment_sequence(const seg_options *o, seg_fit *f)
         return rc;
     if ((rc = seq_open(&s, o)) != 0)
         return rc;
-    if (o->output && cli_make_dirs(o->output) != 0) {
+    if (o->output && output_file_make_dir(o->output) != 0) {
         cli_error("%s: cannot create output folder: %s", o->output, strerror(errno));
         seq_close(&s);
         return EXIT_OUTPUT;
@@ -932,11 +806,7 @@ int cmd_segment(int argc, char **argv)
     if (kind == 1) {
         rc = segment_image(&o, f);
     } else {
-        struct sigaction sa;
-        memset(&sa, 0, sizeof sa);
-        sa.sa_handler = on_stop_signal;
-        sigaction(SIGINT, &sa, NULL);
-        sigaction(SIGTERM, &sa, NULL);
+        cli_catch_stop_signals();
         rc = segment_sequence(&o, f);
     }
     free(f);

@@ -10,6 +10,7 @@
  */
 #include "cli/cli.h"
 #include "cli/eval.h"
+#include "cli/eval_score.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -236,18 +237,6 @@ static void set_row_error(seq_row *r, int status, const char *message, int say)
 
 /* --- --run: bgsub on every sequence ------------------------------------- */
 
-static volatile sig_atomic_t run_child_pid;
-static volatile sig_atomic_t run_stop_signal;
-
-/* SIGINT/SIGTERM while a run is going: pass it on, and stop after that
- * run has flushed its masks (it exits with 130). */
-static void forward_signal(int sig)
-{
-    run_stop_signal = sig;
-    if (run_child_pid > 0)
-        kill((pid_t)run_child_pid, sig);
-}
-
 /* Runs `bgsub [run_args] SEQ_DIR -o MASK_DIR` and returns its exit status
  * (128 + N if killed by signal N), or -1 if it could not be started; 130
  * without starting it when an interrupt has come. SIGINT and SIGTERM are
@@ -272,7 +261,7 @@ static int run_bgsub(const char *self, const eval_options *o, const seq_row *r)
     sigaddset(&stop_signals, SIGINT);
     sigaddset(&stop_signals, SIGTERM);
     sigprocmask(SIG_BLOCK, &stop_signals, &old_mask);
-    if (run_stop_signal) {
+    if (cli_stop) {
         sigprocmask(SIG_SETMASK, &old_mask, NULL);
         free(argv);
         return EXIT_INTERRUPTED;
@@ -286,7 +275,7 @@ static int run_bgsub(const char *self, const eval_options *o, const seq_row *r)
     posix_spawnattr_destroy(&attr);
     free(argv);
     if (err == 0)
-        run_child_pid = pid;
+        cli_forward_stop_to(pid);
     sigprocmask(SIG_SETMASK, &old_mask, NULL);
     if (err != 0) {
         errno = err;
@@ -295,7 +284,7 @@ static int run_bgsub(const char *self, const eval_options *o, const seq_row *r)
     int wstatus;
     while (waitpid(pid, &wstatus, 0) < 0 && errno == EINTR)
         continue;
-    run_child_pid = 0;
+    cli_forward_stop_to(0);
     if (WIFEXITED(wstatus))
         return WEXITSTATUS(wstatus);
     return WIFSIGNALED(wstatus) ? 128 + WTERMSIG(wstatus) : EXIT_FAILURE_STATUS;
@@ -314,12 +303,9 @@ static int run_all(const eval_options *o, tree *t)
         return EXIT_FAILURE_STATUS;
     }
     self[len] = '\0';
-    struct sigaction sa, old_int, old_term;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = forward_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, &old_int);
-    sigaction(SIGTERM, &sa, &old_term);
+    /* SIGINT/SIGTERM while a run is going: passed on, and everything stops
+     * after that run has flushed its masks (it exits with 130). */
+    cli_catch_stop_signals();
     int stop = 0;
     for (size_t i = 0; i < t->count && !stop; i++) {
         seq_row *r = &t->rows[i];
@@ -328,7 +314,7 @@ static int run_all(const eval_options *o, tree *t)
         if (status < 0) {
             cli_error("eval --run: cannot start %s: %s", self, strerror(errno));
             stop = EXIT_FAILURE_STATUS;
-        } else if (run_stop_signal || status == EXIT_INTERRUPTED) {
+        } else if (cli_stop || status == EXIT_INTERRUPTED) {
             stop = EXIT_INTERRUPTED;
         } else if (status == EXIT_USAGE) {
             stop = EXIT_USAGE; /* bgsub has said why */
@@ -338,8 +324,7 @@ static int run_all(const eval_options *o, tree *t)
             set_row_error(r, status, message, 0);
         }
     }
-    sigaction(SIGINT, &old_int, NULL);
-    sigaction(SIGTERM, &old_term, NULL);
+    cli_release_stop_signals();
     return stop;
 }
 
@@ -544,24 +529,15 @@ static void write_tree_json(FILE *out, const eval_options *o, const tree *t)
     fputs("}\n}\n", out);
 }
 
-static int emit_tree_json(const eval_options *o, const tree *t)
+typedef struct tree_report {
+    const eval_options *opt;
+    const tree *tree;
+} tree_report;
+
+static void fill_tree_json(FILE *out, const void *ctx)
 {
-    char *text = NULL;
-    size_t size = 0;
-    FILE *json = open_memstream(&text, &size);
-    if (!json) {
-        cli_error("out of memory");
-        return EXIT_FAILURE_STATUS;
-    }
-    write_tree_json(json, o, t);
-    if (fclose(json) != 0) {
-        free(text);
-        cli_error("out of memory");
-        return EXIT_FAILURE_STATUS;
-    }
-    int status = eval_emit_json(o->json_path, text, size);
-    free(text);
-    return status;
+    const tree_report *r = ctx;
+    write_tree_json(out, r->opt, r->tree);
 }
 
 int eval_tree(const eval_options *o)
@@ -570,8 +546,11 @@ int eval_tree(const eval_options *o)
     memset(&t, 0, sizeof t);
     char err[2 * PATH_MAX + 256];
     int status = find_sequences(o, &t, err, sizeof err);
-    if (status) {
+    if (status)
         cli_error("%s", err);
+    for (size_t i = 0; i < t.count && !status; i++)
+        status = eval_check_json_name(o->json_path, t.rows[i].mask_dir, o->mask_pattern);
+    if (status) {
         free_tree(&t);
         return status;
     }
@@ -595,8 +574,10 @@ int eval_tree(const eval_options *o)
     }
     if (!o->json_path || strcmp(o->json_path, "-") != 0)
         print_table(&t);
-    if (o->json_path)
-        status = emit_tree_json(o, &t);
+    if (o->json_path) {
+        tree_report report = {o, &t};
+        status = eval_write_json(o->json_path, fill_tree_json, &report);
+    }
     /* The first failed sequence decides the exit status (a run's own
      * status, or 3 for one that could not be scored). */
     for (size_t i = 0; i < t.count && status == 0; i++)

@@ -221,6 +221,7 @@ static void *reader_main(void *arg)
         }
         slot->frame.index = index;
         slot->frame.position = frame_source_position(p->cfg.src);
+        slot->frame.number = frame_source_number(p->cfg.src);
         snprintf(slot->frame.name, sizeof slot->frame.name, "%s",
                  frame_source_current_name(p->cfg.src));
         if (queue_push(&p->ready_frames, slot) != 0)

@@ -51,6 +51,7 @@ typedef struct pipeline_frame {
     ptrdiff_t stride;
     long index;            /* 0 for the first frame read                    */
     long position;         /* frame_source_position: 0-based in the input   */
+    long number;           /* frame_source_number: what its mask is named by */
     char name[256];        /* where it came from, for messages              */
 } pipeline_frame;
 

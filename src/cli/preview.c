@@ -11,7 +11,7 @@
  */
 #include "cli/preview.h"
 #include "cli/preview_layout.h"
-#include "cli/overlay.h"
+#include "draw/canvas.h"
 #include "io/image_io.h"
 
 #include <SDL.h>
@@ -44,167 +44,18 @@
 #define U_LAMBDA "\xce\xbb"
 #define U_RIGHT "\xe2\x86\x92"
 
-typedef struct rgb {
-    uint8_t r, g, b;
-} rgb;
+static const canvas_rgb COLOR_WINDOW = {24, 24, 24};
+static const canvas_rgb COLOR_STATUS = {44, 44, 48};
+static const canvas_rgb COLOR_TEXT = {235, 235, 235};
+static const canvas_rgb COLOR_DIM = {150, 150, 155};
+static const canvas_rgb COLOR_NOTE = {255, 210, 80};
 
-static const rgb COLOR_WINDOW = {24, 24, 24};
-static const rgb COLOR_STATUS = {44, 44, 48};
-static const rgb COLOR_TEXT = {235, 235, 235};
-static const rgb COLOR_DIM = {150, 150, 155};
-static const rgb COLOR_NOTE = {255, 210, 80};
+/* Text is placed by the top of its capitals; the font's cell has a blank
+ * row above them, and the capitals and descenders take the rows below. */
+#define TEXT_H (CANVAS_FONT_H - 1)
 
 static const char *const PANE_NAMES[PREVIEW_PANES] = {
     "input", "foreground mask", "background", "overlay"};
-
-/* ------------------------------------------------------------------------ */
-/* A 5x7 bitmap font with two rows for descenders (g j p q y , ;), so a   */
-/* 5x9 cell: ASCII 32..126, then alpha, lambda and a right arrow. Each row */
-/* is 5 bits, bit 4 the leftmost pixel.                                     */
-/* ------------------------------------------------------------------------ */
-
-#define FONT_ASCII_FIRST 32
-#define FONT_ASCII_LAST 126
-#define GLYPH_ALPHA 95
-#define GLYPH_LAMBDA 96
-#define GLYPH_RIGHT 97
-#define GLYPH_UNKNOWN ('?' - FONT_ASCII_FIRST)
-
-static const uint8_t font5x9[98][PREVIEW_GLYPH_H] = {
-    {0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00}, /* space */
-    {0x04, 0x04, 0x04, 0x04, 0x04, 0x00, 0x04, 0x00, 0x00}, /* ! */
-    {0x0A, 0x0A, 0x0A, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00}, /* " */
-    {0x0A, 0x0A, 0x1F, 0x0A, 0x1F, 0x0A, 0x0A, 0x00, 0x00}, /* # */
-    {0x04, 0x0F, 0x14, 0x0E, 0x05, 0x1E, 0x04, 0x00, 0x00}, /* $ */
-    {0x18, 0x19, 0x02, 0x04, 0x08, 0x13, 0x03, 0x00, 0x00}, /* % */
-    {0x0C, 0x12, 0x14, 0x08, 0x15, 0x12, 0x0D, 0x00, 0x00}, /* & */
-    {0x04, 0x04, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00}, /* ' */
-    {0x02, 0x04, 0x08, 0x08, 0x08, 0x04, 0x02, 0x00, 0x00}, /* ( */
-    {0x08, 0x04, 0x02, 0x02, 0x02, 0x04, 0x08, 0x00, 0x00}, /* ) */
-    {0x00, 0x04, 0x15, 0x0E, 0x15, 0x04, 0x00, 0x00, 0x00}, /* * */
-    {0x00, 0x04, 0x04, 0x1F, 0x04, 0x04, 0x00, 0x00, 0x00}, /* + */
-    {0x00, 0x00, 0x00, 0x00, 0x00, 0x0C, 0x0C, 0x04, 0x08}, /* , */
-    {0x00, 0x00, 0x00, 0x1F, 0x00, 0x00, 0x00, 0x00, 0x00}, /* - */
-    {0x00, 0x00, 0x00, 0x00, 0x00, 0x0C, 0x0C, 0x00, 0x00}, /* . */
-    {0x00, 0x01, 0x02, 0x04, 0x08, 0x10, 0x00, 0x00, 0x00}, /* / */
-    {0x0E, 0x11, 0x13, 0x15, 0x19, 0x11, 0x0E, 0x00, 0x00}, /* 0 */
-    {0x04, 0x0C, 0x04, 0x04, 0x04, 0x04, 0x0E, 0x00, 0x00}, /* 1 */
-    {0x0E, 0x11, 0x01, 0x02, 0x04, 0x08, 0x1F, 0x00, 0x00}, /* 2 */
-    {0x1F, 0x02, 0x04, 0x02, 0x01, 0x11, 0x0E, 0x00, 0x00}, /* 3 */
-    {0x02, 0x06, 0x0A, 0x12, 0x1F, 0x02, 0x02, 0x00, 0x00}, /* 4 */
-    {0x1F, 0x10, 0x1E, 0x01, 0x01, 0x11, 0x0E, 0x00, 0x00}, /* 5 */
-    {0x06, 0x08, 0x10, 0x1E, 0x11, 0x11, 0x0E, 0x00, 0x00}, /* 6 */
-    {0x1F, 0x01, 0x02, 0x04, 0x08, 0x08, 0x08, 0x00, 0x00}, /* 7 */
-    {0x0E, 0x11, 0x11, 0x0E, 0x11, 0x11, 0x0E, 0x00, 0x00}, /* 8 */
-    {0x0E, 0x11, 0x11, 0x0F, 0x01, 0x02, 0x0C, 0x00, 0x00}, /* 9 */
-    {0x00, 0x0C, 0x0C, 0x00, 0x0C, 0x0C, 0x00, 0x00, 0x00}, /* : */
-    {0x00, 0x0C, 0x0C, 0x00, 0x00, 0x0C, 0x0C, 0x04, 0x08}, /* ; */
-    {0x02, 0x04, 0x08, 0x10, 0x08, 0x04, 0x02, 0x00, 0x00}, /* < */
-    {0x00, 0x00, 0x1F, 0x00, 0x1F, 0x00, 0x00, 0x00, 0x00}, /* = */
-    {0x08, 0x04, 0x02, 0x01, 0x02, 0x04, 0x08, 0x00, 0x00}, /* > */
-    {0x0E, 0x11, 0x01, 0x02, 0x04, 0x00, 0x04, 0x00, 0x00}, /* ? */
-    {0x0E, 0x11, 0x01, 0x0D, 0x15, 0x15, 0x0E, 0x00, 0x00}, /* @ */
-    {0x0E, 0x11, 0x11, 0x1F, 0x11, 0x11, 0x11, 0x00, 0x00}, /* A */
-    {0x1E, 0x11, 0x11, 0x1E, 0x11, 0x11, 0x1E, 0x00, 0x00}, /* B */
-    {0x0E, 0x11, 0x10, 0x10, 0x10, 0x11, 0x0E, 0x00, 0x00}, /* C */
-    {0x1C, 0x12, 0x11, 0x11, 0x11, 0x12, 0x1C, 0x00, 0x00}, /* D */
-    {0x1F, 0x10, 0x10, 0x1E, 0x10, 0x10, 0x1F, 0x00, 0x00}, /* E */
-    {0x1F, 0x10, 0x10, 0x1E, 0x10, 0x10, 0x10, 0x00, 0x00}, /* F */
-    {0x0E, 0x11, 0x10, 0x17, 0x11, 0x11, 0x0F, 0x00, 0x00}, /* G */
-    {0x11, 0x11, 0x11, 0x1F, 0x11, 0x11, 0x11, 0x00, 0x00}, /* H */
-    {0x0E, 0x04, 0x04, 0x04, 0x04, 0x04, 0x0E, 0x00, 0x00}, /* I */
-    {0x07, 0x02, 0x02, 0x02, 0x02, 0x12, 0x0C, 0x00, 0x00}, /* J */
-    {0x11, 0x12, 0x14, 0x18, 0x14, 0x12, 0x11, 0x00, 0x00}, /* K */
-    {0x10, 0x10, 0x10, 0x10, 0x10, 0x10, 0x1F, 0x00, 0x00}, /* L */
-    {0x11, 0x1B, 0x15, 0x15, 0x11, 0x11, 0x11, 0x00, 0x00}, /* M */
-    {0x11, 0x11, 0x19, 0x15, 0x13, 0x11, 0x11, 0x00, 0x00}, /* N */
-    {0x0E, 0x11, 0x11, 0x11, 0x11, 0x11, 0x0E, 0x00, 0x00}, /* O */
-    {0x1E, 0x11, 0x11, 0x1E, 0x10, 0x10, 0x10, 0x00, 0x00}, /* P */
-    {0x0E, 0x11, 0x11, 0x11, 0x15, 0x12, 0x0D, 0x00, 0x00}, /* Q */
-    {0x1E, 0x11, 0x11, 0x1E, 0x14, 0x12, 0x11, 0x00, 0x00}, /* R */
-    {0x0F, 0x10, 0x10, 0x0E, 0x01, 0x01, 0x1E, 0x00, 0x00}, /* S */
-    {0x1F, 0x04, 0x04, 0x04, 0x04, 0x04, 0x04, 0x00, 0x00}, /* T */
-    {0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x0E, 0x00, 0x00}, /* U */
-    {0x11, 0x11, 0x11, 0x11, 0x11, 0x0A, 0x04, 0x00, 0x00}, /* V */
-    {0x11, 0x11, 0x11, 0x15, 0x15, 0x15, 0x0A, 0x00, 0x00}, /* W */
-    {0x11, 0x11, 0x0A, 0x04, 0x0A, 0x11, 0x11, 0x00, 0x00}, /* X */
-    {0x11, 0x11, 0x11, 0x0A, 0x04, 0x04, 0x04, 0x00, 0x00}, /* Y */
-    {0x1F, 0x01, 0x02, 0x04, 0x08, 0x10, 0x1F, 0x00, 0x00}, /* Z */
-    {0x0E, 0x08, 0x08, 0x08, 0x08, 0x08, 0x0E, 0x00, 0x00}, /* [ */
-    {0x00, 0x10, 0x08, 0x04, 0x02, 0x01, 0x00, 0x00, 0x00}, /* backslash */
-    {0x0E, 0x02, 0x02, 0x02, 0x02, 0x02, 0x0E, 0x00, 0x00}, /* ] */
-    {0x04, 0x0A, 0x11, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00}, /* ^ */
-    {0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x1F, 0x00, 0x00}, /* _ */
-    {0x08, 0x04, 0x02, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00}, /* ` */
-    {0x00, 0x00, 0x0E, 0x01, 0x0F, 0x11, 0x0F, 0x00, 0x00}, /* a */
-    {0x10, 0x10, 0x16, 0x19, 0x11, 0x11, 0x1E, 0x00, 0x00}, /* b */
-    {0x00, 0x00, 0x0E, 0x10, 0x10, 0x11, 0x0E, 0x00, 0x00}, /* c */
-    {0x01, 0x01, 0x0D, 0x13, 0x11, 0x11, 0x0F, 0x00, 0x00}, /* d */
-    {0x00, 0x00, 0x0E, 0x11, 0x1F, 0x10, 0x0E, 0x00, 0x00}, /* e */
-    {0x06, 0x09, 0x08, 0x1C, 0x08, 0x08, 0x08, 0x00, 0x00}, /* f */
-    {0x00, 0x00, 0x0F, 0x11, 0x11, 0x11, 0x0F, 0x01, 0x0E}, /* g */
-    {0x10, 0x10, 0x16, 0x19, 0x11, 0x11, 0x11, 0x00, 0x00}, /* h */
-    {0x04, 0x00, 0x0C, 0x04, 0x04, 0x04, 0x0E, 0x00, 0x00}, /* i */
-    {0x02, 0x00, 0x06, 0x02, 0x02, 0x02, 0x02, 0x12, 0x0C}, /* j */
-    {0x10, 0x10, 0x12, 0x14, 0x18, 0x14, 0x12, 0x00, 0x00}, /* k */
-    {0x0C, 0x04, 0x04, 0x04, 0x04, 0x04, 0x0E, 0x00, 0x00}, /* l */
-    {0x00, 0x00, 0x1A, 0x15, 0x15, 0x11, 0x11, 0x00, 0x00}, /* m */
-    {0x00, 0x00, 0x16, 0x19, 0x11, 0x11, 0x11, 0x00, 0x00}, /* n */
-    {0x00, 0x00, 0x0E, 0x11, 0x11, 0x11, 0x0E, 0x00, 0x00}, /* o */
-    {0x00, 0x00, 0x1E, 0x11, 0x11, 0x11, 0x1E, 0x10, 0x10}, /* p */
-    {0x00, 0x00, 0x0F, 0x11, 0x11, 0x11, 0x0F, 0x01, 0x01}, /* q */
-    {0x00, 0x00, 0x16, 0x19, 0x10, 0x10, 0x10, 0x00, 0x00}, /* r */
-    {0x00, 0x00, 0x0E, 0x10, 0x0E, 0x01, 0x1E, 0x00, 0x00}, /* s */
-    {0x08, 0x08, 0x1C, 0x08, 0x08, 0x09, 0x06, 0x00, 0x00}, /* t */
-    {0x00, 0x00, 0x11, 0x11, 0x11, 0x13, 0x0D, 0x00, 0x00}, /* u */
-    {0x00, 0x00, 0x11, 0x11, 0x11, 0x0A, 0x04, 0x00, 0x00}, /* v */
-    {0x00, 0x00, 0x11, 0x11, 0x15, 0x15, 0x0A, 0x00, 0x00}, /* w */
-    {0x00, 0x00, 0x11, 0x0A, 0x04, 0x0A, 0x11, 0x00, 0x00}, /* x */
-    {0x00, 0x00, 0x11, 0x11, 0x11, 0x11, 0x0F, 0x01, 0x0E}, /* y */
-    {0x00, 0x00, 0x1F, 0x02, 0x04, 0x08, 0x1F, 0x00, 0x00}, /* z */
-    {0x02, 0x04, 0x04, 0x08, 0x04, 0x04, 0x02, 0x00, 0x00}, /* { */
-    {0x04, 0x04, 0x04, 0x04, 0x04, 0x04, 0x04, 0x00, 0x00}, /* | */
-    {0x08, 0x04, 0x04, 0x02, 0x04, 0x04, 0x08, 0x00, 0x00}, /* } */
-    {0x00, 0x00, 0x08, 0x15, 0x02, 0x00, 0x00, 0x00, 0x00}, /* ~ */
-    {0x00, 0x00, 0x0D, 0x12, 0x12, 0x12, 0x0D, 0x00, 0x00}, /* α */
-    {0x08, 0x04, 0x04, 0x0A, 0x0A, 0x11, 0x11, 0x00, 0x00}, /* λ */
-    {0x00, 0x04, 0x02, 0x1F, 0x02, 0x04, 0x00, 0x00, 0x00}, /* → */
-};
-
-/* Glyph of the character at *s; advances *s past it (UTF-8 aware for the
- * three extra glyphs, anything else unknown shows as '?'). */
-static int next_glyph(const char **s)
-{
-    const unsigned char *u = (const unsigned char *)*s;
-    if (u[0] >= FONT_ASCII_FIRST && u[0] <= FONT_ASCII_LAST) {
-        *s += 1;
-        return u[0] - FONT_ASCII_FIRST;
-    }
-    if (u[0] == 0xce && (u[1] == 0xb1 || u[1] == 0xbb)) {
-        *s += 2;
-        return u[1] == 0xb1 ? GLYPH_ALPHA : GLYPH_LAMBDA;
-    }
-    if (u[0] == 0xe2 && u[1] == 0x86 && u[2] == 0x92) {
-        *s += 3;
-        return GLYPH_RIGHT;
-    }
-    /* Skip one whole UTF-8 sequence (or one stray byte). */
-    *s += 1;
-    while ((*(const unsigned char *)*s & 0xc0) == 0x80)
-        *s += 1;
-    return GLYPH_UNKNOWN;
-}
-
-/* Width in window pixels of text drawn at scale. */
-static int text_width(const char *text, int scale)
-{
-    int n = 0;
-    while (*text) {
-        next_glyph(&text);
-        n++;
-    }
-    return n * PREVIEW_ADVANCE * scale;
-}
 
 /* ------------------------------------------------------------------------ */
 /* The preview                                                              */
@@ -216,9 +67,7 @@ struct preview {
     SDL_Renderer *renderer;
     SDL_Texture *texture;
 
-    /* What is on screen: RGB24, canvas_w x canvas_h, no padding. */
-    uint8_t *canvas;
-    int canvas_w, canvas_h;
+    canvas cv; /* what is on screen, the window's size */
     int *xmap; /* source column (x 3) of each column of the pane drawn */
     preview_layout layout;
     int mode;  /* 0 .. PREVIEW_LAYOUTS - 1 */
@@ -473,19 +322,10 @@ int preview_begin(preview *p, int width, int height, int channels, double fps,
 /* Panes                                                                    */
 /* ------------------------------------------------------------------------ */
 
-static void to_rgb(uint8_t *dst, const uint8_t *src, ptrdiff_t stride,
-                   int width, int height, int channels)
+/* Pane i as a canvas. */
+static canvas pane_canvas(const preview *p, int i)
 {
-    for (int y = 0; y < height; y++) {
-        const uint8_t *s = src + y * stride;
-        uint8_t *d = dst + (size_t)y * width * 3;
-        if (channels == 3) {
-            memcpy(d, s, (size_t)width * 3);
-            continue;
-        }
-        for (int x = 0; x < width; x++)
-            d[3 * x] = d[3 * x + 1] = d[3 * x + 2] = s[x];
-    }
+    return (canvas){p->width, p->height, p->pane[i]};
 }
 
 /* The background pane, from the model as it is after frame p->number;
@@ -496,21 +336,22 @@ static void refresh_background(preview *p, int force)
     if (!p->model || p->background_frame == p->number ||
         (!force && now - p->background_time < BACKGROUND_REFRESH))
         return;
-    int w = p->width, h = p->height, ch = p->channels;
+    int w = p->width, ch = p->channels;
     bgs_model_background(p->model, p->background, (ptrdiff_t)w * ch);
-    to_rgb(p->pane[PREVIEW_PANE_BACKGROUND], p->background, (ptrdiff_t)w * ch,
-           w, h, ch);
+    canvas bg = pane_canvas(p, PREVIEW_PANE_BACKGROUND);
+    canvas_put_frame(&bg, p->background, (ptrdiff_t)w * ch, ch);
     p->background_time = now;
     p->background_frame = p->number;
 }
 
 static void update_panes(preview *p, const preview_frame_info *info)
 {
-    int w = p->width, h = p->height, ch = p->channels;
-    to_rgb(p->pane[PREVIEW_PANE_INPUT], info->frame, info->frame_stride, w, h, ch);
-    to_rgb(p->pane[PREVIEW_PANE_MASK], info->mask, info->mask_stride, w, h, 1);
-    overlay_tint(p->pane[PREVIEW_PANE_OVERLAY], p->pane[PREVIEW_PANE_INPUT],
-                 info->mask, info->mask_stride, w, h);
+    canvas input = pane_canvas(p, PREVIEW_PANE_INPUT);
+    canvas mask = pane_canvas(p, PREVIEW_PANE_MASK);
+    canvas overlay = pane_canvas(p, PREVIEW_PANE_OVERLAY);
+    canvas_put_frame(&input, info->frame, info->frame_stride, p->channels);
+    canvas_put_frame(&mask, info->mask, info->mask_stride, 1);
+    canvas_tint(&overlay, input.px, info->mask, info->mask_stride);
     p->number = info->number;
     p->model = info->model;
     refresh_background(p, p->paused || info->number == p->cfg.snapshot_at);
@@ -523,41 +364,19 @@ static void update_panes(preview *p, const preview_frame_info *info)
 /* Drawing on the canvas                                                    */
 /* ------------------------------------------------------------------------ */
 
-static void fill_rect(preview *p, preview_rect r, rgb c)
+static void fill_rect(preview *p, preview_rect r, canvas_rgb c)
 {
-    int x0 = r.x < 0 ? 0 : r.x, y0 = r.y < 0 ? 0 : r.y;
-    int x1 = r.x + r.w > p->canvas_w ? p->canvas_w : r.x + r.w;
-    int y1 = r.y + r.h > p->canvas_h ? p->canvas_h : r.y + r.h;
-    for (int y = y0; y < y1; y++) {
-        uint8_t *d = p->canvas + ((size_t)y * p->canvas_w + x0) * 3;
-        for (int x = x0; x < x1; x++, d += 3) {
-            d[0] = c.r;
-            d[1] = c.g;
-            d[2] = c.b;
-        }
-    }
+    canvas_fill_rect(&p->cv, r.x, r.y, r.x + r.w - 1, r.y + r.h - 1, c);
 }
 
-/* Draw text with its top-left corner at x, y, clipped to the canvas and to
- * max_x. Returns the x after the last glyph. */
-static int draw_text(preview *p, int x, int y, int scale, int max_x, rgb c,
-                     const char *text)
+/* Draw text with the top of its capitals at x, y, the characters that fit
+ * whole left of max_x (and of the window's edge). Returns the x after it. */
+static int draw_text(preview *p, int x, int y, int scale, int max_x,
+                     canvas_rgb c, const char *text)
 {
-    if (max_x > p->canvas_w)
-        max_x = p->canvas_w;
-    while (*text && x + PREVIEW_GLYPH_W * scale <= max_x) {
-        const uint8_t *glyph = font5x9[next_glyph(&text)];
-        for (int row = 0; row < PREVIEW_GLYPH_H; row++) {
-            for (int col = 0; col < PREVIEW_GLYPH_W; col++) {
-                if (!(glyph[row] & (0x10 >> col)))
-                    continue;
-                preview_rect dot = {x + col * scale, y + row * scale, scale, scale};
-                fill_rect(p, dot, c);
-            }
-        }
-        x += PREVIEW_ADVANCE * scale;
-    }
-    return x;
+    if (max_x > p->cv.width)
+        max_x = p->cv.width;
+    return canvas_text_before(&p->cv, x, y - scale, text, scale, c, max_x);
 }
 
 /* Nearest-neighbour copy of one pane into its image rectangle. */
@@ -565,7 +384,7 @@ static void draw_pane(preview *p, int pane)
 {
     preview_rect r = p->layout.image[pane];
     if (r.w <= 0 || r.h <= 0 || r.x < 0 || r.y < 0 ||
-        r.x + r.w > p->canvas_w || r.y + r.h > p->canvas_h)
+        r.x + r.w > p->cv.width || r.y + r.h > p->cv.height)
         return;
     for (int x = 0; x < r.w; x++)
         p->xmap[x] = 3 * preview_source_coord(x, r.w, p->width);
@@ -573,7 +392,7 @@ static void draw_pane(preview *p, int pane)
     for (int y = 0; y < r.h; y++) {
         int sy = preview_source_coord(y, r.h, p->height);
         const uint8_t *s = src + (size_t)sy * p->width * 3;
-        uint8_t *d = p->canvas + ((size_t)(r.y + y) * p->canvas_w + r.x) * 3;
+        uint8_t *d = p->cv.px + ((size_t)(r.y + y) * p->cv.width + r.x) * 3;
         for (int x = 0; x < r.w; x++, d += 3) {
             const uint8_t *px = s + p->xmap[x];
             d[0] = px[0];
@@ -609,14 +428,14 @@ static void draw_status(preview *p)
     else if (p->paused)
         note = "paused";
     if (note)
-        x = draw_text(p, x + 3 * PREVIEW_ADVANCE * s, y, s, bar.w, COLOR_NOTE, note);
+        x = draw_text(p, x + 3 * CANVAS_FONT_W * s, y, s, bar.w, COLOR_NOTE, note);
     static const char keys[] = "space pause  " U_RIGHT " step  +- " U_ALPHA
                                "  f freeze  [] " U_LAMBDA "  b pane  s save  q quit";
     /* The key list on the right, in small type if need be, if it fits. */
     for (int ks = s; ks >= 1; ks--) {
-        int keys_x = bar.w - margin - text_width(keys, ks);
-        if (keys_x >= x + 3 * PREVIEW_ADVANCE * s) {
-            int keys_y = bar.y + (bar.h - PREVIEW_GLYPH_H * ks) / 2 + (s - ks);
+        int keys_x = bar.w - margin - canvas_text_width(keys, ks);
+        if (keys_x >= x + 3 * CANVAS_FONT_W * s) {
+            int keys_y = bar.y + (bar.h - TEXT_H * ks) / 2 + (s - ks);
             draw_text(p, keys_x, keys_y, ks, bar.w, COLOR_DIM, keys);
             break;
         }
@@ -633,19 +452,19 @@ static void draw_caption(preview *p, int pane)
                  p->learnt, p->params.learning_frames);
     else
         snprintf(text, sizeof text, "%s", PANE_NAMES[pane]);
-    rgb color = pane == PREVIEW_PANE_MASK && p->learning ? COLOR_NOTE : COLOR_TEXT;
+    canvas_rgb color = pane == PREVIEW_PANE_MASK && p->learning ? COLOR_NOTE : COLOR_TEXT;
     /* Small type where the pane is too narrow for the caption. */
-    if (s > 1 && text_width(text, s) > r.w)
-        draw_text(p, r.x, r.y + r.h - (PREVIEW_GLYPH_H + 1), 1, r.x + r.w, color, text);
+    if (s > 1 && canvas_text_width(text, s) > r.w)
+        draw_text(p, r.x, r.y + r.h - (TEXT_H + 1), 1, r.x + r.w, color, text);
     else
         draw_text(p, r.x, r.y + s, s, r.x + r.w, color, text);
 }
 
 static void compose(preview *p)
 {
-    preview_layout_compute(&p->layout, p->canvas_w, p->canvas_h, p->width,
+    preview_layout_compute(&p->layout, p->cv.width, p->cv.height, p->width,
                            p->height, p->mode);
-    preview_rect all = {0, 0, p->canvas_w, p->canvas_h};
+    preview_rect all = {0, 0, p->cv.width, p->cv.height};
     fill_rect(p, all, COLOR_WINDOW);
     draw_status(p);
     for (int pane = 0; pane < PREVIEW_PANES; pane++) {
@@ -661,21 +480,18 @@ static void compose(preview *p)
 /* Canvas and texture the size of the renderer's output. */
 static int fit_canvas(preview *p, int w, int h)
 {
-    if (w == p->canvas_w && h == p->canvas_h && p->canvas)
+    if (w == p->cv.width && h == p->cv.height && p->cv.px)
         return 0;
-    uint8_t *canvas = malloc((size_t)w * h * 3);
+    canvas fresh;
     int *xmap = malloc((size_t)w * sizeof *xmap);
-    if (!canvas || !xmap) {
-        free(canvas);
+    if (!xmap || canvas_init(&fresh, w, h, COLOR_WINDOW) != 0) {
         free(xmap);
         return -1;
     }
-    free(p->canvas);
+    canvas_free(&p->cv);
     free(p->xmap);
-    p->canvas = canvas;
+    p->cv = fresh;
     p->xmap = xmap;
-    p->canvas_w = w;
-    p->canvas_h = h;
     if (p->texture)
         SDL_DestroyTexture(p->texture);
     p->texture = SDL_CreateTexture(p->renderer, SDL_PIXELFORMAT_RGB24,
@@ -687,14 +503,14 @@ static int fit_canvas(preview *p, int w, int h)
  * the renderer cannot read back). */
 static int save_rendered(preview *p, const char *path, char *err, size_t errlen)
 {
-    size_t size = (size_t)p->canvas_w * p->canvas_h * 3;
+    size_t size = (size_t)p->cv.width * p->cv.height * 3;
     uint8_t *shot = malloc(size);
-    const uint8_t *pixels = p->canvas;
+    const uint8_t *pixels = p->cv.px;
     if (shot && SDL_RenderReadPixels(p->renderer, NULL, SDL_PIXELFORMAT_RGB24,
-                                     shot, p->canvas_w * 3) == 0)
+                                     shot, p->cv.width * 3) == 0)
         pixels = shot;
-    int ret = image_save_png(path, pixels, p->canvas_w, p->canvas_h, 3,
-                             (ptrdiff_t)p->canvas_w * 3, SNAPSHOT_COMPRESSION,
+    int ret = image_save_png(path, pixels, p->cv.width, p->cv.height, 3,
+                             (ptrdiff_t)p->cv.width * 3, SNAPSHOT_COMPRESSION, 1,
                              err, errlen);
     free(shot);
     return ret;
@@ -757,7 +573,7 @@ static int render(preview *p, const char *capture_path, char *err,
     if (capture_path || p->snapshot_requested || p->paused)
         refresh_background(p, 1); /* what is kept or looked at is exact */
     compose(p);
-    SDL_UpdateTexture(p->texture, NULL, p->canvas, p->canvas_w * 3);
+    SDL_UpdateTexture(p->texture, NULL, p->cv.px, p->cv.width * 3);
     SDL_RenderClear(p->renderer);
     SDL_RenderCopy(p->renderer, p->texture, NULL, NULL);
     int ret = 0;
@@ -1001,7 +817,7 @@ void preview_close(preview *p)
     if (p->window)
         SDL_DestroyWindow(p->window);
     SDL_Quit();
-    free(p->canvas);
+    canvas_free(&p->cv);
     free(p->xmap);
     for (int i = 0; i < PREVIEW_PANES; i++)
         free(p->pane[i]);

@@ -3,7 +3,7 @@
  *
  * preview.c owns everything SDL: the window, the texture, the key and window
  * events, pause and single-stepping, pacing at the source's frame rate, the
- * status line (drawn with a built-in 5x7 bitmap font) and snapshots. The
+ * status line (drawn with src/draw/canvas.c) and snapshots. The
  * rest of the program only calls the functions below, and only when --show
  * was given: without it SDL is never initialised.
  *

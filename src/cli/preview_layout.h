@@ -28,9 +28,8 @@ enum {
 
 #define PREVIEW_GAP 4                /* window pixels around and between panes */
 #define PREVIEW_FONT2_MIN_WIDTH 640
-#define PREVIEW_GLYPH_W 5            /* font pixels */
-#define PREVIEW_GLYPH_H 9            /* 7 + 2 rows for descenders */
-#define PREVIEW_ADVANCE 6            /* glyph width + 1 pixel spacing */
+/* Text (draw/canvas.h's font) is 9 font pixels high: 7 for the capitals,
+ * 2 for descenders. */
 #define PREVIEW_STATUS_H 13          /* font pixels: 2 + 9 text + 2 */
 #define PREVIEW_CAPTION_H 11         /* font pixels: 1 + 9 text + 1 */
 

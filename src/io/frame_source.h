@@ -130,6 +130,14 @@ void frame_source_cancel(frame_source *src);
  * the decoded frame's (frames skipped with frame_source_skip count). */
 long frame_source_position(const frame_source *src);
 
+/* The number the frame last returned goes by (mask bin%06d.png, stats): in
+ * an image sequence the file's own number ("in001460.jpg" is 1460: the
+ * last run of digits in the name, used when every file has one and they
+ * increase; a pattern's index, 0 for a pattern that starts at 0), else, or
+ * after frame_source_set_renumber(src, 1), the position counted from 1. */
+long frame_source_number(const frame_source *src);
+void frame_source_set_renumber(frame_source *src, int renumber);
+
 void frame_source_close(frame_source *src);
 
 #endif

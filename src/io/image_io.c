@@ -13,17 +13,15 @@
 #include "io/io_util.h"
 #include "io/image_io.h"
 #include "io/mask_png.h"
+#include "io/output_file.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include <jpeglib.h>
 #include <jerror.h>
@@ -800,38 +798,6 @@ static int mask_write_stream(FILE *file, const uint8_t *data, int width,
     return result;
 }
 
-/* Open a new, uniquely named temporary file beside path, e.g.
- * "dir/.mask.png.tmp.1234.0". open(O_EXCL) with mode 0666 is used rather
- * than mkstemp so the final file gets the usual umask-based permissions
- * (mkstemp creates files readable by the owner only). */
-static FILE *open_temp_beside(const char *path, char **temp_path)
-{
-    for (int attempt = 0; attempt < 1000; attempt++) {
-        char *name = io_temp_name_beside(path);
-        if (!name)
-            return NULL;
-        int fd = open(name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-        if (fd < 0 && errno == EEXIST) {
-            free(name);
-            continue;
-        }
-        FILE *file = fd < 0 ? NULL : fdopen(fd, "wb");
-        if (!file) {
-            int saved = errno;
-            if (fd >= 0) {
-                close(fd);
-                unlink(name);
-            }
-            free(name);
-            errno = saved;
-            return NULL;
-        }
-        *temp_path = name;
-        return file;
-    }
-    return NULL;
-}
-
 static int check_save_args(const char *path, const uint8_t *data, int width,
                            int height, int channels, ptrdiff_t stride,
                            int compression, char *err, size_t errlen)
@@ -854,46 +820,26 @@ static int check_save_args(const char *path, const uint8_t *data, int width,
 
 int image_save_png(const char *path, const uint8_t *data, int width,
                    int height, int channels, ptrdiff_t stride,
-                   int compression, char *err, size_t errlen)
+                   int compression, unsigned flags, char *err, size_t errlen)
 {
     if (check_save_args(path, data, width, height, channels, stride,
                         compression, err, errlen) < 0)
         return -1;
-    char *temp = NULL;
-    struct stat st;
-    /* A device or FIFO (/dev/null, a pipe) is written to, never renamed
-     * over: as root a rename would replace /dev/null itself. */
-    int in_place = stat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode);
-    FILE *file = in_place ? fopen(path, "wb") : open_temp_beside(path, &temp);
-    if (!file)
-        return io_fail(err, errlen, path, in_place ? "cannot open: %s"
-                                                : "cannot create temporary file: %s",
-                    strerror(errno));
+    output_file *out = output_file_open(path, flags, err, errlen);
+    FILE *file = out ? output_file_stream(out, err, errlen) : NULL;
+    if (!file) {
+        output_file_discard(out);
+        return -1;
+    }
     char message[200] = "";
     int result = use_mask_encoder(channels, compression)
         ? mask_write_stream(file, data, width, height, stride, message,
                             sizeof(message))
         : png_write_stream(file, data, width, height, channels, stride,
                            compression, message, sizeof(message));
-    /* Buffered data may only fail to reach the disk here (disk full). */
-    if (result == 0 && (fflush(file) != 0 || ferror(file))) {
-        snprintf(message, sizeof(message), "write error: %s", strerror(errno));
-        result = -1;
-    }
-    if (fclose(file) != 0 && result == 0) {
-        snprintf(message, sizeof(message), "write error: %s", strerror(errno));
-        result = -1;
-    }
-    if (result == 0 && temp && rename(temp, path) != 0) {
-        snprintf(message, sizeof(message), "cannot rename %s into place: %s",
-                 temp, strerror(errno));
-        result = -1;
-    }
     if (result < 0) {
-        if (temp)
-            unlink(temp);
-        io_fail(err, errlen, path, "%s", message);
+        output_file_discard(out);
+        return io_fail(err, errlen, path, "%s", message);
     }
-    free(temp);
-    return result;
+    return output_file_commit(out, err, errlen);
 }

@@ -47,14 +47,16 @@ int image_load_memory(const uint8_t *data, size_t size, const char *name,
                       int want_channels, image *out, char *err,
                       size_t errlen);
 
-/* Write an 8-bit PNG (gray if channels == 1, RGB if 3). The data goes to a
- * temporary file in the same folder that is renamed into place, so a reader
- * never sees a partial file and an existing file is only replaced whole.
- * compression: zlib level 0..9 (1 is fast and good for masks). Gray images
- * at level 0 or 1 are run-length coded by mask_png_encode (io/mask_png.h),
- * the others by libpng. */
+/* Write an 8-bit PNG (gray if channels == 1, RGB if 3) by the file policy
+ * (io/output_file.h; flags as output_file_open's): to a temporary file in
+ * the same folder that is renamed into place, so a reader never sees a
+ * partial file and an existing file is only replaced whole, and only with
+ * OUTPUT_FILE_FORCE. compression: zlib level 0..9
+ * (1 is fast and good for masks). Gray images at level 0 or 1 are
+ * run-length coded by mask_png_encode (io/mask_png.h), the others by
+ * libpng. */
 int image_save_png(const char *path, const uint8_t *data, int width,
                    int height, int channels, ptrdiff_t stride,
-                   int compression, char *err, size_t errlen);
+                   int compression, unsigned flags, char *err, size_t errlen);
 
 #endif

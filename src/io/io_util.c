@@ -3,12 +3,10 @@
  */
 #include "io/io_util.h"
 
+#include <ctype.h>
 #include <stdarg.h>
-#include <stdatomic.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 int io_fail(char *err, size_t errlen, const char *name, const char *fmt, ...)
 {
@@ -24,16 +22,23 @@ int io_fail(char *err, size_t errlen, const char *name, const char *fmt, ...)
     return -1;
 }
 
-char *io_temp_name_beside(const char *path)
+int io_is_frame_pattern(const char *pattern)
 {
-    static atomic_uint counter;
-    const char *slash = strrchr(path, '/');
-    int dir_len = slash ? (int)(slash - path + 1) : 0;
-    const char *base = slash ? slash + 1 : path;
-    size_t size = strlen(path) + 64;
-    char *name = malloc(size);
-    if (name)
-        snprintf(name, size, "%.*s.%s.tmp.%ld.%u", dir_len, path, base,
-                 (long)getpid(), atomic_fetch_add(&counter, 1));
-    return name;
+    int conversions = 0;
+    for (const char *p = pattern; *p; p++) {
+        if (*p != '%')
+            continue;
+        p++;
+        if (*p == '%')
+            continue;
+        while (*p && strchr("0-+ ", *p))
+            p++;
+        int width = 0;
+        while (isdigit((unsigned char)*p) && width <= 64)
+            width = width * 10 + (*p++ - '0');
+        if (width > 64 || (*p != 'd' && *p != 'i' && *p != 'u'))
+            return 0;
+        conversions++;
+    }
+    return conversions == 1;
 }

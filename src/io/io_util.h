@@ -1,6 +1,6 @@
 /*
- * io_util.h - small pieces the I/O files share: one-line error messages and
- * the names of temporary files written beside their target.
+ * io_util.h - what the I/O files share: one-line error messages, and the
+ * check of a printf pattern of file names.
  */
 #ifndef BGSUB_IO_UTIL_H
 #define BGSUB_IO_UTIL_H
@@ -12,9 +12,9 @@
 int io_fail(char *err, size_t errlen, const char *name, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
-/* A fresh name "dir/.base.tmp.PID.N" beside path (N counts up on every
- * call, across threads), so that a rename into place stays on one file
- * system; malloc'd, NULL without memory. */
-char *io_temp_name_beside(const char *path);
+/* True when pattern holds exactly one integer conversion (%d, %i or %u,
+ * with flags and a width of at most 64) besides "%%": only then is it safe
+ * to hand to snprintf with one int (bin%06d.png, in%d.jpg). */
+int io_is_frame_pattern(const char *pattern);
 
 #endif

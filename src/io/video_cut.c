@@ -3,6 +3,8 @@
  * stream-copy cuts (libavformat only: nothing is decoded or encoded).
  */
 #include "io/io_util.h"
+#include "io/output_avio.h"
+#include "io/output_file.h"
 #include "io/video_cut.h"
 
 #include <errno.h>
@@ -14,9 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <libavcodec/avcodec.h>
-#include <libavformat/avformat.h>
-#include <libavutil/log.h>
+#include "io/libav.h"
 
 typedef struct index_entry {
     int64_t pts;      /* stream time base; the dts where a packet has no pts */
@@ -102,6 +102,11 @@ static double rational_to_double(AVRational r)
 
 video_index *video_index_build(const char *path, char *err, size_t errlen)
 {
+    char why[512];
+    if (libav_load(why, sizeof why) < 0) {
+        io_fail(err, errlen, path, "cannot load FFmpeg: %s", why);
+        return NULL;
+    }
     video_index *index = calloc(1, sizeof *index);
     AVFormatContext *in = NULL;
     AVPacket *pkt = av_packet_alloc();
@@ -161,8 +166,6 @@ void video_index_free(video_index *index)
 
 long video_index_frames(const video_index *index) { return index->count; }
 int video_index_has_times(const video_index *index) { return index->has_times; }
-double video_index_fps(const video_index *index) { return index->fps; }
-
 double video_index_time(const video_index *index, long i)
 {
     if (!index->has_times || index->count == 0)
@@ -368,7 +371,7 @@ static int cut_seek(cut *c, char *err, size_t errlen)
     return 0;
 }
 
-static int cut_run(cut *c, const char *tmp, char *err, size_t errlen)
+static int cut_run(cut *c, output_file *file, char *err, size_t errlen)
 {
     if (open_video_input(c->input, &c->in, &c->video, err, errlen) < 0)
         return -1;
@@ -383,50 +386,51 @@ static int cut_run(cut *c, const char *tmp, char *err, size_t errlen)
                              c->in->streams[c->video]->codecpar->codec_id,
                              FF_COMPLIANCE_NORMAL) == 0)
         return io_fail(err, errlen, c->output, "this container cannot hold the video's codec");
-    ret = avio_open(&c->out->pb, tmp, AVIO_FLAG_WRITE);
-    if (ret < 0)
-        return fail_av(err, errlen, c->output, "cannot create", ret);
+    if (output_avio_attach(c->out, file, c->output, err, errlen) < 0)
+        return -1;
     ret = avformat_write_header(c->out, NULL);
     if (ret < 0)
         return fail_av(err, errlen, c->output, "cannot write", ret);
     if (cut_seek(c, err, errlen) < 0 || cut_copy_packets(c, err, errlen) < 0)
         return -1;
     ret = av_write_trailer(c->out);
-    if (ret < 0)
-        return fail_av(err, errlen, c->output, "cannot write", ret);
-    ret = avio_closep(&c->out->pb);
+    int flushed = output_avio_detach(c->out);
+    if (ret >= 0)
+        ret = flushed;
     if (ret < 0)
         return fail_av(err, errlen, c->output, "cannot write", ret);
     return 0;
 }
 
 int video_cut_copy(const char *input, const video_index *index, long first,
-                   long last, const char *output, char *err, size_t errlen)
+                   long last, const char *output, int force, char *err,
+                   size_t errlen)
 {
+    char why[512];
+    if (libav_load(why, sizeof why) < 0)
+        return io_fail(err, errlen, input, "cannot load FFmpeg: %s", why);
     if (!index->has_times)
         return io_fail(err, errlen, input, "frames without time stamps cannot be cut");
     if (first < 0 || last < first || last >= index->count || !index->frames[first].key)
         return io_fail(err, errlen, input, "bad cut %ld..%ld (internal error)", first, last);
-    char tmp[PATH_MAX];
-    int n = snprintf(tmp, sizeof tmp, "%s.tmp.%ld", output, (long)getpid());
-    if (n < 0 || (size_t)n >= sizeof tmp)
-        return io_fail(err, errlen, output, "path too long");
+    output_file *file = output_file_open(output, force ? OUTPUT_FILE_FORCE : 0, err, errlen);
+    if (!file)
+        return -1;
     cut c = {.input = input, .output = output, .index = index,
              .start = index->frames[first].pts, .end = index->frames[last].pts};
     int64_t last_duration = index->frames[last].duration;
     if (last + 1 < index->count)
         last_duration = index->frames[last + 1].pts - index->frames[last].pts;
     c.end_of_last = c.end + (last_duration > 0 ? last_duration : 1);
-    int status = cut_run(&c, tmp, err, errlen);
-    if (c.out && c.out->pb)
-        avio_closep(&c.out->pb);
+    int status = cut_run(&c, file, err, errlen);
+    if (c.out)
+        output_avio_detach(c.out);
     avformat_free_context(c.out);
     avformat_close_input(&c.in);
     free(c.map);
     free(c.stream_done);
-    if (status == 0 && rename(tmp, output) != 0)
-        status = io_fail(err, errlen, output, "cannot write: %s", strerror(errno));
-    if (status)
-        unlink(tmp);
+    if (status == 0)
+        return output_file_commit(file, err, errlen);
+    output_file_discard(file);
     return status;
 }

@@ -34,8 +34,6 @@ double video_index_time(const video_index *index, long i);
 double video_index_frame_duration(const video_index *index, long i);
 /* The last keyframe at or before frame i (0 if there is none). */
 long video_index_keyframe_before(const video_index *index, long i);
-/* Average frame rate of the stream, 0 if unknown. */
-double video_index_fps(const video_index *index);
 
 /*
  * Copy frames first..last (first must be a keyframe) of the video stream,
@@ -45,10 +43,12 @@ double video_index_fps(const video_index *index);
  * container is chosen from output's extension. With B-frames, a reference
  * frame or two that follow `last` in presentation order but are needed to
  * decode it are copied too, so the clip can end slightly after `last`.
- * The file is written to a temporary name in the same folder and renamed
- * into place; on failure nothing is left behind.
+ * The file is written by the file policy (io/output_file.h): to a
+ * temporary name in the same folder, renamed into place; an existing file
+ * is replaced only with force; on failure nothing is left behind.
  */
 int video_cut_copy(const char *input, const video_index *index, long first,
-                   long last, const char *output, char *err, size_t errlen);
+                   long last, const char *output, int force, char *err,
+                   size_t errlen);
 
 #endif

@@ -6,6 +6,8 @@
  * candidates that this FFmpeg build has and that the container can hold.
  */
 #include "io/io_util.h"
+#include "io/output_avio.h"
+#include "io/output_file.h"
 #include "io/video_writer.h"
 
 #include <errno.h>
@@ -15,15 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
-#include <libavcodec/avcodec.h>
-#include <libavformat/avformat.h>
-#include <libavutil/log.h>
-#include <libavutil/opt.h>
-#include <libavutil/pixdesc.h>
-#include <libswscale/swscale.h>
+#include "io/libav.h"
 
 /* Overlay quality: x264's constant rate factor and MPEG-4's fixed
  * quantiser, both visually clean at the sizes bgsub sees. */
@@ -34,8 +29,7 @@
 
 struct video_writer {
     char *path;       /* the final name */
-    char *temp_path;  /* where it is written until finished; NULL when path
-                         is a device or a FIFO, written in place */
+    output_file *file; /* where it is written until finished */
     video_writer_kind kind;
     int width, height;         /* of the frames given */
     AVFormatContext *format;
@@ -45,7 +39,6 @@ struct video_writer {
     AVPacket *packet;
     struct SwsContext *scaler; /* RGB24 to the encoder's format */
     long frames;
-    int file_open;             /* temp_path exists */
 };
 
 /* The encoder and pixel format picked for a file. */
@@ -149,6 +142,9 @@ static int choose_encoder(const char *path, video_writer_kind kind,
     memset(c, 0, sizeof *c);
     if (!path || !*path)
         return io_fail(err, errlen, "\"\"", "empty file name");
+    char why[512];
+    if (libav_load(why, sizeof why) < 0)
+        return io_fail(err, errlen, path, "cannot load FFmpeg: %s", why);
     c->container = av_guess_format(NULL, path, NULL);
     if (!c->container || !*extension_of(path))
         return io_fail(err, errlen, path,
@@ -173,28 +169,22 @@ int video_writer_check(const char *path, video_writer_kind kind, char *err,
 static void free_writer(video_writer *w)
 {
     if (w->format) {
-        if (w->format->pb)
-            avio_closep(&w->format->pb);
+        output_avio_detach(w->format);
         avformat_free_context(w->format);
     }
     avcodec_free_context(&w->encoder);
     av_frame_free(&w->frame);
     av_packet_free(&w->packet);
     sws_freeContext(w->scaler);
+    output_file_discard(w->file); /* NULL once committed */
     free(w->path);
-    free(w->temp_path);
     free(w);
 }
 
 void video_writer_discard(video_writer *w)
 {
-    if (!w)
-        return;
-    if (w->format && w->format->pb)
-        avio_closep(&w->format->pb);
-    if (w->file_open)
-        unlink(w->temp_path);
-    free_writer(w);
+    if (w)
+        free_writer(w);
 }
 
 static int open_encoder(video_writer *w, const encoder_choice *c, double fps,
@@ -265,27 +255,17 @@ static int open_encoder(video_writer *w, const encoder_choice *c, double fps,
 }
 
 video_writer *video_writer_open(const char *path, video_writer_kind kind,
-                                int width, int height, double fps, char *err,
-                                size_t errlen)
+                                int width, int height, double fps, int force,
+                                char *err, size_t errlen)
 {
     /* FFmpeg would print to stderr; reasons reach the caller through err. */
     av_log_set_level(AV_LOG_QUIET);
     encoder_choice choice;
     if (choose_encoder(path, kind, &choice, err, errlen) < 0)
         return NULL;
-    /* A device or a FIFO (/dev/null, a named pipe) is written in place:
-     * renaming a file over it would replace the device itself. */
-    struct stat st;
-    int in_place = stat(path, &st) == 0 && !S_ISREG(st.st_mode);
-    if (in_place && S_ISDIR(st.st_mode)) {
-        io_fail(err, errlen, path, "is a folder");
-        return NULL;
-    }
     video_writer *w = calloc(1, sizeof *w);
-    if (!w || !(w->path = strdup(path)) ||
-        (!in_place && !(w->temp_path = io_temp_name_beside(path)))) {
-        if (w)
-            free_writer(w);
+    if (!w || !(w->path = strdup(path))) {
+        free(w);
         io_fail(err, errlen, path, "out of memory");
         return NULL;
     }
@@ -298,32 +278,16 @@ video_writer *video_writer_open(const char *path, video_writer_kind kind,
         free_writer(w);
         return NULL;
     }
-    if (open_encoder(w, &choice, fps, err, errlen) < 0) {
+    if (open_encoder(w, &choice, fps, err, errlen) < 0 ||
+        !(w->file = output_file_open(path, force ? OUTPUT_FILE_FORCE : 0, err, errlen)) ||
+        output_avio_attach(w->format, w->file, path, err, errlen) < 0) {
         free_writer(w);
         return NULL;
     }
-    /* "file:" so that a name with a colon is not taken for a protocol. */
-    const char *target = w->temp_path ? w->temp_path : w->path;
-    size_t url_size = strlen(target) + 8;
-    char *url = malloc(url_size);
-    if (!url) {
-        io_fail(err, errlen, path, "out of memory");
-        free_writer(w);
-        return NULL;
-    }
-    snprintf(url, url_size, "file:%s", target);
-    ret = avio_open(&w->format->pb, url, AVIO_FLAG_WRITE);
-    free(url);
-    if (ret < 0) {
-        fail_av(err, errlen, path, "cannot create", ret);
-        free_writer(w);
-        return NULL;
-    }
-    w->file_open = w->temp_path != NULL;
     ret = avformat_write_header(w->format, NULL);
     if (ret < 0) {
         fail_av(err, errlen, path, "cannot write the header", ret);
-        video_writer_discard(w);
+        free_writer(w);
         return NULL;
     }
     return w;
@@ -375,8 +339,6 @@ const char *video_writer_encoder(const video_writer *w)
     return w->encoder->codec->name;
 }
 
-long video_writer_frames(const video_writer *w) { return w->frames; }
-
 int video_writer_finish(video_writer *w, char *err, size_t errlen)
 {
     int ret = avcodec_send_frame(w->encoder, NULL); /* flush */
@@ -391,22 +353,17 @@ int video_writer_finish(video_writer *w, char *err, size_t errlen)
     }
     ret = av_write_trailer(w->format);
     /* A full disk may only show in the I/O context's sticky error. */
-    if (ret >= 0 && w->format->pb->error < 0)
-        ret = w->format->pb->error;
+    int flushed = output_avio_detach(w->format);
     if (ret >= 0)
-        ret = avio_closep(&w->format->pb);
+        ret = flushed;
     if (ret < 0) {
         fail_av(err, errlen, w->path, "cannot write", ret);
         video_writer_discard(w);
         return -1;
     }
-    if (w->temp_path && rename(w->temp_path, w->path) != 0) {
-        io_fail(err, errlen, w->path, "cannot rename %s into place: %s",
-             w->temp_path, strerror(errno));
-        video_writer_discard(w);
-        return -1;
-    }
-    w->file_open = 0;
+    output_file *file = w->file;
+    w->file = NULL;
+    int rc = output_file_commit(file, err, errlen);
     free_writer(w);
-    return 0;
+    return rc;
 }

@@ -2,10 +2,11 @@
  * video_writer.h - frames out to a video file through libavformat and
  * libavcodec: the lossless mask video and the overlay video of bgsub.
  *
- * Part of the bgsub program, not of libbgsub. The file is written under a
- * temporary name beside the final one ("dir/.name.tmp.PID") and renamed
- * into place by video_writer_finish, after the encoder is drained and the
- * container's trailer written; a reader never sees a half-written video.
+ * Part of the bgsub program, not of libbgsub. The file is written by the
+ * file policy (io/output_file.h): under a temporary name beside the final
+ * one, renamed into place by video_writer_finish after the encoder is
+ * drained and the container's trailer written, so a reader never sees a
+ * half-written video; a device or FIFO is written in place.
  * Errors: -1 / NULL with a one-line reason naming the file in err.
  */
 #ifndef BGSUB_VIDEO_WRITER_H
@@ -33,10 +34,11 @@ int video_writer_check(const char *path, video_writer_kind kind, char *err,
                        size_t errlen);
 
 /* Create the temporary file, open the encoder and write the header.
- * fps > 0 is the frame rate of the video. */
+ * fps > 0 is the frame rate of the video; an existing file is replaced
+ * only with force. */
 video_writer *video_writer_open(const char *path, video_writer_kind kind,
-                                int width, int height, double fps, char *err,
-                                size_t errlen);
+                                int width, int height, double fps, int force,
+                                char *err, size_t errlen);
 
 /* Encode one frame: width x height pixels, 1 byte (gray) or 3 (RGB24) per
  * pixel as the kind says, rows stride bytes apart. */
@@ -45,8 +47,6 @@ int video_writer_write(video_writer *w, const uint8_t *data, ptrdiff_t stride,
 
 /* The encoder's name ("ffv1", "libx264", "mpeg4"), for messages. */
 const char *video_writer_encoder(const video_writer *w);
-/* Frames encoded so far. */
-long video_writer_frames(const video_writer *w);
 
 /* Drain the encoder, write the trailer, close the file and rename it into
  * place; frees w either way (on failure the temporary file is removed). */

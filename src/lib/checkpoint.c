@@ -6,7 +6,6 @@
  */
 #include "lib/model_impl.h"
 
-#include <limits.h>
 #include <stdlib.h>
 
 #define MAGIC "BGSUBMDL"
@@ -31,6 +30,8 @@ static size_t light_bytes(uint32_t width, uint32_t height)
     return (size_t)((width + 31) / 32) * ((height + 31) / 32) * (8 + 3 * 4);
 }
 #define CHECKSUM_BYTES 8
+/* The most frames a checkpoint may say the model has applied (2^52). */
+#define MAX_FRAMES ((uint64_t)1 << 52)
 
 static uint64_t fnv1a(const uint8_t *p, size_t n)
 {
@@ -216,9 +217,14 @@ bgs_model *bgs_model_restore(const uint8_t *buf, size_t size)
     for (int i = 0; i < 4; i++)
         counters[i] = get_u64(&in);
     uint64_t state_bytes = get_u64(&in);
-    if (width > 65536 || height > 65536 || counters[0] > (uint64_t)LONG_MAX ||
+    /* Counters grow by one a frame: a saved model has applied fewer frames
+     * than MAX_FRAMES (a thousand frames a second for 146 000 years), and
+     * leaves as much room again, so no counter can overflow a long later.
+     * Blank frames left never exceed the largest relearn_frames. */
+    if (width > 65536 || height > 65536 || counters[0] > MAX_FRAMES ||
         counters[1] > counters[0] || counters[2] > counters[0] ||
-        counters[3] > counters[0]) {
+        counters[3] > counters[0] ||
+        counters[2] > (uint64_t)bgs_param_get_info(BGS_PARAM_RELEARN_FRAMES)->max_value) {
         bgs_set_error("model checkpoint holds impossible sizes or counters");
         return NULL;
     }

@@ -1,13 +1,14 @@
 /*
  * histfit.c - segmentation of a gray image by a Gaussian mixture fitted to
  * its histogram with EM; Bayes decision thresholds in closed form; Otsu's
- * threshold for comparison; BIC choice of the number of components.
+ * threshold for comparison; choice of the number of components by ICL
+ * (default) or BIC.
  *
  * Everything works on the 256-bin histogram: EM weights each gray level by
  * its count, so after bgs_hist_build the cost is independent of the image
  * size. Pure numerics: no allocation, no I/O, no global state.
  */
-#include "lib/internal.h"
+#include "lib/abi.h"
 
 #include <math.h>
 #include <string.h>
@@ -47,22 +48,46 @@ static double rng_uniform(rng *r)
 /* Parameters                                                               */
 /* ------------------------------------------------------------------------ */
 
-void bgs_hist_fit_params_default(bgs_hist_fit_params *params)
+/* The sizes of the size-checked structs this library accepts (bgsub.h,
+ * "Versions and the binary interface"). */
+static const size_t params_sizes[] = {sizeof(bgs_hist_fit_params)};
+static const size_t result_sizes[] = {sizeof(bgs_hist_fit_result)};
+
+static bgs_status check_result_size(const char *what, size_t size)
+{
+    return abi_check_size(what, "bgs_hist_fit_result", size, result_sizes, 1);
+}
+
+bgs_status bgs_hist_fit_params_init(bgs_hist_fit_params *params, size_t size)
 {
     if (!params)
-        return;
+        return bgs_fail(BGS_ERR_INVALID_ARGUMENT, "histogram fit: params is NULL");
+    if (size >= sizeof params->struct_size)
+        memset(params, 0, size);
+    bgs_status st = abi_check_size("bgs_hist_fit_params_default",
+                                   "bgs_hist_fit_params", size, params_sizes, 1);
+    if (size >= sizeof params->struct_size)
+        params->struct_size = size;
+    if (st != BGS_OK)
+        return st;
     params->k = 2;
     params->max_iter = 500;
     params->tol = 1e-9;
     params->var_floor = 1.0;
     params->restarts = 5;
     params->seed = 1;
+    params->criterion = BGS_HIST_ICL;
+    return BGS_OK;
 }
 
 bgs_status bgs_hist_fit_params_check(const bgs_hist_fit_params *p)
 {
     if (!p)
         return bgs_fail(BGS_ERR_INVALID_ARGUMENT, "histogram fit: params is NULL");
+    bgs_status st = abi_check_size("histogram fit", "bgs_hist_fit_params",
+                                   p->struct_size, params_sizes, 1);
+    if (st != BGS_OK)
+        return st;
     if (p->k < 1 || p->k > BGS_HIST_MAX_K)
         return bgs_fail(BGS_ERR_PARAMETER, "k = %d is outside 1..%d", p->k,
                         BGS_HIST_MAX_K);
@@ -78,6 +103,10 @@ bgs_status bgs_hist_fit_params_check(const bgs_hist_fit_params *p)
     if (p->restarts < 1 || p->restarts > RESTARTS_MAX)
         return bgs_fail(BGS_ERR_PARAMETER, "restarts = %d is outside 1..%d",
                         p->restarts, RESTARTS_MAX);
+    if (p->criterion != BGS_HIST_ICL && p->criterion != BGS_HIST_BIC)
+        return bgs_fail(BGS_ERR_PARAMETER,
+                        "criterion = %d is neither BGS_HIST_ICL (%d) nor BGS_HIST_BIC (%d)",
+                        (int)p->criterion, BGS_HIST_ICL, BGS_HIST_BIC);
     return BGS_OK;
 }
 
@@ -322,14 +351,19 @@ static double e_step(const bins *b, const mixture *mix, double *resp)
             if (l[j] > mx)
                 mx = l[j];
         }
-        /* mx is finite: the weights sum to 1, so one component is alive. */
-        double sum = 0.0;
+        /* mx is finite: the weights sum to 1, so one component is alive.
+         * e[j] = exp(l[j] - mx) lies in [0, 1] and the largest is 1, so the
+         * sum is >= 1 and e[j] / sum is the responsibility without a second
+         * exp per component (the E-step is most of EM's cost). */
+        double e[BGS_HIST_MAX_K], sum = 0.0;
+        for (int j = 0; j < k; j++) {
+            e[j] = l[j] == mx ? 1.0 : exp(l[j] - mx);
+            sum += e[j];
+        }
+        double inv = 1.0 / sum;
         for (int j = 0; j < k; j++)
-            sum += exp(l[j] - mx);
-        double lse = mx + log(sum);
-        for (int j = 0; j < k; j++)
-            resp[i * k + j] = exp(l[j] - lse);
-        loglik += b->count[i] * lse;
+            resp[i * k + j] = e[j] * inv;
+        loglik += b->count[i] * (mx + log(sum));
     }
     return loglik;
 }
@@ -399,6 +433,35 @@ static void em(const bins *b, const bgs_hist_fit_params *p, em_run *run)
         m_step(b, resp, p->var_floor, &run->mix);
         run->iterations++;
     }
+}
+
+/* Classification entropy of the mixture, summed over the pixels (nats):
+ * -sum_i count_i sum_j r_ij ln r_ij. ln r_ij is taken as l_ij - lse_i, not as
+ * the log of a rounded responsibility, so a tiny r_ij still counts exactly;
+ * a component of weight 0 (r_ij = 0) adds nothing. */
+static double classification_entropy(const bins *b, const mixture *mix)
+{
+    int k = mix->k;
+    double total = 0.0;
+    for (int i = 0; i < b->n; i++) {
+        double l[BGS_HIST_MAX_K], mx = -INFINITY;
+        for (int j = 0; j < k; j++) {
+            l[j] = log_weighted_density(mix->w[j], mix->m[j], mix->var[j], b->level[i]);
+            if (l[j] > mx)
+                mx = l[j];
+        }
+        double sum = 0.0;
+        for (int j = 0; j < k; j++)
+            sum += exp(l[j] - mx);
+        double lse = mx + log(sum), h = 0.0;
+        for (int j = 0; j < k; j++) {
+            double r = exp(l[j] - lse);
+            if (r > 0.0)
+                h -= r * (l[j] - lse);
+        }
+        total += b->count[i] * h;
+    }
+    return total;
 }
 
 /* Sort components by mean (then sigma, then weight), for stable labels. */
@@ -539,9 +602,11 @@ static bgs_status check_mixture(const bgs_hist_fit_result *f)
  * to -). Each pair crosses at most twice, so this ends after at most
  * 2K - 2 boundaries.
  */
-bgs_status bgs_hist_thresholds(bgs_hist_fit_result *f)
+bgs_status bgs_hist_thresholds_ex(bgs_hist_fit_result *f, size_t fit_size)
 {
-    bgs_status st = check_mixture(f);
+    bgs_status st = check_result_size("bgs_hist_thresholds", fit_size);
+    if (st == BGS_OK)
+        st = check_mixture(f);
     if (st != BGS_OK)
         return st;
     double x = WALK_START;
@@ -587,9 +652,12 @@ bgs_status bgs_hist_thresholds(bgs_hist_fit_result *f)
     return BGS_OK;
 }
 
-bgs_status bgs_hist_lut(const bgs_hist_fit_result *fit, uint8_t lut[BGS_HIST_BINS])
+bgs_status bgs_hist_lut_ex(const bgs_hist_fit_result *fit, size_t fit_size,
+                           uint8_t lut[BGS_HIST_BINS])
 {
-    bgs_status st = check_mixture(fit);
+    bgs_status st = check_result_size("bgs_hist_lut", fit_size);
+    if (st == BGS_OK)
+        st = check_mixture(fit);
     if (st != BGS_OK)
         return st;
     if (!lut)
@@ -625,8 +693,14 @@ bgs_status bgs_hist_label(const uint8_t lut[BGS_HIST_BINS], int width,
 /* Fitting                                                                  */
 /* ------------------------------------------------------------------------ */
 
+/* The caller's buffer for the kept start's log-likelihood trace. */
+typedef struct trace_buf {
+    double *values; /* NULL: not wanted */
+    size_t capacity;
+} trace_buf;
+
 static void fill_result(const bins *b, uint64_t pixels, const em_run *run,
-                        int restart, bgs_hist_fit_result *res)
+                        int restart, bgs_hist_fit_result *res, trace_buf trace)
 {
     memset(res, 0, sizeof *res);
     mixture mix = run->mix;
@@ -640,20 +714,29 @@ static void fill_result(const bins *b, uint64_t pixels, const em_run *run,
     res->pixels = pixels;
     res->log_likelihood = run->loglik[run->n_loglik - 1];
     res->bic = -2.0 * res->log_likelihood + (3.0 * mix.k - 1.0) * log(b->total);
+    res->entropy = classification_entropy(b, &mix);
+    res->icl = res->bic + 2.0 * res->entropy;
     res->iterations = run->iterations;
     res->converged = run->converged;
     res->restart = restart;
     res->n_loglik = run->n_loglik;
-    memcpy(res->loglik, run->loglik, (size_t)run->n_loglik * sizeof(double));
+    if (trace.values) {
+        size_t n = (size_t)run->n_loglik < trace.capacity ? (size_t)run->n_loglik
+                                                           : trace.capacity;
+        memcpy(trace.values, run->loglik, n * sizeof(double));
+    }
     bgs_hist_thresholds(res); /* cannot fail on a fitted mixture */
 }
 
 static bgs_status check_hist(const char *what, const bgs_hist *hist,
-                             const bgs_hist_fit_params *params, void *result)
+                             const bgs_hist_fit_params *params, void *result,
+                             size_t result_size)
 {
     if (!hist || !params || !result)
         return bgs_fail(BGS_ERR_INVALID_ARGUMENT, "%s: NULL argument", what);
-    bgs_status st = bgs_hist_fit_params_check(params);
+    bgs_status st = check_result_size(what, result_size);
+    if (st == BGS_OK)
+        st = bgs_hist_fit_params_check(params);
     if (st != BGS_OK)
         return st;
     if (bgs_hist_total(hist) == 0)
@@ -666,7 +749,8 @@ static bgs_status check_hist(const char *what, const bgs_hist *hist,
  * (about 8 KB each) live on the stack: static storage would not be
  * thread-safe. */
 static void fit_k(const bins *b, uint64_t pixels,
-                  const bgs_hist_fit_params *p, int k, bgs_hist_fit_result *res)
+                  const bgs_hist_fit_params *p, int k, bgs_hist_fit_result *res,
+                  trace_buf trace)
 {
     em_run run, best;
     int best_restart = -1;
@@ -682,26 +766,38 @@ static void fit_k(const bins *b, uint64_t pixels,
             best_restart = s;
         }
     }
-    fill_result(b, pixels, &best, best_restart, res);
+    fill_result(b, pixels, &best, best_restart, res, trace);
 }
 
-bgs_status bgs_hist_fit(const bgs_hist *hist, const bgs_hist_fit_params *params,
-                        bgs_hist_fit_result *result)
+bgs_status bgs_hist_fit_ex(const bgs_hist *hist,
+                           const bgs_hist_fit_params *params,
+                           bgs_hist_fit_result *result, size_t result_size,
+                           double *loglik, size_t loglik_capacity)
 {
-    bgs_status st = check_hist("bgs_hist_fit", hist, params, result);
+    bgs_status st = check_hist("bgs_hist_fit", hist, params, result, result_size);
     if (st != BGS_OK)
         return st;
     bins b;
     bins_from_hist(&b, hist);
-    fit_k(&b, bgs_hist_total(hist), params, params->k, result);
+    trace_buf trace = {loglik, loglik_capacity};
+    fit_k(&b, bgs_hist_total(hist), params, params->k, result, trace);
     return BGS_OK;
 }
 
-bgs_status bgs_hist_fit_auto(const bgs_hist *hist,
-                             const bgs_hist_fit_params *params, int kmax,
-                             bgs_hist_fit_result *result, double *bic_per_k)
+/* The value bgs_hist_fit_auto minimises. */
+static double criterion_of(const bgs_hist_fit_result *r, bgs_hist_criterion c)
 {
-    bgs_status st = check_hist("bgs_hist_fit_auto", hist, params, result);
+    return c == BGS_HIST_BIC ? r->bic : r->icl;
+}
+
+bgs_status bgs_hist_fit_auto_ex(const bgs_hist *hist,
+                                const bgs_hist_fit_params *params, int kmax,
+                                bgs_hist_fit_result *result, size_t result_size,
+                                double *score_per_k, double *loglik,
+                                size_t loglik_capacity)
+{
+    bgs_status st = check_hist("bgs_hist_fit_auto", hist, params, result,
+                               result_size);
     if (st != BGS_OK)
         return st;
     if (kmax < 1 || kmax > BGS_HIST_MAX_K)
@@ -710,12 +806,23 @@ bgs_status bgs_hist_fit_auto(const bgs_hist *hist,
     bins b;
     bins_from_hist(&b, hist);
     bgs_hist_fit_result cur;
+    double best = INFINITY;
+    double cur_trace[BGS_HIST_MAX_ITER + 1]; /* the kept k's goes to loglik */
+    trace_buf trace = {cur_trace, BGS_HIST_MAX_ITER + 1};
     for (int k = 1; k <= kmax; k++) {
-        fit_k(&b, bgs_hist_total(hist), params, k, &cur);
-        if (bic_per_k)
-            bic_per_k[k - 1] = cur.bic;
-        if (k == 1 || cur.bic < result->bic)
+        fit_k(&b, bgs_hist_total(hist), params, k, &cur, trace);
+        double score = criterion_of(&cur, params->criterion);
+        if (score_per_k)
+            score_per_k[k - 1] = score;
+        if (k == 1 || score < best) {
+            best = score;
             *result = cur;
+            if (loglik) {
+                size_t n = (size_t)cur.n_loglik < loglik_capacity
+                               ? (size_t)cur.n_loglik : loglik_capacity;
+                memcpy(loglik, cur_trace, n * sizeof(double));
+            }
+        }
     }
     return BGS_OK;
 }

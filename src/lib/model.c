@@ -6,7 +6,9 @@
  * Components of a pixel are kept sorted by ω/σ, highest first, so "the first
  * component that matches in rank order" is the first that matches.
  */
+#include "lib/abi.h"
 #include "lib/model_impl.h"
+#include "lib/pixfmt.h"
 #include "lib/pool.h"
 #include "lib/postproc.h"
 
@@ -108,6 +110,9 @@ struct bgs_model {
     bgs_postproc *postproc; /* mask clean-up workspace, made on first use */
     long *foreground;       /* per-part counts of the last frame */
     int foreground_parts;
+    uint8_t *converted;     /* a frame in another pixel format, converted */
+    size_t converted_size;
+    long last_foreground;   /* BGS_MASK_FOREGROUND pixels of the last mask */
 };
 
 /* ------------------------------------------------------------------------ */
@@ -549,8 +554,11 @@ bgs_model *bgs_model_create(int width, int height, int channels,
         bgs_set_error("frames must have 1 or 3 channels, not %d", channels);
         return NULL;
     }
-    if (bgs_params_check(params) != BGS_OK)
+    bgs_params full; /* the caller's, in this library's layout */
+    if (params_import("bgs_model_create", params, &full) != BGS_OK ||
+        bgs_params_check(&full) != BGS_OK)
         return NULL;
+    params = &full;
 
     bgs_model *m = calloc(1, sizeof *m);
     if (!m) {
@@ -600,6 +608,7 @@ void bgs_model_free(bgs_model *m)
     pool_free(m->pool);
     bgs_postproc_free(m->postproc);
     free(m->foreground);
+    free(m->converted);
     free(m->roi);
     free(m->roi_blocks);
     free(m->row_marked);
@@ -647,6 +656,17 @@ bgs_status bgs_model_set_threads(bgs_model *m, int threads)
     return BGS_OK;
 }
 
+bgs_status bgs_model_set_pool(bgs_model *m, bgs_pool *pool)
+{
+    if (!m)
+        return bgs_fail(BGS_ERR_INVALID_ARGUMENT, "no model given");
+    if (pool)
+        pool_ref(pool);
+    pool_free(m->pool); /* the model's reference to its previous pool */
+    m->pool = pool;
+    return BGS_OK;
+}
+
 
 /* ------------------------------------------------------------------------ */
 /* Applying a frame                                                         */
@@ -663,7 +683,9 @@ static long frames_in(const bgs_model *m, float seconds)
 
 /* have_mask: the caller wants a mask (without one nothing is held: a model
  * that only learns learns every pixel). */
-static frame_rates rates_for_frame(const bgs_model *m, int have_mask)
+/* The rates for the next frame: the model's schedule (learning_rate < 0),
+ * frozen (0) or this frame's rate (bgs_model_apply_frame). */
+static frame_rates rates_for_frame(const bgs_model *m, int have_mask, float learning_rate)
 {
     const bgs_params *p = &m->params;
     frame_rates r;
@@ -684,6 +706,14 @@ static frame_rates rates_for_frame(const bgs_model *m, int have_mask)
     /* α = 0 freezes the model, start-up schedule included: what it holds
      * stays as it is and frames are only classified against it. */
     r.update = p->alpha > 0.0f;
+    if (learning_rate >= 0.0f) {
+        r.update = learning_rate > 0.0f;
+        if (r.update) {
+            r.rate = learning_rate;
+            r.keep = 1.0f - learning_rate;
+            r.new_weight = learning_rate > p->weight_init ? learning_rate : p->weight_init;
+        }
+    }
     r.shadows = p->shadows && m->shape.channels == 3;
     r.shadow_value = (uint8_t)p->shadow_value;
     r.shadow_lo = p->shadow_min_brightness;
@@ -1881,8 +1911,8 @@ static bgs_cleanup model_cleanup(const bgs_model *m)
 {
     const bgs_params *p = &m->params;
     double pixels = (double)m->shape.width * m->height;
-    bgs_cleanup cleanup = {p->median, p->open_radius, p->close_radius,
-                           (long)(p->fill_holes * pixels + 0.5),
+    bgs_cleanup cleanup = {sizeof cleanup, p->median, p->open_radius,
+                           p->close_radius, (long)(p->fill_holes * pixels + 0.5),
                            (long)(p->min_area * pixels + 0.5)};
     return cleanup;
 }
@@ -1905,21 +1935,37 @@ static void run_pass(bgs_model *m, int parts, void (*pass)(void *, int, int),
         pass(job, 0, 1);
 }
 
-bgs_status bgs_model_apply(bgs_model *m, const uint8_t *frame,
-                           ptrdiff_t frame_stride, uint8_t *mask,
-                           ptrdiff_t mask_stride)
+/* BGS_MASK_FOREGROUND bytes of a mask. Blocks of a fixed length counted
+ * in a byte-wide sum, which the compiler turns into vector compares. */
+static long count_foreground(const uint8_t *mask, ptrdiff_t stride, int width, int height)
 {
-    if (!m || !frame)
-        return bgs_fail(BGS_ERR_INVALID_ARGUMENT, "no model or no frame given");
-    if (frame_stride < (ptrdiff_t)m->shape.width * m->shape.channels ||
-        (mask && mask_stride < m->shape.width))
-        return bgs_fail(BGS_ERR_INVALID_ARGUMENT,
-                        "row stride shorter than a row of %d pixels", m->shape.width);
+    long count = 0;
+    for (int y = 0; y < height; y++) {
+        const uint8_t *row = mask + y * stride;
+        int x = 0;
+        for (; x + 64 <= width; x += 64) {
+            uint8_t block = 0;
+            for (int j = 0; j < 64; j++)
+                block += row[x + j] == BGS_MASK_FOREGROUND;
+            count += block;
+        }
+        for (; x < width; x++)
+            count += row[x] == BGS_MASK_FOREGROUND;
+    }
+    return count;
+}
+
+/* frame/frame_stride in the model's own layout; learning_rate < 0: the
+ * model's schedule. */
+static bgs_status apply_in_turn(bgs_model *m, const uint8_t *frame,
+                                ptrdiff_t frame_stride, uint8_t *mask,
+                                ptrdiff_t mask_stride, float learning_rate)
+{
     apply_job job = {.model = m, .frame = frame, .frame_stride = frame_stride,
                      .mask = mask, .mask_stride = mask_stride,
                      .in_frame = frame, .in_stride = frame_stride,
                      .out_mask = mask, .out_stride = mask_stride,
-                     .rates = rates_for_frame(m, mask != NULL)};
+                     .rates = rates_for_frame(m, mask != NULL, learning_rate)};
     int dx = 0, dy = 0;
     if (m->params.max_shift > 0 && job.rates.update && m->startup >= SHIFT_MIN_FRAMES)
         estimate_shift(m, frame, frame_stride, &dx, &dy);
@@ -1997,7 +2043,8 @@ bgs_status bgs_model_apply(bgs_model *m, const uint8_t *frame,
         foreground += job.foreground[p];
 
     m->frames++;
-    m->startup++;
+    if (job.rates.update) /* a frozen frame leaves no trace in the model */
+        m->startup++;
     m->relearning = m->blank_left > 0;
     if (m->blank_left > 0)
         m->blank_left--;
@@ -2019,14 +2066,101 @@ bgs_status bgs_model_apply(bgs_model *m, const uint8_t *frame,
         m->blank_left = p->relearn_frames;
         m->relearns++;
         m->relearning = 1;
+        m->last_foreground = 0;
     } else if (job.cleanup) {
         bgs_status st = postproc_clean_packed(m->postproc, job.cleanup, mask,
                                               mask_stride, m->pool, parts);
         if (st != BGS_OK)
             return st;
+        /* The mask's 255s are the set bits of the clean-up's result. */
+        m->last_foreground = postproc_count(m->postproc, 1);
+    } else {
+        m->last_foreground = mask ? count_foreground(mask, mask_stride, m->shape.width,
+                                                     m->height) : 0;
     }
     return BGS_OK;
 }
+
+/* The whole frame (its passes and the mask clean-up's) is one turn on a
+ * shared pool. */
+static bgs_status apply_turn(bgs_model *m, const uint8_t *frame,
+                             ptrdiff_t frame_stride, uint8_t *mask,
+                             ptrdiff_t mask_stride, float learning_rate)
+{
+    if (m->pool)
+        pool_enter(m->pool);
+    bgs_status st = apply_in_turn(m, frame, frame_stride, mask, mask_stride,
+                                  learning_rate);
+    if (m->pool)
+        pool_leave(m->pool);
+    return st;
+}
+
+bgs_status bgs_model_apply(bgs_model *m, const uint8_t *frame,
+                           ptrdiff_t frame_stride, uint8_t *mask,
+                           ptrdiff_t mask_stride)
+{
+    if (!m || !frame)
+        return bgs_fail(BGS_ERR_INVALID_ARGUMENT, "no model or no frame given");
+    if (frame_stride < (ptrdiff_t)m->shape.width * m->shape.channels ||
+        (mask && mask_stride < m->shape.width))
+        return bgs_fail(BGS_ERR_INVALID_ARGUMENT,
+                        "row stride shorter than a row of %d pixels", m->shape.width);
+    return apply_turn(m, frame, frame_stride, mask, mask_stride, BGS_LEARNING_RATE_AUTO);
+}
+
+/* A frame in another pixel format, converted into the model's layout: the
+ * rules around the mixture read neighbouring rows and the whole frame (the
+ * shift estimate), so the conversion is done once for the frame. */
+static bgs_status convert_frame(bgs_model *m, const bgs_frame *frame)
+{
+    const int C = m->shape.channels;
+    size_t row_bytes = (size_t)m->shape.width * C;
+    size_t need = row_bytes * (size_t)m->height;
+    if (need > m->converted_size) {
+        uint8_t *buf = realloc(m->converted, need);
+        if (!buf)
+            return bgs_fail(BGS_ERR_NO_MEMORY, "out of memory");
+        m->converted = buf;
+        m->converted_size = need;
+    }
+    for (int y = 0; y < m->height; y++) {
+        uint8_t *dst = m->converted + (size_t)y * row_bytes;
+        const uint8_t *row = pixfmt_row(frame, y, C, dst);
+        if (row != dst)
+            memcpy(dst, row, row_bytes);
+    }
+    return BGS_OK;
+}
+
+bgs_status bgs_model_apply_frame(bgs_model *m, const bgs_frame *frame,
+                                 uint8_t *mask, ptrdiff_t mask_stride,
+                                 float learning_rate)
+{
+    if (!m)
+        return bgs_fail(BGS_ERR_INVALID_ARGUMENT, "no model given");
+    bgs_status st = pixfmt_check(frame, m->shape.width, m->height, m->shape.channels);
+    if (st != BGS_OK)
+        return st;
+    if (mask && mask_stride < m->shape.width)
+        return bgs_fail(BGS_ERR_INVALID_ARGUMENT,
+                        "mask row stride %td shorter than a row of %d pixels",
+                        mask_stride, m->shape.width);
+    if (!(learning_rate <= 1.0f)) /* NaN too */
+        return bgs_fail(BGS_ERR_PARAMETER,
+                        "learning rate %g: negative (the model's schedule), 0 "
+                        "(frozen) or up to 1", learning_rate);
+    if (pixfmt_is_native(frame->format, m->shape.channels))
+        return apply_turn(m, frame->planes[0], frame->strides[0], mask, mask_stride,
+                          learning_rate);
+    st = convert_frame(m, frame);
+    if (st != BGS_OK)
+        return st;
+    return apply_turn(m, m->converted, (ptrdiff_t)m->shape.width * m->shape.channels,
+                      mask, mask_stride, learning_rate);
+}
+
+long bgs_model_foreground(const bgs_model *m) { return m ? m->last_foreground : 0; }
 
 bgs_status bgs_model_set_roi(bgs_model *m, const uint8_t *roi, ptrdiff_t stride)
 {
@@ -2112,6 +2246,11 @@ bgs_status bgs_model_set_params(bgs_model *m, const bgs_params *params)
 {
     if (!m)
         return bgs_fail(BGS_ERR_INVALID_ARGUMENT, "no model given");
+    bgs_params full;
+    bgs_status st = params_import("bgs_model_set_params", params, &full);
+    if (st != BGS_OK)
+        return st;
+    params = &full;
     if (bgs_params_check(params) != BGS_OK)
         return BGS_ERR_PARAMETER;
     if (params->components != m->params.components)
@@ -2122,9 +2261,19 @@ bgs_status bgs_model_set_params(bgs_model *m, const bgs_params *params)
     return BGS_OK;
 }
 
-void bgs_model_get_params(const bgs_model *m, bgs_params *params)
+bgs_status bgs_model_get_params_ex(const bgs_model *m, bgs_params *params,
+                                   size_t size)
 {
-    *params = m->params;
+    if (!m || !params)
+        return bgs_fail(BGS_ERR_INVALID_ARGUMENT, "no model or no parameters given");
+    bgs_params sized = m->params;
+    sized.struct_size = size;
+    bgs_status st = params_import("bgs_model_get_params", &sized, &sized);
+    if (st != BGS_OK)
+        return st;
+    memcpy(params, &m->params, size);
+    params->struct_size = size;
+    return BGS_OK;
 }
 
 bgs_status bgs_model_set_frame_rate(bgs_model *m, double fps)

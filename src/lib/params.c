@@ -2,10 +2,11 @@
  * params.c - model parameters: defaults, bounds and the table that the
  * program turns into options, help text and documentation.
  */
-#include "lib/internal.h"
+#include "lib/abi.h"
 
 #include <math.h>
 #include <stddef.h>
+#include <string.h>
 
 /* Defaults were chosen by measurement (README, "Choosing the defaults");
  * bounds are where the model stops making sense, not where it is good. */
@@ -99,10 +100,45 @@ const bgs_param_info *bgs_param_get_info(bgs_param key)
     return &param_table[key];
 }
 
-void bgs_params_default(bgs_params *p)
+/* The sizes of bgs_params this library accepts: every released layout. */
+static const size_t params_sizes[] = {sizeof(params_v1_0), sizeof(bgs_params)};
+#define N_PARAMS_SIZES ((int)(sizeof params_sizes / sizeof params_sizes[0]))
+
+bgs_status bgs_params_init(bgs_params *p, size_t size)
 {
+    if (!p)
+        return bgs_fail(BGS_ERR_INVALID_ARGUMENT, "bgs_params_default: no parameters given");
+    bgs_status st = abi_check_size("bgs_params_default", "bgs_params", size,
+                                   params_sizes, N_PARAMS_SIZES);
+    if (st != BGS_OK) {
+        if (size >= sizeof p->struct_size) { /* refused by every later call */
+            memset(p, 0, size);
+            p->struct_size = size;
+        }
+        return st;
+    }
+    bgs_params full;
+    memset(&full, 0, sizeof full);
+    full.struct_size = sizeof full;
     for (int key = 0; key < BGS_PARAM_COUNT; key++)
-        bgs_params_set(p, (bgs_param)key, param_table[key].default_value);
+        bgs_params_set(&full, (bgs_param)key, param_table[key].default_value);
+    memcpy(p, &full, size);
+    p->struct_size = size;
+    return BGS_OK;
+}
+
+bgs_status params_import(const char *what, const bgs_params *in, bgs_params *out)
+{
+    if (!in)
+        return bgs_fail(BGS_ERR_INVALID_ARGUMENT, "%s: no parameters given", what);
+    bgs_status st = abi_check_size(what, "bgs_params", in->struct_size,
+                                   params_sizes, N_PARAMS_SIZES);
+    if (st != BGS_OK)
+        return st;
+    bgs_params_init(out, sizeof *out);
+    memcpy(out, in, in->struct_size);
+    out->struct_size = sizeof *out;
+    return BGS_OK;
 }
 
 /* The one place that maps keys to struct fields. */
@@ -144,16 +180,43 @@ static void *param_field(bgs_params *p, bgs_param key, int *is_int)
 static bgs_status check_value(bgs_param key, double value)
 {
     const bgs_param_info *info = &param_table[key];
-    if (!isfinite(value) || value < info->min_value || value > info->max_value)
-        return bgs_fail(BGS_ERR_PARAMETER, "%s must be between %g and %g, not %g",
+    /* A real-valued parameter is kept as a float: it is checked as the float
+     * it will be, against bounds rounded the same way, so that a bound
+     * itself (1e-6, 0.01: not exact in binary) is accepted whether it comes
+     * in as the double the user typed or as the float read back from a
+     * bgs_params. */
+    double v = value, lo = info->min_value, hi = info->max_value;
+    if (!info->is_integer && isfinite(value)) {
+        v = (float)value;
+        lo = (float)lo;
+        hi = (float)hi;
+    }
+    if (!isfinite(value) || !isfinite(v) || v < lo || v > hi)
+        return bgs_fail(BGS_ERR_PARAMETER, "%s must be between %.15g and %.15g, not %.15g",
                         info->name, info->min_value, info->max_value, value);
     if (info->is_integer && value != floor(value))
-        return bgs_fail(BGS_ERR_PARAMETER, "%s must be a whole number, not %g",
+        return bgs_fail(BGS_ERR_PARAMETER, "%s must be a whole number, not %.15g",
                         info->name, value);
     if (key == BGS_PARAM_MEDIAN && value != 0 && value != 3 && value != 5)
         return bgs_fail(BGS_ERR_PARAMETER, "median must be 0, 3 or 5, not %g",
                         value);
     return BGS_OK;
+}
+
+/* The field of key inside the caller's struct, or NULL (with the error
+ * set) when the struct's size is unknown or ends before the field. */
+static void *caller_field(const char *what, bgs_params *p, bgs_param key, int *is_int)
+{
+    if (abi_check_size(what, "bgs_params", p->struct_size, params_sizes,
+                       N_PARAMS_SIZES) != BGS_OK)
+        return NULL;
+    void *field = param_field(p, key, is_int);
+    if ((size_t)((char *)field - (char *)p) + 4 > p->struct_size) {
+        bgs_set_error("%s: %s is not in a bgs_params of %zu bytes (an older bgsub.h)",
+                      what, param_table[key].name, p->struct_size);
+        return NULL;
+    }
+    return field;
 }
 
 bgs_status bgs_params_set(bgs_params *p, bgs_param key, double value)
@@ -164,7 +227,9 @@ bgs_status bgs_params_set(bgs_params *p, bgs_param key, double value)
     bgs_status st = check_value(key, value);
     if (st != BGS_OK)
         return st;
-    void *field = param_field(p, key, &is_int);
+    void *field = caller_field("bgs_params_set", p, key, &is_int);
+    if (!field)
+        return BGS_ERR_INVALID_ARGUMENT;
     if (is_int)
         *(int *)field = (int)value;
     else
@@ -177,14 +242,18 @@ double bgs_params_get(const bgs_params *p, bgs_param key)
     int is_int;
     if (!p || (unsigned)key >= BGS_PARAM_COUNT)
         return NAN;
-    void *field = param_field((bgs_params *)p, key, &is_int);
+    void *field = caller_field("bgs_params_get", (bgs_params *)p, key, &is_int);
+    if (!field)
+        return NAN;
     return is_int ? *(int *)field : *(float *)field;
 }
 
-bgs_status bgs_params_check(const bgs_params *p)
+bgs_status bgs_params_check(const bgs_params *caller)
 {
-    if (!p)
-        return bgs_fail(BGS_ERR_INVALID_ARGUMENT, "no parameters given");
+    bgs_params full, *p = &full;
+    bgs_status st = params_import("bgs_params_check", caller, &full);
+    if (st != BGS_OK)
+        return st;
     for (int key = 0; key < BGS_PARAM_COUNT; key++) {
         bgs_status st = check_value((bgs_param)key, bgs_params_get(p, (bgs_param)key));
         if (st != BGS_OK)

@@ -22,13 +22,23 @@
  * the next one, which is right). The generation wraps at 65536 jobs: a
  * worker asleep across exactly that many misses one job, which its other
  * threads then do.
+ *
+ * Sharing (bgs_pool): one job runs at a time. Callers on different threads
+ * take turns (pool_enter/pool_leave: a ticket lock, first come first
+ * served); a caller waiting for its turn sleeps. So however many models
+ * and threads share a pool of T threads, at most T threads run parts at
+ * once: T - 1 workers and the caller whose turn it is. The pool is
+ * reference-counted: every model using it holds a reference, and the last
+ * release frees it.
  */
 #include "lib/pool.h"
+#include "lib/internal.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 /* Parts per thread: enough that the last part to finish is short next to
  * a frame, few enough that claiming costs nothing (one atomic add each). */
@@ -38,7 +48,7 @@
  * 10-150 cycles depending on the CPU: some tens of microseconds). */
 #define SPIN_PAUSES 2000
 
-struct task_pool {
+struct bgs_pool {
     int threads;
     int parts;
     pthread_t *workers;
@@ -52,6 +62,12 @@ struct task_pool {
     pthread_cond_t start, done;
     int sleepers;            /* workers waiting on start */
     int waiting;             /* pool_run waiting on done */
+
+    atomic_int refs;         /* pool_create's and every model's */
+    pthread_mutex_t turn_lock; /* turns of sharing callers (pool_enter) */
+    pthread_cond_t turn_cond;
+    unsigned long next_ticket, serving;
+    atomic_int busy, peak_busy; /* threads running parts now / at most */
 };
 
 #define MAX_PARTS 0xffff
@@ -74,7 +90,12 @@ static void run_parts(task_pool *pool)
         int parts = (int)((ticket >> 32) & MAX_PARTS);
         if (part >= parts)
             return;
+        int busy = atomic_fetch_add(&pool->busy, 1) + 1;
+        int peak = atomic_load(&pool->peak_busy);
+        while (busy > peak && !atomic_compare_exchange_weak(&pool->peak_busy, &peak, busy))
+            ;
         pool->job(pool->ctx, part, parts);
+        atomic_fetch_sub(&pool->busy, 1);
         if (atomic_fetch_sub(&pool->remaining, 1) == 1) {
             pthread_mutex_lock(&pool->lock);
             if (pool->waiting)
@@ -131,6 +152,11 @@ task_pool *pool_create(int threads)
     atomic_init(&pool->ticket, 0); /* generation 0 of no parts: nothing to claim */
     atomic_init(&pool->remaining, 0);
     atomic_init(&pool->quit, 0);
+    atomic_init(&pool->refs, 1);
+    atomic_init(&pool->busy, 0);
+    atomic_init(&pool->peak_busy, 0);
+    pthread_mutex_init(&pool->turn_lock, NULL);
+    pthread_cond_init(&pool->turn_cond, NULL);
     pthread_mutex_init(&pool->lock, NULL);
     pthread_cond_init(&pool->start, NULL);
     pthread_cond_init(&pool->done, NULL);
@@ -195,9 +221,37 @@ void pool_run_parts(task_pool *pool, int parts, pool_job job, void *ctx)
     }
 }
 
+void pool_ref(task_pool *pool)
+{
+    atomic_fetch_add(&pool->refs, 1);
+}
+
+void pool_enter(task_pool *pool)
+{
+    pthread_mutex_lock(&pool->turn_lock);
+    unsigned long ticket = pool->next_ticket++;
+    while (ticket != pool->serving)
+        pthread_cond_wait(&pool->turn_cond, &pool->turn_lock);
+    pthread_mutex_unlock(&pool->turn_lock);
+}
+
+void pool_leave(task_pool *pool)
+{
+    pthread_mutex_lock(&pool->turn_lock);
+    pool->serving++;
+    if (pool->next_ticket != pool->serving)
+        pthread_cond_broadcast(&pool->turn_cond);
+    pthread_mutex_unlock(&pool->turn_lock);
+}
+
+int pool_peak_busy(const task_pool *pool)
+{
+    return atomic_load(&((task_pool *)pool)->peak_busy);
+}
+
 void pool_free(task_pool *pool)
 {
-    if (!pool)
+    if (!pool || atomic_fetch_sub(&pool->refs, 1) > 1)
         return;
     pthread_mutex_lock(&pool->lock);
     atomic_store(&pool->quit, 1);
@@ -208,6 +262,38 @@ void pool_free(task_pool *pool)
     pthread_cond_destroy(&pool->start);
     pthread_cond_destroy(&pool->done);
     pthread_mutex_destroy(&pool->lock);
+    pthread_cond_destroy(&pool->turn_cond);
+    pthread_mutex_destroy(&pool->turn_lock);
     free(pool->workers);
     free(pool);
+}
+
+/* ------------------------------------------------------------------------ */
+/* The public face: bgs_pool                                                */
+/* ------------------------------------------------------------------------ */
+
+bgs_pool *bgs_pool_create(int threads)
+{
+    if (threads < 0 || threads > 256) {
+        bgs_set_error("threads must be between 0 (one per core) and 256, not %d", threads);
+        return NULL;
+    }
+    if (threads == 0) {
+        long cores = sysconf(_SC_NPROCESSORS_ONLN);
+        threads = cores > 0 ? (int)(cores < 256 ? cores : 256) : 1;
+    }
+    task_pool *pool = pool_create(threads);
+    if (!pool)
+        bgs_set_error("cannot start a pool of %d threads", threads);
+    return pool;
+}
+
+void bgs_pool_free(bgs_pool *pool)
+{
+    pool_free(pool);
+}
+
+int bgs_pool_threads(const bgs_pool *pool)
+{
+    return pool ? pool_threads(pool) : 0;
 }

@@ -82,6 +82,9 @@ void postproc_merge_rows(const bgs_postproc *pp, const uint64_t *before,
 bgs_status postproc_prepare(bgs_postproc *pp, const bgs_cleanup *c, int parts);
 /* 1 if c does nothing. */
 int postproc_is_noop(const bgs_cleanup *c);
+/* The set bits of plane `index` (its pixels that are 1), the bits past the
+ * width left out. */
+long postproc_count(bgs_postproc *pp, int index);
 /* Stripe `part` of `parts`: the local steps of c from plane 0 into plane 1,
  * reading the rows around the stripe (plane 0 must be complete); when c has
  * no global steps, also the merge of the stripe into the mask. */

@@ -55,8 +55,7 @@ done
 [ -z "$keys_missing" ] && ok "eval --json has every metric and count" || fail "eval --json keys" "missing:$keys_missing"
 mkdir -p "$WORK/perfect"
 for g in "$SEQ"/groundtruth/gt*.png; do
-    n=$(basename "$g" | sed 's/^gt//')
-    cp "$g" "$WORK/perfect/bin$n"
+    cp "$g" "$WORK/perfect/bin${g##*/gt}"
 done
 "$B" eval --json "$SEQ" "$WORK/perfect" > "$WORK/perfect.json"
 f=$(json_field "$WORK/perfect.json" f_measure)

@@ -247,8 +247,22 @@ row "frames change size in a sequence" \
 # ones (or the reverse) is fine.
 row "frames change channel count: gray then RGB (converted)" \
     'seqdir "$W/chan" "$W/gseq/input/in000001.png" "$P2" "$W/gseq/input/in000002.png"' \
-    '"$B" -q "$W/chan" -o "$W/chan-out"' \
+    '"$B" -q --background "$W/chan" -o "$W/chan-out"' \
     0 ""
+# ... converted as gray replicated into R, G and B: the model learns the
+# same background as from the gray frames made RGB by ffmpeg beforehand.
+if have_ffmpeg && [ -f "$W/chan-out/background.png" ]; then
+    mkdir -p "$W/chan-rgb"
+    ffmpeg -loglevel error -y -i "$W/gseq/input/in000001.png" -pix_fmt rgb24 "$W/chan-rgb/in000001.png"
+    cp "$P2" "$W/chan-rgb/in000002.png"
+    ffmpeg -loglevel error -y -i "$W/gseq/input/in000002.png" -pix_fmt rgb24 "$W/chan-rgb/in000003.png"
+    "$B" -q --background "$W/chan-rgb" -o "$W/chan-rgb-out"
+    cmp -s "$W/chan-out/background.png" "$W/chan-rgb-out/background.png" &&
+        ok "a gray frame among colour ones is converted as gray in R, G and B" ||
+        fail "gray frame conversion" "background images differ"
+else
+    skip "gray frame conversion" "ffmpeg is not installed, or the row above failed"
+fi
 row "video stream changes resolution mid-way" \
     'have_ffmpeg && ffmpeg -loglevel error -y -f lavfi -i testsrc=s=32x32:r=10 -t 1 -c:v mpeg2video "$W/a.ts" && ffmpeg -loglevel error -y -f lavfi -i testsrc=s=48x32:r=10 -t 1 -c:v mpeg2video "$W/b.ts" && cat "$W/a.ts" "$W/b.ts" > "$W/ab.ts"' \
     '"$B" "$W/ab.ts" -o "$O"' \

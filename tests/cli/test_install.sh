@@ -46,6 +46,19 @@ grep -q '^prefix=/usr$' "$LIBDIR/pkgconfig/bgsub.pc" &&
     grep -q "^Version: $VERSION\$" "$LIBDIR/pkgconfig/bgsub.pc" &&
     ok "bgsub.pc has the prefix and version" || fail "bgsub.pc" "$(cat "$LIBDIR/pkgconfig/bgsub.pc")"
 
+# --- the Python module: make install puts it in PREFIX's dist-packages --------
+PYV=$(/usr/bin/python3 -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2> /dev/null)
+if [ -f "$BUILD/python/bgsub/_bgsub.so" ] && [ -n "$PYV" ]; then
+    SITE=$DEST/usr/lib/python$PYV/dist-packages
+    got=$(cd / && PYTHONPATH=$SITE /usr/bin/python3 -c 'import bgsub, sys
+assert bgsub.__file__.startswith(sys.argv[1]), bgsub.__file__
+print(bgsub.__version__)' "$SITE" 2>&1)
+    [ "$got" = "$VERSION" ] && ok "Python module installed in PREFIX/lib/python$PYV/dist-packages" ||
+        fail "Python module installed" "$got" "$(ls -R "$DEST/usr/lib" | head -20)"
+else
+    skip "Python module installed" "the module is not built in $BUILD (make python)"
+fi
+
 # --- samples/embed.c against the installed library ---------------------------
 # The .pc file says /usr; --define-variable moves it to where it was installed.
 pc() { PKG_CONFIG_PATH=$LIBDIR/pkgconfig pkg-config --define-variable=prefix="$DEST/usr" "$@" bgsub; }

@@ -20,9 +20,7 @@ one_line() { [ "$(printf '%s\n' "$1" | grep -c .)" -eq 1 ]; }
 
 # Every mask in folder $1 reads back (none half-written).
 all_masks_complete() {
-    for f in "$1"/bin*.png; do
-        "$PNGINFO" "$f" > /dev/null 2>&1 || return 1
-    done
+    "$PNGINFO" "$1"/bin*.png > /dev/null 2>&1
 }
 
 # --- help and usage (no display needed) -------------------------------------
@@ -43,7 +41,7 @@ expect_error "--snapshot-at without a file" 2 "needs a frame number and a file n
 expect_error "--snapshot-at 0" 2 "--snapshot-at needs a whole number" \
     "$B" --show --snapshot-at 0 "$WORK/s.png" "$SAMPLE"
 expect_error "--background needs -o with --show" 2 "need -o DIR" "$B" --show --background "$SAMPLE"
-expect_error "no -o and no --show" 2 "no output folder" "$B" "$SAMPLE"
+expect_error "no -o and no --show" 2 "no output: give -o DIR" "$B" "$SAMPLE"
 [ ! -e "$WORK/u" ] && ok "usage errors create no output" || fail "usage errors create no output" "$WORK/u exists"
 
 # --- no display: one line, exit 5, at once, nothing written -----------------
@@ -175,7 +173,7 @@ fi
 cat > "$WORK/keys.sh" << 'EOF'
 W=$1; B=$2; SAMPLE=$3
 start() { # start OUTDIR: bgsub in the background, $wid its window
-    "$B" --show "$SAMPLE" -o "$1" 2> "$1.err" &
+    "$B" --show "$SAMPLE" -o "$1" --stats "$1.json" 2> "$1.err" &
     pid=$!
     # Watchdog: SIGTERM (a clean stop, status 130) if the keys never land.
     ( trap 'kill $s; exit' TERM; sleep 40 & s=$!; wait $s && kill -TERM $pid ) > /dev/null 2>&1 &
@@ -196,11 +194,23 @@ key space; sleep 0.6; n1=$(n "$W/keys")
 sleep 0.8; n2=$(n "$W/keys")
 key Right; sleep 0.8; n3=$(n "$W/keys")
 key s; sleep 0.5
-key plus plus minus bracketright bracketleft bracketright b; sleep 0.5
-key b b b b; sleep 0.3
+# b changes the layout: a second snapshot of the same (paused) frame differs.
+key b; sleep 0.4; key s; sleep 0.5
+key b b b; sleep 0.3
+# alpha x 1.25 x 1.25 / 1.25 = 0.00625; lambda + 0.1 - 0.1 + 0.1 = 2.6; f
+# freezes (alpha 0) and f thaws back to 0.00625, not to the default.
+key plus plus minus bracketright bracketleft bracketright f; sleep 0.3
+key f; sleep 0.5
+# Parameters reach the model with the next frame: step one.
+key Right; sleep 0.8; n4=$(n "$W/keys")
 key q
 finish_run
-echo "window=$wid paused_n1=$n1 paused_n2=$n2 stepped_n3=$n3 q_rc=$rc" > "$W/keys.result"
+echo "window=$wid paused_n1=$n1 paused_n2=$n2 stepped_n3=$n3 stepped_n4=$n4 q_rc=$rc" > "$W/keys.result"
+
+# f alone: the model ends frozen.
+start "$W/frozen"
+sleep 1; key f; sleep 0.5; key q
+finish_run
 
 # Escape while playing.
 start "$W/esc"
@@ -230,9 +240,21 @@ shot=$(printf '%s/keys/preview%06d.png' "$WORK" "$n3")
 info=$("$PNGINFO" "$shot" 2>&1)
 echo "$info" | grep -q '^1300x292 channels=3' && ok "s saves a snapshot of the window to the output folder" \
     || fail "s saves a snapshot" "$shot: $info" "$(ls "$WORK/keys" | grep -v '^bin')"
-if [ "$(val q_rc)" -eq 0 ] && grep -Eq "^bgsub: $n3 frames .* masks in $WORK/keys$" "$WORK/keys.err" &&
-   [ "$(count_masks "$WORK/keys")" -eq "$n3" ] && all_masks_complete "$WORK/keys"; then
-    ok "q: exit 0, summary printed, $n3 complete masks"
+shot2=$(printf '%s/keys/preview%06d-2.png' "$WORK" "$n3")
+[ -f "$shot2" ] && ! cmp -s "$shot" "$shot2" && ok "b changes the layout (two snapshots of frame $n3 differ)" ||
+    fail "b changes the layout" "$(ls "$WORK/keys" | grep -v '^bin')"
+param() { grep -o "\"$2\": [0-9.e+-]*" "$1" | head -n 1 | cut -d' ' -f2; }
+a=$(param "$WORK/keys.json" alpha) l=$(param "$WORK/keys.json" lambda)
+awk -v a="$a" -v l="$l" 'BEGIN { exit !(a > 0.006249 && a < 0.006251 && l > 2.5999 && l < 2.6001) }' &&
+    ok "+ + - set alpha 0.00625, ] [ ] lambda 2.6, f f froze and thawed to 0.00625" ||
+    fail "parameter keys" "alpha $a (want 0.00625), lambda $l (want 2.6)"
+a=$(param "$WORK/frozen.json" alpha)
+[ "$a" = 0 ] && ok "f freezes the model (alpha 0 at the end)" || fail "f freezes" "alpha $a"
+n4=$(val stepped_n4)
+if [ "$(val q_rc)" -eq 0 ] && [ "$n4" -eq $((n3 + 1)) ] &&
+   grep -Eq "^bgsub: $n4 frames .* masks in $WORK/keys(;.*)?$" "$WORK/keys.err" &&
+   [ "$(count_masks "$WORK/keys")" -eq "$n4" ] && all_masks_complete "$WORK/keys"; then
+    ok "q: exit 0, summary printed, $n4 complete masks"
 else
     fail "q ends the run cleanly" "$res" "$(cat "$WORK/keys.err")"
 fi

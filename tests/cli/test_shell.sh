@@ -57,6 +57,13 @@ else
         ok "progress: erased before the summary line" ||
         fail "progress: erased before the summary line" "$(tail -c 300 "$WORK/tty.txt" | cat -v)"
 
+    # While the model learns, the line says why the masks are blank.
+    in_terminal "$WORK/tty5.txt" "'$B' -j 1 --learning-frames $((LONG_N - 10)) '$LONG' -o '$WORK/p5'"
+    tr '\r' '\n' < "$WORK/tty5.txt" |
+        grep -qE "^bgsub: [0-9]+/$LONG_N frames .*; learning the background: the first $((LONG_N - 10)) masks are blank$ESC\[K" &&
+        ok "progress: the learning phase is named while it lasts" ||
+        fail "progress: learning phase" "$(cat -v "$WORK/tty5.txt" | head -c 400)"
+
     if [ -n "$RAW" ]; then
         in_terminal "$WORK/tty2.txt" "'$B' -j 1 '$RAW' -o '$WORK/p2'"
         tr '\r' '\n' < "$WORK/tty2.txt" | grep -qE "^bgsub: [0-9]+ frames, [0-9]+\.[0-9] frames/s$ESC\[K" &&
@@ -153,7 +160,7 @@ cmp -s "$WORK/csv.fg" "$WORK/json.fg" && ok "--stats-csv and --stats agree" || f
 # --- errors and interruption ---------------------------------------------------
 expect_error "--stats and --stats-csv both on stdout" 2 "cannot both write to stdout" \
     "$B" "$SEQ" -o "$WORK/e1" --stats - --stats-csv -
-expect_error "--stats without a name" 2 "need a file name" "$B" "$SEQ" -o "$WORK/e2" --stats ''
+expect_error "--stats without a name" 2 "--stats needs a file name" "$B" "$SEQ" -o "$WORK/e2" --stats ''
 expect_error "--stats into a missing folder" 4 "$WORK/none/s.json" \
     "$B" -q "$SEQ" -o "$WORK/e3" --stats "$WORK/none/s.json"
 [ -f "$WORK/e3/bin000040.png" ] && ok "masks are kept when --stats fails" || fail "masks are kept when --stats fails"

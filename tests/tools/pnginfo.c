@@ -2,21 +2,20 @@
  * pnginfo.c - test helper: prints what the tests need to know of an image,
  *   "WIDTHxHEIGHT channels=C values=V1,V2,... ones=N"
  * values lists the distinct byte values (up to 8, then "..."), ones counts
- * bytes equal to 255. Exit status 1 with a message if the file cannot be read.
+ * bytes equal to 255. Several files give a line each, in order (one process
+ * for a folder of masks). Exit status 1, with a message for each, if a file
+ * cannot be read.
  */
 #include "io/image_io.h"
 
 #include <stdio.h>
 
-int main(int argc, char **argv)
+/* One file's line; 0, or 1 (its message printed) if it cannot be read. */
+static int info(const char *path)
 {
     char err[512];
     image img;
-    if (argc != 2) {
-        fprintf(stderr, "usage: pnginfo FILE\n");
-        return 2;
-    }
-    if (image_load(argv[1], 0, &img, err, sizeof err) != 0) {
+    if (image_load(path, 0, &img, err, sizeof err) != 0) {
         fprintf(stderr, "%s\n", err);
         return 1;
     }
@@ -44,4 +43,16 @@ int main(int argc, char **argv)
     printf(" ones=%ld\n", ones);
     image_free(&img);
     return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        fprintf(stderr, "usage: pnginfo FILE...\n");
+        return 2;
+    }
+    int failed = 0;
+    for (int i = 1; i < argc; i++)
+        failed |= info(argv[i]);
+    return failed;
 }

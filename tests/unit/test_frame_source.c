@@ -72,7 +72,7 @@ static int write_flat_png(const char *path, int width, int height, int value)
 {
     uint8_t *data = malloc((size_t)width * height);
     memset(data, value, (size_t)width * height);
-    int r = image_save_png(path, data, width, height, 1, width, 1, err,
+    int r = image_save_png(path, data, width, height, 1, width, 1, 1, err,
                            sizeof(err));
     free(data);
     return r;

@@ -271,7 +271,7 @@ static int make_small_png(const char *path, int width, int height,
     uint8_t *data = malloc((size_t)width * height * channels);
     fill_pattern(data, width, height, channels, (ptrdiff_t)width * channels);
     int r = image_save_png(path, data, width, height, channels,
-                           (ptrdiff_t)width * channels, 6, err, sizeof(err));
+                           (ptrdiff_t)width * channels, 6, 1, err, sizeof(err));
     free(data);
     return r;
 }
@@ -287,7 +287,7 @@ TEST(png_round_trip_gray)
     uint8_t data[40 * 23];
     fill_pattern(data, w, h, 1, stride);
     const char *path = tmp_path("gray.png");
-    REQUIRE(image_save_png(path, data, w, h, 1, stride, 1, err,
+    REQUIRE(image_save_png(path, data, w, h, 1, stride, 1, 1, err,
                            sizeof(err)) == 0, "%s", err);
     image img;
     REQUIRE(image_load(path, 0, &img, err, sizeof(err)) == 0, "%s", err);
@@ -315,7 +315,7 @@ TEST(png_round_trip_rgb)
     fill_pattern(data, w, h, 3, w * 3);
     const char *path = tmp_path("rgb.png");
     for (int level = 0; level <= 9; level += 3) {
-        REQUIRE(image_save_png(path, data, w, h, 3, w * 3, level, err,
+        REQUIRE(image_save_png(path, data, w, h, 3, w * 3, level, 1, err,
                                sizeof(err)) == 0, "%s", err);
         image img;
         REQUIRE(image_load(path, 0, &img, err, sizeof(err)) == 0, "%s", err);
@@ -354,11 +354,11 @@ TEST(png_save_refuses_bad_arguments)
 {
     uint8_t data[16] = {0};
     const char *path = tmp_path("bad.png");
-    CHECK(image_save_png(path, data, 4, 4, 2, 4, 1, err, sizeof(err)) < 0,
+    CHECK(image_save_png(path, data, 4, 4, 2, 4, 1, 1, err, sizeof(err)) < 0,
           "2 channels accepted");
-    CHECK(image_save_png(path, data, 4, 4, 1, 3, 1, err, sizeof(err)) < 0,
+    CHECK(image_save_png(path, data, 4, 4, 1, 3, 1, 1, err, sizeof(err)) < 0,
           "short stride accepted");
-    CHECK(image_save_png(path, data, 4, 4, 1, 4, 10, err, sizeof(err)) < 0,
+    CHECK(image_save_png(path, data, 4, 4, 1, 4, 10, 1, err, sizeof(err)) < 0,
           "level 10 accepted");
     CHECK(strstr(err, path) != NULL, "message without name: %s", err);
     CHECK(access(path, F_OK) != 0, "a file was written");
@@ -368,7 +368,7 @@ TEST(png_save_into_missing_folder_fails)
 {
     uint8_t data[16] = {0};
     const char *path = tmp_path("no/such/folder/x.png");
-    CHECK(image_save_png(path, data, 4, 4, 1, 4, 1, err, sizeof(err)) < 0,
+    CHECK(image_save_png(path, data, 4, 4, 1, 4, 1, 1, err, sizeof(err)) < 0,
           "saved into a missing folder");
     CHECK(strstr(err, path) != NULL, "message without name: %s", err);
 }
@@ -396,7 +396,7 @@ TEST(png_save_disk_full_keeps_old_file)
     small.rlim_cur = 4096;
     void (*old_handler)(int) = signal(SIGXFSZ, SIG_IGN);
     setrlimit(RLIMIT_FSIZE, &small);
-    int r = image_save_png(path, noise, w, h, 3, w * 3, 0, err, sizeof(err));
+    int r = image_save_png(path, noise, w, h, 3, w * 3, 0, 1, err, sizeof(err));
     setrlimit(RLIMIT_FSIZE, &saved);
     signal(SIGXFSZ, old_handler);
     free(noise);
@@ -570,6 +570,7 @@ TEST(png_save_refuses_huge)
 {
     uint8_t pixel = 0;
     CHECK(image_save_png(tmp_path("x.png"), &pixel, 20000, 20000, 1, 20000, 1,
+                         1,
                          err, sizeof(err)) < 0, "accepted 20000 x 20000");
 }
 

@@ -394,7 +394,7 @@ TEST(save_png_uses_it_for_gray_at_fast_levels)
     char path[64];
     snprintf(path, sizeof(path), "%s/m.png", dir);
     for (int level = 0; level <= 2; level++) {
-        REQUIRE(image_save_png(path, data, w, h, 1, w, level, err,
+        REQUIRE(image_save_png(path, data, w, h, 1, w, level, 1, err,
                                sizeof(err)) == 0, "%s", err);
         FILE *f = fopen(path, "rb");
         uint8_t *file = malloc(size + 1);

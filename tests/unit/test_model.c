@@ -934,7 +934,7 @@ TEST(clean_up_in_apply_equals_postproc)
     bgs_postproc *pp = bgs_postproc_create(W, H);
     REQUIRE(a && b && pp, "create");
     bgs_model_set_threads(b, 2);
-    bgs_cleanup c = {5, 0, 1, 20, 4};
+    bgs_cleanup c = {sizeof c, 5, 0, 1, 20, 4};
     uint8_t *frame = malloc((size_t)W * H * C), ma[61 * 37], mb[61 * 37];
     rng_state = 21;
     int bad = 0, fg = 0;
@@ -983,7 +983,7 @@ static void holes_and_dots_frame(uint8_t *frame, int W, int H, int C, int f)
 TEST(global_clean_up_steps_in_apply_equal_postproc)
 {
     const int W = 67, H = 41, C = 3;
-    bgs_cleanup c = {0, 0, 0, 12, 5};
+    bgs_cleanup c = {sizeof c, 0, 0, 0, 12, 5};
     int changed_any = 0;
     for (int variant = 0; variant < 6; variant++) {
         int threads = variant % 2 + 1, shadows = variant / 2; /* 0 off, 1 as 0, 2 as 127 */

@@ -448,6 +448,7 @@ TEST(whole_chain_matches_reference)
 {
     for (int i = 0; i < 60; i++) {
         bgs_cleanup c;
+        bgs_cleanup_default(&c);
         c.median = (int[]){0, 3, 5}[rnd_below(3)];
         c.open_radius = rnd_below(4);
         c.close_radius = rnd_below(4);
@@ -568,6 +569,7 @@ TEST(thread_pool_matches_reference)
             postproc_set_label_part_pixels(pp, 1 + rnd_below(2 * w)); /* 1-2 rows and up */
             for (int rep = 0; rep < 12 && failures < 3; rep++) {
                 bgs_cleanup c;
+                bgs_cleanup_default(&c);
                 c.median = (int[]){0, 3, 5}[rnd_below(3)];
                 c.open_radius = rnd_below(3) ? rnd_below(4) : rnd_below(BGS_CLEANUP_MAX_RADIUS + 1);
                 c.close_radius = rnd_below(4);

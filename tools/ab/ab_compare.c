@@ -22,7 +22,7 @@
 #include <time.h>
 
 #define DECLARE_VERSION(P)                                                     \
-    void P##bgs_params_default(bgs_params *params);                            \
+    bgs_status P##bgs_params_init(bgs_params *params, size_t size);            \
     bgs_model *P##bgs_model_create(int width, int height, int channels,        \
                                    const bgs_params *params);                  \
     bgs_status P##bgs_model_set_threads(bgs_model *model, int threads);        \
@@ -53,7 +53,7 @@ static double now_seconds(void)
     static double time_##P(const frames *f, int threads)                       \
     {                                                                          \
         bgs_params params;                                                     \
-        P##bgs_params_default(&params);                                        \
+        P##bgs_params_init(&params, sizeof params);                            \
         bgs_model *m = P##bgs_model_create(f->width, f->height, 3, &params);   \
         uint8_t *mask = malloc((size_t)f->width * f->height);                  \
         if (!m || !mask || P##bgs_model_set_threads(m, threads) != BGS_OK) {   \

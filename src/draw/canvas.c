@@ -1,15 +1,20 @@
 /*
  * canvas.c - see canvas.h.
  */
-#include "io/canvas.h"
+#include "draw/canvas.h"
+
+#include "bgsub.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 /* Printable ASCII (32..126) from the X11 "misc-fixed" 6x10 font, which is in
- * the public domain: one byte per row, the leftmost of the 6 columns in bit
- * 5, baseline under row 7. */
-static const uint8_t font6x10[95][CANVAS_FONT_H] = {
+ * the public domain, then alpha, lambda and a right arrow drawn in its
+ * style: one byte per row, the leftmost of the 6 columns in bit 5,
+ * baseline under row 7. */
+enum { FONT_FIRST = 32, FONT_LAST = 126, GLYPH_ALPHA = 95, GLYPH_LAMBDA, GLYPH_RIGHT,
+       FONT_GLYPHS };
+static const uint8_t font6x10[FONT_GLYPHS][CANVAS_FONT_H] = {
     {0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00}, /* ' ' */
     {0x00, 0x08, 0x08, 0x08, 0x08, 0x08, 0x00, 0x08, 0x00, 0x00}, /* '!' */
     {0x00, 0x14, 0x14, 0x14, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00}, /* '"' */
@@ -105,6 +110,9 @@ static const uint8_t font6x10[95][CANVAS_FONT_H] = {
     {0x00, 0x08, 0x08, 0x08, 0x08, 0x08, 0x08, 0x08, 0x00, 0x00}, /* '|' */
     {0x00, 0x18, 0x04, 0x08, 0x06, 0x08, 0x04, 0x18, 0x00, 0x00}, /* '}' */
     {0x00, 0x12, 0x2a, 0x24, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00}, /* '~' */
+    {0x00, 0x00, 0x00, 0x1a, 0x24, 0x24, 0x24, 0x1a, 0x00, 0x00}, /* alpha */
+    {0x00, 0x10, 0x08, 0x08, 0x14, 0x14, 0x22, 0x22, 0x00, 0x00}, /* lambda */
+    {0x00, 0x00, 0x08, 0x04, 0x3e, 0x04, 0x08, 0x00, 0x00, 0x00}, /* right arrow */
 };
 
 int canvas_init(canvas *cv, int width, int height, canvas_rgb fill)
@@ -129,16 +137,6 @@ void canvas_free(canvas *cv)
     cv->width = cv->height = 0;
 }
 
-void canvas_put(canvas *cv, int x, int y, canvas_rgb c)
-{
-    if (x < 0 || y < 0 || x >= cv->width || y >= cv->height)
-        return;
-    uint8_t *p = cv->px + ((size_t)y * cv->width + x) * 3;
-    p[0] = c.r;
-    p[1] = c.g;
-    p[2] = c.b;
-}
-
 void canvas_fill_rect(canvas *cv, int x0, int y0, int x1, int y1, canvas_rgb c)
 {
     /* clip first, so a huge rectangle costs only the visible part */
@@ -146,9 +144,25 @@ void canvas_fill_rect(canvas *cv, int x0, int y0, int x1, int y1, canvas_rgb c)
     y0 = y0 < 0 ? 0 : y0;
     x1 = x1 >= cv->width ? cv->width - 1 : x1;
     y1 = y1 >= cv->height ? cv->height - 1 : y1;
-    for (int y = y0; y <= y1; y++)
-        for (int x = x0; x <= x1; x++)
-            canvas_put(cv, x, y, c);
+    for (int y = y0; y <= y1; y++) {
+        uint8_t *p = cv->px + ((size_t)y * cv->width + x0) * 3;
+        for (int x = x0; x <= x1; x++, p += 3) {
+            p[0] = c.r;
+            p[1] = c.g;
+            p[2] = c.b;
+        }
+    }
+}
+
+void canvas_outline(canvas *cv, int x, int y, int w, int h, canvas_rgb c)
+{
+    if (w <= 0 || h <= 0)
+        return;
+    int right = x + w - 1, bottom = y + h - 1;
+    canvas_fill_rect(cv, x, y, right, y, c);
+    canvas_fill_rect(cv, x, bottom, right, bottom, c);
+    canvas_fill_rect(cv, x, y, x, bottom, c);
+    canvas_fill_rect(cv, right, y, right, bottom, c);
 }
 
 /* Bresenham with a square brush of the given width. */
@@ -174,41 +188,110 @@ void canvas_line(canvas *cv, int x0, int y0, int x1, int y1, int width,
     }
 }
 
-static const uint8_t *glyph(char ch)
+/* The glyph of the character at *s; moves *s past it (UTF-8: alpha, lambda
+ * and the right arrow are in the font; any other sequence shows as '?'). */
+static const uint8_t *next_glyph(const char **s)
 {
-    unsigned char u = (unsigned char)ch;
-    return font6x10[(u >= 32 && u <= 126 ? u : '?') - 32];
+    const unsigned char *u = (const unsigned char *)*s;
+    if (u[0] >= FONT_FIRST && u[0] <= FONT_LAST) {
+        *s += 1;
+        return font6x10[u[0] - FONT_FIRST];
+    }
+    if (u[0] == 0xce && (u[1] == 0xb1 || u[1] == 0xbb)) {
+        *s += 2;
+        return font6x10[u[1] == 0xb1 ? GLYPH_ALPHA : GLYPH_LAMBDA];
+    }
+    if (u[0] == 0xe2 && u[1] == 0x86 && u[2] == 0x92) {
+        *s += 3;
+        return font6x10[GLYPH_RIGHT];
+    }
+    *s += 1; /* one whole UTF-8 sequence, or one stray byte */
+    while ((*(const unsigned char *)*s & 0xc0) == 0x80)
+        *s += 1;
+    return font6x10['?' - FONT_FIRST];
 }
 
 int canvas_text_width(const char *text, int scale)
 {
-    return (int)strlen(text) * CANVAS_FONT_W * scale;
+    int n = 0;
+    while (*text) {
+        next_glyph(&text);
+        n++;
+    }
+    return n * CANVAS_FONT_W * scale;
 }
 
-void canvas_text(canvas *cv, int x, int y, const char *text, int scale,
-                 canvas_rgb c)
+int canvas_text_before(canvas *cv, int x, int y, const char *text, int scale,
+                       canvas_rgb c, int max_x)
 {
-    for (; *text; text++, x += CANVAS_FONT_W * scale) {
-        const uint8_t *g = glyph(*text);
+    while (*text && x + (CANVAS_FONT_W - 1) * scale <= max_x) {
+        const uint8_t *g = next_glyph(&text);
         for (int row = 0; row < CANVAS_FONT_H; row++)
             for (int col = 0; col < CANVAS_FONT_W; col++)
                 if (g[row] & (0x20 >> col))
                     canvas_fill_rect(cv, x + col * scale, y + row * scale,
                                      x + (col + 1) * scale - 1,
                                      y + (row + 1) * scale - 1, c);
+        x += CANVAS_FONT_W * scale;
     }
+    return x;
+}
+
+int canvas_text(canvas *cv, int x, int y, const char *text, int scale,
+                canvas_rgb c)
+{
+    return canvas_text_before(cv, x, y, text, scale, c, 1 << 30);
 }
 
 void canvas_text_up(canvas *cv, int x, int y, const char *text, int scale,
                     canvas_rgb c)
 {
     /* font row r goes to column x + r, font column k to row y - k */
-    for (; *text; text++, y -= CANVAS_FONT_W * scale) {
-        const uint8_t *g = glyph(*text);
+    while (*text) {
+        const uint8_t *g = next_glyph(&text);
         for (int row = 0; row < CANVAS_FONT_H; row++)
             for (int col = 0; col < CANVAS_FONT_W; col++)
                 if (g[row] & (0x20 >> col))
                     canvas_fill_rect(cv, x + row * scale, y - (col + 1) * scale + 1,
                                      x + (row + 1) * scale - 1, y - col * scale, c);
+        y -= CANVAS_FONT_W * scale;
+    }
+}
+
+void canvas_put_frame(canvas *cv, const uint8_t *frame, ptrdiff_t stride,
+                      int channels)
+{
+    size_t row = (size_t)cv->width * 3;
+    for (int y = 0; y < cv->height; y++) {
+        const uint8_t *s = frame + y * stride;
+        uint8_t *d = cv->px + y * row;
+        if (channels == 3) {
+            memcpy(d, s, row);
+            continue;
+        }
+        for (int x = 0; x < cv->width; x++)
+            d[3 * x] = d[3 * x + 1] = d[3 * x + 2] = s[x];
+    }
+}
+
+void canvas_tint(canvas *cv, const uint8_t *rgb, const uint8_t *mask,
+                 ptrdiff_t mask_stride)
+{
+    size_t row = (size_t)cv->width * 3;
+    for (int y = 0; y < cv->height; y++) {
+        const uint8_t *m = mask + y * mask_stride;
+        const uint8_t *s = rgb + y * row;
+        uint8_t *d = cv->px + y * row;
+        for (int x = 0; x < cv->width; x++, s += 3, d += 3) {
+            if (m[x] == BGS_MASK_FOREGROUND) {
+                d[0] = (uint8_t)((s[0] + 255) / 2);
+                d[1] = (uint8_t)(s[1] / 2);
+                d[2] = (uint8_t)(s[2] / 2);
+            } else {
+                d[0] = s[0];
+                d[1] = s[1];
+                d[2] = s[2];
+            }
+        }
     }
 }

@@ -1,0 +1,57 @@
+/*
+ * libav.c - FFmpeg's libraries loaded on first use (see libav.h).
+ */
+#define LIBAV_LOADER
+#include "io/libav.h"
+
+#include <dlfcn.h>
+#include <pthread.h>
+#include <stdio.h>
+
+#include <libavcodec/version.h>
+#include <libavformat/version.h>
+#include <libavutil/version.h>
+#include <libswscale/version.h>
+
+struct libav_functions libav;
+
+/* The libraries the headers were built against, each needing the ones
+ * before it. */
+static const char *const LIBRARIES[] = {
+    "libavutil.so." AV_STRINGIFY(LIBAVUTIL_VERSION_MAJOR),
+    "libswscale.so." AV_STRINGIFY(LIBSWSCALE_VERSION_MAJOR),
+    "libavcodec.so." AV_STRINGIFY(LIBAVCODEC_VERSION_MAJOR),
+    "libavformat.so." AV_STRINGIFY(LIBAVFORMAT_VERSION_MAJOR),
+};
+
+static pthread_once_t once = PTHREAD_ONCE_INIT;
+static char failure[512] = "not loaded"; /* empty once loaded */
+
+static void load(void)
+{
+    for (size_t i = 0; i < sizeof LIBRARIES / sizeof LIBRARIES[0]; i++) {
+        /* Global, so that libavdevice, loaded later for a camera, finds
+         * them; never closed. */
+        if (!dlopen(LIBRARIES[i], RTLD_NOW | RTLD_GLOBAL)) {
+            snprintf(failure, sizeof failure, "%s", dlerror());
+            return;
+        }
+    }
+#define LIBAV_LOAD(name)                                                     \
+    if (!(*(void **)&libav.name = dlsym(RTLD_DEFAULT, #name))) {             \
+        snprintf(failure, sizeof failure, "no %s in FFmpeg's libraries", #name); \
+        return;                                                              \
+    }
+    LIBAV_FUNCTIONS(LIBAV_LOAD)
+#undef LIBAV_LOAD
+    failure[0] = '\0';
+}
+
+int libav_load(char *why, size_t whylen)
+{
+    pthread_once(&once, load);
+    if (!failure[0])
+        return 0;
+    snprintf(why, whylen, "%s", failure);
+    return -1;
+}

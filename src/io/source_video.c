@@ -1,0 +1,510 @@
+/*
+ * source_video.c - frame_source's backend for anything libavformat opens:
+ * video files, streams (rtsp://, http://), standard input as a container
+ * stream ("-"), and a V4L2 camera (/dev/video0, through libavdevice loaded
+ * at run time). Frames are decoded with libavcodec (frame threads) into
+ * pictures on huge pages and converted with libswscale, straight into the
+ * caller's buffer where it allows.
+ */
+#include "io/frame_source_impl.h"
+
+#include "io/image_io.h"
+#include "io/io_util.h"
+
+#include <dlfcn.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "io/libav.h"
+#include <libavdevice/version.h>
+
+/* sws_scale's x86 YUV -> RGB converters write whole groups of 16 pixels
+ * and, when a row's stride has no room for the last group, leave the last
+ * pixels unconverted (a width of 21 with a 64-byte stride loses 5 pixels):
+ * rows get room for the width rounded up to this many pixels. */
+#define VIDEO_ROW_PIXEL_GROUP 16
+
+/* Where the decoder's pictures are allocated (see get_picture). */
+typedef struct picture_pool {
+    AVBufferPool *buffers;    /* whole pictures, all planes in one buffer;
+                               * NULL: libavcodec's own allocator */
+    int width, height, format; /* the pictures the layout below is for */
+    int linesize[4];
+    size_t offset[4];         /* of each plane in a buffer; 0: no plane */
+    int planes;
+} picture_pool;
+
+typedef struct video_state {
+    AVFormatContext *format;
+    AVCodecContext *decoder;
+    AVPacket *packet;
+    AVFrame *frame;
+    struct SwsContext *scaler;
+    int stream_index;
+    int draining; /* the end of the file was reached, decoder being flushed */
+    int truncated; /* ... and the file is shorter than its index says */
+    uint8_t *pixels;          /* the source's own frame buffer */
+    ptrdiff_t pixels_stride;
+    picture_pool pictures;
+} video_state;
+
+static int fail_av(char *err, size_t errlen, const char *name,
+                   const char *what, int code)
+{
+    char reason[AV_ERROR_MAX_STRING_SIZE];
+    av_strerror(code, reason, sizeof(reason));
+    return io_fail(err, errlen, name, "%s: %s", what, reason);
+}
+
+/*
+ * A decoding error in the middle of the stream. It stops the stream for
+ * now; a later option to skip damaged frames would count the error here and
+ * return 0 so that decoding carries on with the next packet.
+ */
+static int on_decode_error(frame_source *src, int code, char *err,
+                           size_t errlen)
+{
+    if (src->skip_bad && src->bad_in_a_row < MAX_BAD_IN_A_ROW) {
+        src->bad_frames++;
+        src->bad_in_a_row++;
+        return 0;
+    }
+    char what[64];
+    /* With frame threading the failing packet is some frames ahead of the
+     * last decoded frame, so only "after" is exact. */
+    snprintf(what, sizeof(what), "decoding failed after %ld frames",
+             src->frames_decoded);
+    return fail_av(err, errlen, src->input, what, code);
+}
+
+/* True when the stream's index (e.g. an MP4's sample table) points at data
+ * past the end of the file: the file was cut short, and the demuxer only
+ * reports the end of the file. */
+static int index_points_past_end(const video_state *v)
+{
+    AVStream *stream = v->format->streams[v->stream_index];
+    int64_t size = v->format->pb ? avio_size(v->format->pb) : -1;
+    if (size <= 0)
+        return 0;
+    int n = avformat_index_get_entries_count(stream);
+    for (int i = n - 1; i >= 0; i--) {
+        const AVIndexEntry *e = avformat_index_get_entry(stream, i);
+        if (e && e->pos + e->size > size)
+            return 1;
+    }
+    return 0;
+}
+
+/* Feed the decoder the next packet of our stream, or the end-of-stream
+ * signal once the file is exhausted. */
+static int video_feed(frame_source *src, char *err, size_t errlen)
+{
+    video_state *v = src->state;
+    for (;;) {
+        if (v->draining)
+            return io_fail(err, errlen, src->input, "decoder wants data after end");
+        int ret = av_read_frame(v->format, v->packet);
+        if (ret == AVERROR_EOF) {
+            v->draining = 1;
+            v->truncated = index_points_past_end(v);
+            ret = avcodec_send_packet(v->decoder, NULL);
+            return ret < 0 ? on_decode_error(src, ret, err, errlen) : 0;
+        }
+        if (ret < 0)
+            return fail_av(err, errlen, src->input, "cannot read", ret);
+        if (v->packet->stream_index != v->stream_index) {
+            av_packet_unref(v->packet);
+            continue;
+        }
+        ret = avcodec_send_packet(v->decoder, v->packet);
+        av_packet_unref(v->packet);
+        return ret < 0 ? on_decode_error(src, ret, err, errlen) : 0;
+    }
+}
+
+/* Decode the next frame into v->frame. 1, 0 at the end, -1 on error. */
+static int video_decode(frame_source *src, char *err, size_t errlen)
+{
+    video_state *v = src->state;
+    for (;;) {
+        int ret = avcodec_receive_frame(v->decoder, v->frame);
+        if (ret == 0) {
+            src->frames_decoded++;
+            src->bad_in_a_row = 0;
+            return 1;
+        }
+        if (ret == AVERROR_EOF && v->truncated)
+            return io_fail(err, errlen, src->input,
+                        "truncated: the file ends before the data its index "
+                        "lists (%ld frames decoded)", src->frames_decoded);
+        if (ret == AVERROR_EOF)
+            return 0;
+        if (ret != AVERROR(EAGAIN)) {
+            if (on_decode_error(src, ret, err, errlen) < 0)
+                return -1;
+            continue; /* skipping: the decoder goes on with what follows */
+        }
+        if (video_feed(src, err, errlen) < 0)
+            return -1;
+    }
+}
+
+static int video_allocate_output(frame_source *src, char *err, size_t errlen)
+{
+    video_state *v = src->state;
+    src->width = v->frame->width;
+    src->height = v->frame->height;
+    if (src->width <= 0 || src->height <= 0 ||
+        (long long)src->width * src->height > IMAGE_MAX_PIXELS)
+        return io_fail(err, errlen, src->input, "unsupported frame size %d x %d",
+                    src->width, src->height);
+    ptrdiff_t groups = (src->width + VIDEO_ROW_PIXEL_GROUP - 1) / VIDEO_ROW_PIXEL_GROUP;
+    ptrdiff_t row = groups * VIDEO_ROW_PIXEL_GROUP * src->channels;
+    v->pixels_stride = (row + FRAME_ROW_ALIGN - 1) / FRAME_ROW_ALIGN * FRAME_ROW_ALIGN;
+    v->pixels = frame_source_alloc((size_t)v->pixels_stride * (size_t)src->height);
+    if (!v->pixels)
+        return io_fail(err, errlen, src->input, "out of memory");
+    src->data = v->pixels;
+    src->stride = v->pixels_stride;
+    return 0;
+}
+
+/* Convert v->frame to gray or RGB into the source's buffer, or straight
+ * into the caller's (src->target, set by frame_source_read_into), which
+ * saves copying every frame once more. */
+static int video_convert(frame_source *src, char *err, size_t errlen)
+{
+    video_state *v = src->state;
+    AVFrame *f = v->frame;
+    if (f->width != src->width || f->height != src->height) {
+        io_fail(err, errlen, src->input,
+             "frame %ld is %d x %d, the first frame was %d x %d "
+             "(size changes are not supported)",
+             src->frames_decoded, f->width, f->height, src->width,
+             src->height);
+        av_frame_unref(f);
+        return -1;
+    }
+    enum AVPixelFormat out = src->channels == 1 ? AV_PIX_FMT_GRAY8
+                                                : AV_PIX_FMT_RGB24;
+    v->scaler = sws_getCachedContext(v->scaler, f->width, f->height,
+                                     f->format, f->width, f->height, out,
+                                     SWS_BILINEAR, NULL, NULL, NULL);
+    if (!v->scaler) {
+        const char *name = av_get_pix_fmt_name(f->format);
+        io_fail(err, errlen, src->input, "cannot convert pixel format %s",
+             name ? name : "unknown");
+        av_frame_unref(f);
+        return -1;
+    }
+    src->data = src->target ? src->target : v->pixels;
+    src->stride = src->target ? src->target_stride : v->pixels_stride;
+    uint8_t *dst[4] = {(uint8_t *)src->data, NULL, NULL, NULL};
+    int dst_stride[4] = {(int)src->stride, 0, 0, 0};
+    sws_scale(v->scaler, (const uint8_t *const *)f->data, f->linesize, 0,
+              f->height, dst, dst_stride);
+    av_frame_unref(f);
+    return 0;
+}
+
+static int video_next(frame_source *src, char *err, size_t errlen)
+{
+    int ret = video_decode(src, err, errlen);
+    if (ret <= 0)
+        return ret;
+    return video_convert(src, err, errlen) < 0 ? -1 : 1;
+}
+
+static long video_skip(frame_source *src, long n, char *err, size_t errlen)
+{
+    long skipped = 0;
+    while (skipped < n) {
+        int ret = video_decode(src, err, errlen);
+        if (ret < 0)
+            return -1;
+        if (ret == 0)
+            break;
+        av_frame_unref(((video_state *)src->state)->frame);
+        skipped++;
+    }
+    return skipped;
+}
+
+static double rational_to_double(AVRational r)
+{
+    return r.num > 0 && r.den > 0 ? av_q2d(r) : 0;
+}
+
+/* Frame rate and frame count from the stream headers. */
+static void video_read_timing(frame_source *src, AVStream *stream)
+{
+    AVFormatContext *format = ((video_state *)src->state)->format;
+    src->fps = rational_to_double(stream->avg_frame_rate);
+    if (src->fps <= 0)
+        src->fps = rational_to_double(stream->r_frame_rate);
+    src->frame_count = -1;
+    if (stream->nb_frames > 0) {
+        src->frame_count = (long)stream->nb_frames;
+        return;
+    }
+    double seconds = 0;
+    if (stream->duration != AV_NOPTS_VALUE && stream->duration > 0)
+        seconds = (double)stream->duration * av_q2d(stream->time_base);
+    else if (format->duration != AV_NOPTS_VALUE && format->duration > 0)
+        seconds = (double)format->duration / AV_TIME_BASE;
+    if (seconds > 0 && src->fps > 0)
+        src->frame_count = (long)(seconds * src->fps + 0.5);
+}
+
+/*
+ * The decoder's pictures on huge pages. libavcodec's own allocator gives
+ * every plane of every picture a buffer of small pages; a 1080p decoder
+ * holds a dozen pictures, and in a virtual machine the first touch of
+ * each 4 KB page costs some 25 microseconds: about 0.1 s of every run.
+ * The layout is libavcodec's (avcodec_get_buffer2's: dimensions and line
+ * sizes aligned as the decoder asks, each plane followed by padding), only
+ * all planes of a picture share one buffer from frame_source_alloc, zeroed
+ * as libavcodec's are. Formats with a palette or a hardware surface are
+ * left to the default.
+ */
+#define PICTURE_PLANE_ALIGN 64
+#define PICTURE_PLANE_PADDING (16 + 64 - 1)
+
+static void free_picture(void *opaque, uint8_t *data)
+{
+    (void)opaque;
+    free(data);
+}
+
+static AVBufferRef *alloc_picture(void *opaque, size_t size)
+{
+    (void)opaque;
+    uint8_t *data = frame_source_alloc(size);
+    if (!data)
+        return NULL;
+    memset(data, 0, size);
+    AVBufferRef *ref = av_buffer_create(data, size, free_picture, NULL, 0);
+    if (!ref)
+        free(data);
+    return ref;
+}
+
+/* Lays out pictures of frame's size and format, in pool->buffers; leaves
+ * that NULL for a format not to handle here. */
+static void picture_pool_setup(picture_pool *pool, AVCodecContext *decoder,
+                               const AVFrame *frame)
+{
+    av_buffer_pool_uninit(&pool->buffers); /* frees once its pictures are */
+    pool->width = frame->width;
+    pool->height = frame->height;
+    pool->format = frame->format;
+    const AVPixFmtDescriptor *desc = av_pix_fmt_desc_get(frame->format);
+    if (!desc || (desc->flags & (AV_PIX_FMT_FLAG_PAL | AV_PIX_FMT_FLAG_HWACCEL)))
+        return;
+    int w = frame->width, h = frame->height, align[AV_NUM_DATA_POINTERS];
+    avcodec_align_dimensions2(decoder, &w, &h, align);
+    int unaligned;
+    do { /* as libavcodec does: widen until every line size is aligned */
+        if (av_image_fill_linesizes(pool->linesize, frame->format, w) < 0)
+            return;
+        w += w & ~(w - 1);
+        unaligned = 0;
+        for (int i = 0; i < 4; i++)
+            unaligned |= pool->linesize[i] % align[i];
+    } while (unaligned);
+    ptrdiff_t linesize[4];
+    size_t size[4];
+    for (int i = 0; i < 4; i++)
+        linesize[i] = pool->linesize[i];
+    if (av_image_fill_plane_sizes(size, frame->format, h, linesize) < 0)
+        return;
+    size_t total = 0;
+    pool->planes = 0;
+    for (int i = 0; i < 4 && size[i]; i++) {
+        pool->offset[i] = total;
+        total += (size[i] + PICTURE_PLANE_PADDING + PICTURE_PLANE_ALIGN - 1) /
+                 PICTURE_PLANE_ALIGN * PICTURE_PLANE_ALIGN;
+        pool->planes = i + 1;
+    }
+    if (pool->planes > 0 && total <= INT_MAX)
+        pool->buffers = av_buffer_pool_init2(total, NULL, alloc_picture, NULL);
+}
+
+static int get_picture(AVCodecContext *decoder, AVFrame *frame, int flags)
+{
+    picture_pool *pool = decoder->opaque;
+    if (frame->width != pool->width || frame->height != pool->height ||
+        frame->format != pool->format)
+        picture_pool_setup(pool, decoder, frame);
+    if (!pool->buffers)
+        return avcodec_default_get_buffer2(decoder, frame, flags);
+    AVBufferRef *buffer = av_buffer_pool_get(pool->buffers);
+    if (!buffer)
+        return AVERROR(ENOMEM);
+    frame->buf[0] = buffer;
+    for (int i = 0; i < AV_NUM_DATA_POINTERS; i++) {
+        frame->data[i] = i < pool->planes ? buffer->data + pool->offset[i] : NULL;
+        frame->linesize[i] = i < pool->planes ? pool->linesize[i] : 0;
+    }
+    frame->extended_data = frame->data;
+    return 0;
+}
+
+static int video_open_decoder(frame_source *src, AVStream *stream,
+                              const AVCodec *codec, char *err, size_t errlen)
+{
+    video_state *v = src->state;
+    v->decoder = avcodec_alloc_context3(codec);
+    if (!v->decoder)
+        return io_fail(err, errlen, src->input, "out of memory");
+    int ret = avcodec_parameters_to_context(v->decoder, stream->codecpar);
+    if (ret < 0)
+        return fail_av(err, errlen, src->input, "bad codec parameters", ret);
+    v->decoder->thread_count = 0; /* one thread per core */
+    v->decoder->thread_type = FF_THREAD_FRAME | FF_THREAD_SLICE;
+    if (codec->capabilities & AV_CODEC_CAP_DR1) {
+        v->pictures.width = -1;
+        v->decoder->opaque = &v->pictures;
+        v->decoder->get_buffer2 = get_picture;
+#if LIBAVCODEC_VERSION_MAJOR < 60
+        /* get_picture may be called from the decoding threads (one at a
+         * time); otherwise they would hand every call to the reader thread.
+         * From libavcodec 60 on this is always so and the field is gone. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+        v->decoder->thread_safe_callbacks = 1;
+#pragma GCC diagnostic pop
+#endif
+    }
+    ret = avcodec_open2(v->decoder, codec, NULL);
+    if (ret < 0)
+        return fail_av(err, errlen, src->input, "cannot open decoder", ret);
+    v->packet = av_packet_alloc();
+    v->frame = av_frame_alloc();
+    if (!v->packet || !v->frame)
+        return io_fail(err, errlen, src->input, "out of memory");
+    return 0;
+}
+
+/* libavdevice is loaded only for a camera: linked in, it and the 80-odd
+ * libraries it pulls in (X11, SDL, PulseAudio, ...) made every start of
+ * bgsub some 0.05-0.08 s of CPU slower. Its devices become visible to
+ * libavformat once registered, so the library stays loaded. */
+static int register_devices(void)
+{
+    static const char library[] =
+        "libavdevice.so." AV_STRINGIFY(LIBAVDEVICE_VERSION_MAJOR);
+    void *handle = dlopen(library, RTLD_NOW | RTLD_LOCAL);
+    if (!handle)
+        return -1;
+    void (*register_all)(void);
+    *(void **)&register_all = dlsym(handle, "avdevice_register_all");
+    if (!register_all)
+        return -1;
+    register_all();
+    return 0;
+}
+
+/* libavformat calls this while it waits for data (network protocols poll
+ * it every ~100 ms; a blocking read that a signal interrupts asks it
+ * before retrying): nonzero ends the wait with AVERROR_EXIT. */
+static int video_interrupt_callback(void *opaque)
+{
+    return frame_source_should_stop(opaque);
+}
+
+static int open_video(frame_source *src, char *err, size_t errlen)
+{
+    video_state *v = src->state;
+    /* FFmpeg would print to stderr; reasons reach the caller through err. */
+    av_log_set_level(AV_LOG_QUIET);
+    /* Standard input is read as a container stream. */
+    const char *url = strcmp(src->url, FRAME_SOURCE_STDIN) == 0 ? "pipe:0" : src->url;
+    struct stat st;
+    if (stat(url, &st) == 0 && S_ISREG(st.st_mode) && st.st_size == 0)
+        return io_fail(err, errlen, src->input, "empty file");
+    /* A V4L2 camera (bgsub --show /dev/video0) is a libavdevice input that
+     * probing does not find by itself: name the format. */
+    const AVInputFormat *device = NULL;
+    if (strncmp(src->input, "/dev/video", 10) == 0 && register_devices() == 0)
+        device = av_find_input_format("video4linux2");
+    v->format = avformat_alloc_context();
+    if (!v->format)
+        return io_fail(err, errlen, src->input, "out of memory");
+    v->format->interrupt_callback.callback = video_interrupt_callback;
+    v->format->interrupt_callback.opaque = src;
+    int ret = avformat_open_input(&v->format, url, device, NULL);
+    if (ret < 0)
+        return fail_av(err, errlen, src->input, "cannot open", ret);
+    ret = avformat_find_stream_info(v->format, NULL);
+    if (ret < 0)
+        return fail_av(err, errlen, src->input, "cannot read stream info", ret);
+    const AVCodec *codec = NULL;
+    ret = av_find_best_stream(v->format, AVMEDIA_TYPE_VIDEO, -1, -1, &codec, 0);
+    if (ret < 0)
+        return io_fail(err, errlen, src->input,
+                    ret == AVERROR_DECODER_NOT_FOUND
+                        ? "no decoder for the video stream"
+                        : "no video stream");
+    v->stream_index = ret;
+    /* Let the demuxer drop audio and other streams early. */
+    for (unsigned i = 0; i < v->format->nb_streams; i++) {
+        if ((int)i != v->stream_index)
+            v->format->streams[i]->discard = AVDISCARD_ALL;
+    }
+    AVStream *stream = v->format->streams[v->stream_index];
+    video_read_timing(src, stream);
+    return video_open_decoder(src, stream, codec, err, errlen);
+}
+
+static int video_open(frame_source *src, const frame_source_raw_format *format,
+                      char *err, size_t errlen)
+{
+    (void)format;
+    char why[512];
+    if (libav_load(why, sizeof why) < 0)
+        return io_fail(err, errlen, src->input, "cannot load FFmpeg: %s", why);
+    if (!(src->state = calloc(1, sizeof(video_state))))
+        return io_fail(err, errlen, src->input, "out of memory");
+    src->current_name = src->input;
+    if (open_video(src, err, errlen) < 0)
+        return -1;
+    int ret = video_decode(src, err, errlen);
+    if (ret < 0)
+        return -1;
+    if (ret == 0)
+        return io_fail(err, errlen, src->input, "no video frames");
+    if (video_allocate_output(src, err, errlen) < 0)
+        return -1;
+    return video_convert(src, err, errlen);
+}
+
+static ptrdiff_t video_stride(const frame_source *src)
+{
+    const video_state *v = src->state;
+    return v->pixels_stride;
+}
+
+static void video_close(frame_source *src)
+{
+    video_state *v = src->state;
+    if (!v)
+        return;
+    avcodec_free_context(&v->decoder);
+    av_buffer_pool_uninit(&v->pictures.buffers);
+    avformat_close_input(&v->format);
+    av_packet_free(&v->packet);
+    av_frame_free(&v->frame);
+    sws_freeContext(v->scaler);
+    free(v->pixels);
+    free(v);
+}
+
+const frame_source_ops frame_source_video = {
+    .kind = FRAME_SOURCE_VIDEO, .open = video_open, .next = video_next,
+    .skip = video_skip, .stride = video_stride, .close = video_close,
+};

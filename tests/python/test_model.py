@@ -1,0 +1,346 @@
+"""test_model.py - bgsub.Model: masks byte-identical to the bgsub program's,
+learning_rate 0, views of any strides, clear errors, flat memory, resuming
+from save(), the GIL released."""
+import os
+import subprocess
+import sys
+import threading
+import time
+import unittest
+
+import numpy as np
+
+import harness
+import bgsub
+
+
+def cli_masks(path, *options):
+    """The bgsub program's masks for a video, as raw bytes (-o -)."""
+    out = subprocess.run([harness.BGSUB_BIN, *options, path, "-o", "-"], check=True,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE).stdout
+    return out
+
+
+def rss_kb():
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
+def scene(n, h=48, w=64, seed=3):
+    """n BGR frames: textured background, a square moving across."""
+    rng = np.random.default_rng(seed)
+    base = (np.indices((h, w)).sum(axis=0)[..., None] * np.array([3, 5, 7]) % 150 + 40)
+    frames = []
+    for i in range(n):
+        f = (base + rng.integers(-3, 4, (h, w, 1))).clip(0, 255).astype(np.uint8)
+        x = (2 * i) % (w - 12)
+        f[10:30, x:x + 12] = (30, 200, 90)
+        frames.append(f)
+    return frames
+
+
+class MatchesTheProgram(unittest.TestCase):
+    def check_video(self, path, frames_opt=None):
+        options = ["--frames", str(frames_opt)] if frames_opt else []
+        want = cli_masks(path, *options)
+        m = bgsub.Model()
+        got = bytearray()
+        for i, frame in enumerate(bgsub.frames(path)):
+            if frames_opt and i == frames_opt:
+                break
+            got += m.apply(frame).tobytes()
+        self.assertGreater(len(want), 0)
+        self.assertEqual(len(got), len(want), "frame counts differ")
+        diff = np.frombuffer(bytes(got), np.uint8) != np.frombuffer(want, np.uint8)
+        self.assertEqual(int(diff.sum()), 0, "mask pixels differ from the program's")
+        self.assertGreater(np.frombuffer(want, np.uint8).max(), 0, "no foreground at all")
+
+    def test_sample_video(self):
+        self.check_video(harness.SAMPLE)
+
+    def test_sample_video_rgb_and_threads(self):
+        want = cli_masks(harness.SAMPLE, "--frames", "150")
+        m = bgsub.Model(channel_order="rgb", threads=2)
+        got = b"".join(m.apply(f).tobytes()
+                       for _, f in zip(range(150), bgsub.frames(harness.SAMPLE,
+                                                                channel_order="rgb")))
+        self.assertEqual(got, want)
+
+    @unittest.skipUnless(os.path.isdir(harness.HIGHWAY), "no ../shared/data/cdnet/highway")
+    def test_highway(self):
+        self.check_video(harness.HIGHWAY)
+
+    def test_gray(self):
+        want = cli_masks(harness.SAMPLE, "--gray", "--frames", "150")
+        m = bgsub.Model()
+        got = b"".join(m.apply(f).tobytes()
+                       for _, f in zip(range(150), bgsub.frames(harness.SAMPLE, gray=True)))
+        self.assertEqual(got, want)
+
+
+class LearningRate(unittest.TestCase):
+    def test_zero_freezes(self):
+        frames = scene(80)
+        m = bgsub.Model(learning_frames=10)
+        for f in frames[:30]:
+            m.apply(f)
+        bg = m.background()
+        state = m.save()
+        for f in frames[30:80]:
+            m.apply(f, learning_rate=0)
+        self.assertTrue(np.array_equal(bg, m.background()), "background changed")
+        self.assertEqual(m.frame_count, 80)
+        # Only the frame counter moved: the rest is the same model.
+        self.assertEqual(bgsub.Model.load(state).background().tobytes(),
+                         m.background().tobytes())
+
+    def test_explicit_rate(self):
+        frames = scene(20)
+        a, b = bgsub.Model(learning_frames=2), bgsub.Model(learning_frames=2)
+        for f in frames:
+            a.apply(f)
+            b.apply(f, learning_rate=0.5)
+        self.assertFalse(np.array_equal(a.background(), b.background()))
+        b.apply(frames[0], learning_rate=1)
+        self.assertLessEqual(int(np.abs(b.background().astype(int) - frames[0]).max()), 1)
+        for bad in (1.5, float("nan")):
+            with self.assertRaises(ValueError):
+                b.apply(frames[0], learning_rate=bad)
+
+
+class Views(unittest.TestCase):
+    def masks(self, frames, **kw):
+        m = bgsub.Model(learning_frames=5, **kw)
+        return [m.apply(f).copy() for f in frames]
+
+    def assertSameMasks(self, a, b, what):
+        for i, (x, y) in enumerate(zip(a, b)):
+            self.assertTrue(np.array_equal(x, y), "%s: frame %d differs" % (what, i))
+
+    def test_views(self):
+        frames = scene(40, h=60, w=80)
+        want = self.masks(frames)
+        self.assertGreater(sum(int(m.max()) for m in want), 0)
+        # Bottom-up rows (negative row stride), read in place.
+        flipped = [f[::-1] for f in frames]
+        got = [m[::-1] for m in self.masks(flipped)]
+        self.assertSameMasks(want, got, "negative stride")
+        # RGB frames stored bottom-up: the model's own layout, negative stride.
+        rgb = [np.ascontiguousarray(f[..., ::-1])[::-1] for f in frames]
+        got = [m[::-1] for m in self.masks(rgb, channel_order="rgb")]
+        self.assertSameMasks(want, got, "negative stride, RGB")
+        # RGB view of BGR data (channel stride -1), declared rgb.
+        self.assertSameMasks(want, self.masks([f[..., ::-1] for f in frames],
+                                              channel_order="rgb"), "reversed channels")
+        # Every other pixel of a wider frame (copied), a crop of a bigger one.
+        wide = [np.repeat(f, 2, axis=1) for f in frames]
+        self.assertSameMasks(want, self.masks([w[:, ::2] for w in wide]), "pixel stride")
+        big = [np.pad(f, ((3, 5), (7, 2), (0, 0))) for f in frames]
+        self.assertSameMasks(want, self.masks([b[3:-5, 7:-2] for b in big]), "crop")
+        self.assertSameMasks(want, self.masks([np.asfortranarray(f) for f in frames]),
+                             "Fortran order")
+        # Alpha ignored.
+        bgra = [np.dstack([f, np.full(f.shape[:2], 77, np.uint8)]) for f in frames]
+        self.assertSameMasks(want, self.masks(bgra), "BGRA")
+        # Gray views.
+        gray = [f[..., 1].copy() for f in frames]
+        self.assertSameMasks(self.masks(gray), self.masks([f[..., 1] for f in frames]),
+                             "gray channel view")
+
+    def test_out(self):
+        frames = scene(12)
+        m = bgsub.Model(learning_frames=2)
+        out = np.empty((48, 64), np.uint8)
+        for f in frames:
+            r = m.apply(f, out=out)
+        self.assertIs(r, out)
+        big = np.zeros((48, 100), np.uint8)
+        m.apply(frames[0], out=big[:, 10:74])
+        for bad in (np.empty((48, 64), np.int16), np.empty((48, 63), np.uint8),
+                    np.empty((64, 48), np.uint8).T):
+            with self.assertRaises(ValueError):
+                m.apply(frames[0], out=bad)
+
+
+class Errors(unittest.TestCase):
+    def test_messages(self):
+        m = bgsub.Model()
+        f = np.zeros((24, 32, 3), np.uint8)
+        cases = [(f.astype(np.float32), "uint8"), (f.astype(np.int64), "uint8"),
+                 (f[..., :2], "x 3"), (np.zeros((24, 32, 3, 1), np.uint8), "H x W"),
+                 (np.zeros(5, np.uint8), "H x W"), (np.zeros((0, 4), np.uint8), "H x W")]
+        for bad, words in cases:
+            with self.assertRaises(ValueError) as cm:
+                m.apply(bad)
+            self.assertIn(words, str(cm.exception))
+        m.apply(f)
+        with self.assertRaises(ValueError) as cm:
+            m.apply(np.zeros((24, 32), np.uint8))
+        self.assertIn("made for 24 x 32 x 3", str(cm.exception))
+        with self.assertRaises(ValueError) as cm:
+            m.apply(np.zeros((20, 32, 3), np.uint8))
+        self.assertIn("20 x 32 x 3", str(cm.exception))
+        with self.assertRaises(ValueError) as cm:
+            bgsub.Model(alpha=2)
+        self.assertEqual(str(cm.exception), "alpha must be between 0 and 1, not 2")
+        with self.assertRaises(ValueError) as cm:
+            bgsub.Model(var_min=50, var_init=40)
+        self.assertIn("var-init", str(cm.exception))
+        with self.assertRaises(TypeError):
+            bgsub.Model(nonsense=1)
+        with self.assertRaises(TypeError):
+            bgsub.Model(3)
+        with self.assertRaises(ValueError):
+            bgsub.Model(channel_order="bgra")
+        with self.assertRaises(ValueError):
+            bgsub.Model().background()
+        with self.assertRaises(OSError):
+            bgsub.frames(os.path.join(harness.TMP, "missing.mp4"))
+        with self.assertRaises(OSError):
+            bgsub.Model.load(os.path.join(harness.TMP, "missing.model"))
+        with self.assertRaises(ValueError) as cm:
+            bgsub.Model.load(b"not a model")
+        self.assertIn("checkpoint", str(cm.exception))
+
+
+class Params(unittest.TestCase):
+    def test_defaults_and_round_trip(self):
+        m = bgsub.Model()
+        for name, (default, lo, hi, is_int, text) in bgsub.PARAMETERS.items():
+            self.assertAlmostEqual(m.params[name], default, places=6, msg=name)
+        self.assertEqual(m.params["alpha"], 0.005)
+        n = bgsub.Model(**dict(m.params, alpha=0.02, components=4, match_sigmas=3))
+        self.assertEqual((n.params["alpha"], n.params["components"]), (0.02, 4))
+        self.assertEqual(bgsub.Model(**{"lambda": 2.0}).params["match_sigmas"], 2.0)
+        n.params = {"alpha": 0.1}
+        self.assertEqual(n.params["alpha"], 0.1)
+        self.assertIn("alpha", bgsub.Model.__doc__)
+        self.assertIn("learning_rate", bgsub.Model.apply.__doc__)
+
+
+class SaveLoad(unittest.TestCase):
+    def test_resume_bit_identical(self):
+        frames = scene(100)
+        a = bgsub.Model(learning_frames=10, threads=2)
+        for f in frames[:60]:
+            a.apply(f)
+        data = a.save()
+        b = bgsub.Model.load(data)
+        path = os.path.join(harness.TMP, "m.bgsub")
+        a.save(path)
+        c = bgsub.Model.load(path)
+        self.assertEqual(c.save(), data)
+        for f in frames[60:]:
+            ma, mb, mc = a.apply(f), b.apply(f), c.apply(f)
+            self.assertTrue(np.array_equal(ma, mb) and np.array_equal(ma, mc))
+        self.assertEqual(a.save(), b.save())
+        self.assertEqual(b.frame_count, 100)
+        damaged = bytearray(data)
+        damaged[len(damaged) // 2] ^= 1
+        with self.assertRaises(ValueError):
+            bgsub.Model.load(bytes(damaged))
+
+
+class Memory(unittest.TestCase):
+    def test_rss_flat(self):
+        frames = scene(50)
+        m = bgsub.Model(learning_frames=5)
+        out = np.empty((48, 64), np.uint8)
+        for i in range(1000):
+            m.apply(frames[i % 50])
+            m.apply(frames[i % 50][::-1], out=out)
+        before = rss_kb()
+        for i in range(10000):
+            mask = m.apply(frames[i % 50])
+            if i % 3 == 0:
+                m.apply(frames[i % 50][:, ::-1], learning_rate=0)
+            if i % 100 == 0:
+                m.background()
+        after = rss_kb()
+        self.assertLess(after - before, 1024, "RSS grew by %d KB over 10 000 applies"
+                        % (after - before))
+
+
+class Gil(unittest.TestCase):
+    """The GIL is released inside apply: two models in two threads run at
+    the same time. Checked twice: their apply() calls overlap in time
+    (which holds however busy the machine is), and the pair finishes
+    faster than one model after the other (which needs two idle cores: on
+    a machine busy with other work, that part is skipped, saying so)."""
+
+    def setUp(self):
+        rng = np.random.default_rng(1)
+        self.frames = [rng.integers(0, 255, (240, 320, 3), dtype=np.uint8) for _ in range(4)]
+
+    def run_model(self, model, n, spans=None):
+        for i in range(n):
+            t0 = time.perf_counter()
+            model.apply(self.frames[i % 4])
+            if spans is not None:
+                spans.append((t0, time.perf_counter()))
+
+    def in_threads(self, n, spans=None):
+        a, b = bgsub.Model(), bgsub.Model()
+        a.apply(self.frames[0])
+        b.apply(self.frames[0])
+        lists = [[], []] if spans is not None else [None, None]
+        ts = [threading.Thread(target=self.run_model, args=(m, n, l))
+              for m, l in zip((a, b), lists)]
+        t0 = time.perf_counter()
+        for t in ts:
+            t.start()
+        for t in ts:
+            t.join()
+        if spans is not None:
+            spans.extend(lists)
+        return time.perf_counter() - t0
+
+    def test_applies_overlap(self):
+        spans = []
+        self.in_threads(100, spans)
+        a, b = spans
+        busy_a = sum(e - s for s, e in a)
+        overlap, j = 0.0, 0
+        for s, e in a:
+            while j < len(b) and b[j][1] <= s:
+                j += 1
+            k = j
+            while k < len(b) and b[k][0] < e:
+                overlap += max(0.0, min(e, b[k][1]) - max(s, b[k][0]))
+                k += 1
+        print("  apply() of the two threads overlapped %.0f %% of the time" %
+              (100 * overlap / busy_a))
+        self.assertGreater(overlap / busy_a, 0.5, "apply() calls never overlap: GIL held?")
+
+    def test_two_threads_faster(self):
+        if (os.cpu_count() or 1) < 2:
+            self.skipTest("one core")
+        best = None
+        for attempt in range(5):
+            a, b = bgsub.Model(), bgsub.Model()
+            a.apply(self.frames[0])
+            b.apply(self.frames[0])
+            t0 = time.perf_counter()
+            self.run_model(a, 150)
+            self.run_model(b, 150)
+            serial = time.perf_counter() - t0
+            parallel = self.in_threads(150)
+            ratio = parallel / serial
+            best = ratio if best is None else min(best, ratio)
+            if best < 0.8:
+                break
+        load = os.getloadavg()[0]
+        print("  two models in two threads: %.2f of the time one after the other "
+              "(load average %.1f)" % (best, load))
+        if best >= 0.8 and load > 1.5:
+            self.skipTest("the machine is busy (load %.1f on %d cores): no two idle cores "
+                          "to compare with (the overlap test still ran)"
+                          % (load, os.cpu_count()))
+        self.assertLess(best, 0.8, "threads did not run in parallel (GIL held?)")
+
+
+if __name__ == "__main__":
+    harness.main()
