@@ -368,7 +368,9 @@ bgs_status bgs_frame_init(bgs_frame *frame, size_t size);
  *  - 0: the model is not changed by this frame (as with alpha 0: no update,
  *    the start-up schedule held, no re-learning); it is only classified;
  *  - in (0, 1]: the model learns this frame at that rate instead of
- *    max(α, 1/n) (new components get max(rate, weight_init)).
+ *    max(α, 1/n) (new components get max(rate, weight_init)); pixels held
+ *    by the selective update (absorb_after) stay held, except at 1, which
+ *    starts the model again from this frame (OpenCV's learningRate 1).
  * BGS_ERR_MISMATCH when the frame's size differs from the model's or a
  * GRAY frame meets a colour model; BGS_ERR_PARAMETER for a rate above 1 or
  * NaN. The mask is as for bgs_model_apply (mask_stride >= width).

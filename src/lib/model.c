@@ -724,6 +724,10 @@ static frame_rates rates_for_frame(const bgs_model *m, int have_mask, float lear
     /* Nothing is held during the learning frames: every pixel learns what
      * the background is. */
     r.absorb_frames = r.detect && r.update && have_mask ? frames_in(m, p->absorb_after) : 0;
+    /* A rate of 1 for this frame starts the model again from it (as
+     * OpenCV's learningRate 1 does): no pixel is held. */
+    if (learning_rate >= 1.0f)
+        r.absorb_frames = 0;
     /* The counter saturates at 65535: a longer hold never ends. */
     r.hold_limit = r.absorb_frames > 65535 ? 65536.0f : (float)r.absorb_frames;
     r.absorb_at = r.absorb_frames > 65535 ? 0.0f : (float)r.absorb_frames;

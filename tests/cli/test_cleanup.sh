@@ -60,7 +60,9 @@ with127=$("$PNGINFO" "$WORK"/sh-127/bin0002*.png | grep -cE 'values=([0-9]+,)*12
     fail "shadows: --shadow-value" "$with127 masks of frames 200-299 hold 127"
 # Where the 127s fall, against the scene's exact labels (frames 101-300):
 # on the cast shadows (label 50), hardly ever on the objects (255).
-# Measured: 46 % of the shadow pixels, 0.1 % of the object pixels.
+# Measured: 17 % of the shadow pixels, 0 % of the object pixels (the texture
+# test keeps shadows on this scene's plain ground foreground; the colour
+# test alone marked 46 % and 0.1 %).
 pairs=""
 for m in "$WORK"/sh-127/bin000[1-3]*.png; do
     n=$(basename "$m" .png | sed 's/^bin//')
@@ -71,9 +73,9 @@ share() { # LABEL: the share of the label's pixels marked 127
     awk -v l="$1" -F '[= ]' '$2 == l { all += $6; if ($4 == 127) s += $6 } END { printf "%.4f", all ? s / all : 0 }' "$WORK/cross.txt"
 }
 on_shadow=$(share 50) on_object=$(share 255)
-awk -v s="$on_shadow" -v o="$on_object" 'BEGIN { exit !(s >= 0.3 && o <= 0.005) }' &&
+awk -v s="$on_shadow" -v o="$on_object" 'BEGIN { exit !(s >= 0.1 && o <= 0.005) }' &&
     ok "shadows: 127 marks the cast shadows ($on_shadow of them), not the objects ($on_object)" ||
-    fail "shadows: where 127 falls" "shadow pixels $on_shadow (want >= 0.3), object pixels $on_object (want <= 0.005)"
+    fail "shadows: where 127 falls" "shadow pixels $on_shadow (want >= 0.1), object pixels $on_object (want <= 0.005)"
 # Shadow value 0 (the default) and 127 differ only where the mask is 127.
 cmp -s "$WORK/sh-on/bin000250.png" "$WORK/sh-127/bin000250.png" &&
     fail "shadows: value changes the mask" "same bytes" || ok "shadows: the shadow value is written"
