@@ -63,7 +63,7 @@ typedef struct frame_rates {
     float hold_limit;
     long absorb_frames;  /* frames foreground before absorption, 0 = never */
     /* A held pixel whose counter is absorb_at - 1 is absorbed: what it
-     * shows becomes background at once (absorb_pixel in model.c). 0 =
+     * shows becomes background at once (model_absorb_pixel in model.c). 0 =
      * never. */
     float absorb_at;
     float absorb_weight; /* weight an absorbed value's component gets     */
@@ -78,7 +78,7 @@ typedef struct shift_point {
     int32_t x, y, flat;
     float b;
 } shift_point;
-/* At most this many (model.c: estimate_shift): SHIFT_EDGE_POINTS on edges
+/* At most this many (model_shift.c: model_estimate_shift): SHIFT_EDGE_POINTS on edges
  * and the rest plain. */
 #define SHIFT_POINTS 1024
 #define SHIFT_EDGE_POINTS 768
