@@ -68,7 +68,7 @@ static const uint16_t *block_of(const bgs_model *m, int x, int y)
 static pixel_model read_pixel(const bgs_model *m, int x, int y)
 {
     pixel_model px;
-    unpack_pixel(&m->shape, block_of(m, x, y), x % BLOCK, &px);
+    model_unpack_pixel(&m->shape, block_of(m, x, y), x % BLOCK, &px);
     return px;
 }
 

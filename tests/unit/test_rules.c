@@ -289,7 +289,7 @@ TEST(held_until_the_absorb_time_then_absorbed)
      * background's (weight 1 after learning a constant) the rest, 0.58;
      * the new component starts at the initial variance. */
     pixel_model px;
-    unpack_pixel(&m->shape, f - 0, 0, &px);
+    model_unpack_pixel(&m->shape, f - 0, 0, &px);
     int obj = fabsf(px.mean[0][0] - 200) < 0.01f ? 0 : 1, bg = 1 - obj;
     CHECK(fabsf(px.mean[obj][0] - 200) < 0.01f && fabsf(px.mean[bg][0] - 100) < 0.01f,
           "means %g %g", px.mean[0][0], px.mean[1][0]);
