@@ -471,6 +471,79 @@ else
     skip "local thresholds" "test tools not built"
 fi
 
+# --- the five classic pictures ----------------------------------------------------
+# scikit-image's camera, coins, moon, page and text (Debian's python3-skimage,
+# which `make deps` installs; BGSUB_SKIMAGE_DATA overrides the folder).
+make -s -n deps SUDO= 2> /dev/null | grep -q 'python3-skimage' &&
+    ok "make deps installs python3-skimage (the natural pictures)" ||
+    fail "make deps installs python3-skimage"
+NAT=${BGSUB_SKIMAGE_DATA:-/usr/lib/python3/dist-packages/skimage/data}
+if [ ! -f "$NAT/page.png" ]; then
+    skip "natural pictures" "$NAT/page.png is absent (make deps installs python3-skimage)"
+elif ! have_tools "$LOCALFIT" "$CROSSCOUNT" || ! command -v python3 > /dev/null 2>&1; then
+    skip "natural pictures" "test tools or python3 missing"
+else
+    for n in camera coins moon page text; do
+        run "$B" segment "$NAT/$n.png" -o "$WORK/n_$n.g.png" --json
+        echo "$OUT" > "$WORK/n_$n.g.json"
+        "$B" segment "$NAT/$n.png" --local -o "$WORK/n_$n.l.png" --threshold-map "$WORK/n_$n.m.png"
+        # The global mask, level by level, against the fitted mixture
+        # labelled here by brute force: each level to the component with
+        # the larger w N(v; m, s) (no threshold formula involved).
+        "$CROSSCOUNT" "$WORK/n_$n.g.png" "$NAT/$n.png" > "$WORK/n_$n.pairs" &&
+        python3 -c '
+import json, math, sys
+d = json.load(open(sys.argv[1]))
+w, m, s = d["weights"], d["means"], d["sigmas"]
+def logp(j, v):
+    return math.log(w[j]) - math.log(s[j]) - 0.5 * ((v - m[j]) / s[j]) ** 2 if w[j] > 0 else -math.inf
+bad = 0
+for line in open(sys.argv[2]):
+    kv = dict(x.split("=") for x in line.split())
+    v, lab, n = int(kv["gt"]), int(kv["mask"]), int(kv["n"])
+    want = 255 if logp(1, v) > logp(0, v) else 0
+    bad += n if lab != want else 0
+assert bad == 0, "%d pixels unlike the brute-force labelling" % bad
+' "$WORK/n_$n.g.json" "$WORK/n_$n.pairs" 2> "$WORK/py.err" &&
+            ok "$n: global mask is the fitted mixture's most probable component" ||
+            fail "$n: global mask" "$(cat "$WORK/py.err")"
+        # The local mask and map: the library's, called directly.
+        "$LOCALFIT" "$NAT/$n.png" "$WORK/n_$n.lf.png" "$WORK/n_$n.lfm.png" > /dev/null
+        d=$(same_images "$WORK/n_$n.l.png" "$WORK/n_$n.lf.png") &&
+            d=$(same_images "$WORK/n_$n.m.png" "$WORK/n_$n.lfm.png") &&
+            ok "$n: --local mask and map are the library's" || fail "$n: --local against localfit" "$d"
+    done
+    # page.png under its light gradient: the global cut blackens the shaded
+    # half (more than half the page dark), the local one keeps the paper
+    # white (ink: 3..25 % of a page of text).
+    if have_pnginfo; then
+        g=$(info "$WORK/n_page.g.png" | sed 's/.*ones=//') l=$(info "$WORK/n_page.l.png" | sed 's/.*ones=//')
+        px=$((384 * 191))
+        [ $((px - g)) -gt $((px / 2)) ] && [ $((px - l)) -ge $((px * 3 / 100)) ] &&
+            [ $((px - l)) -le $((px / 4)) ] &&
+            ok "page: dark share global $(((px - g) * 100 / px)) %, local $(((px - l) * 100 / px)) %" ||
+            fail "page: dark shares" "global $((px - g)), local $((px - l)) of $px pixels"
+    fi
+    # K auto: BIC takes the largest K offered on every picture (the issue);
+    # ICL a smaller one, and the minimum of ICL = -2 log L + (3K - 1) ln N
+    # + 2 EN recomputed here from each K's log-likelihood and entropy.
+    for n in camera coins moon page text; do
+        a=$("$B" segment "$NAT/$n.png" --k auto --json) b=$("$B" segment "$NAT/$n.png" --k auto --criterion bic --json)
+        python3 -c '
+import json, math, sys
+a, b = json.loads(sys.argv[1]), json.loads(sys.argv[2])
+N = a["pixels"]
+icl = [-2 * p["log_likelihood"] + (3 * p["k"] - 1) * math.log(N) + 2 * p["entropy"] for p in a["per_k"]]
+best = min(range(len(icl)), key=lambda i: (icl[i], i)) + 1
+assert a["k"] == best, (a["k"], best, icl)
+assert b["k"] == 4 and a["k"] < b["k"], (a["k"], b["k"])
+print(a["k"], b["k"])
+' "$a" "$b" > "$WORK/py.out" 2> "$WORK/py.err" &&
+            ok "$n: --k auto, ICL picks $(cut -d' ' -f1 "$WORK/py.out"), BIC $(cut -d' ' -f2 "$WORK/py.out")" ||
+            fail "$n: --k auto" "$(cat "$WORK/py.err")"
+    done
+fi
+
 # --- sequences ------------------------------------------------------------------
 SEQ=$WORK/seq
 if [ -x "$SYNTH" ] && "$SYNTH" -o "$SEQ" --width 64 --height 48 --frames 4 --learn 1 --gray --seed 3 > /dev/null 2>&1 &&
