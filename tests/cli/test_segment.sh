@@ -353,6 +353,39 @@ if have_tools "$PIXCOUNT"; then
     n2=$(count "$WORK/plot2.png" 868 62 1200 440 $C2)
     [ "$n" -eq 0 ] && [ "$n1" -ge 20 ] && [ "$n2" -ge 20 ] && ok "figure: one legend colour per component (K = 2)" ||
         fail "figure: K = 2 legend" "component 3: $n pixels, 1: $n1, 2: $n2"
+    # The axes' scale (hist_plot.h: level v's bar covers x = 80 + 3v ..
+    # 80 + 3v + 2): write_bmp's levels are 40..60 and 180..200, so bars
+    # stand on exactly those levels, and the threshold's dashes fall on
+    # the level of the classes' Bayes threshold, computed here in closed
+    # form (as in the --json check above), not read from the program.
+    want=$(python3 -c '
+import math
+dark = [40 + (x * 7 + y * 13) % 21 for y in range(32) for x in range(40)]
+bright = [180 + (x * 5 + y * 11) % 21 for y in range(32) for x in range(40, 48)]
+def stats(c):
+    m = sum(c) / len(c)
+    return len(c) / 1536, m, sum((v - m) ** 2 for v in c) / len(c)
+(w1, m1, v1), (w2, m2, v2) = stats(dark), stats(bright)
+a, b = 1 / (2 * v2) - 1 / (2 * v1), m1 / v1 - m2 / v2
+c = m2 * m2 / (2 * v2) - m1 * m1 / (2 * v1) + math.log(w1 / w2) + 0.5 * math.log(v2 / v1)
+r = [(-b + s * math.sqrt(b * b - 4 * a * c)) / (2 * a) for s in (1, -1)]
+print(int(80 + 3 * [t for t in r if m1 < t < m2][0]))' 2> /dev/null)
+    BAR=190,190,190
+    bad=""
+    for v in $(seq 40 60) $(seq 180 200); do
+        [ "$(count "$WORK/plot2.png" $((80 + 3 * v)) 62 $((83 + 3 * v)) 440 $BAR)" -gt 0 ] || bad="$bad $v"
+    done
+    off=$(($(count "$WORK/plot2.png" 81 62 200 440 $BAR) + $(count "$WORK/plot2.png" 263 62 620 440 $BAR) +
+           $(count "$WORK/plot2.png" 683 62 848 440 $BAR)))
+    [ -z "$bad" ] && [ "$off" -eq 0 ] && ok "figure: bars on the image's levels only (40..60, 180..200)" ||
+        fail "figure: bars at their levels" "no bar at:$bad; $off bar pixels elsewhere"
+    if [ -n "$want" ]; then
+        on=$(count "$WORK/plot2.png" "$want" 100 $((want + 4)) 440 $BLACK)
+        all=$(count "$WORK/plot2.png" 82 100 848 440 $BLACK)
+        [ "$on" -ge 100 ] && [ "$all" -eq "$on" ] &&
+            ok "figure: the threshold's dashes at the Bayes threshold's level (x $want..$((want + 3)))" ||
+            fail "figure: threshold line position" "$on black pixels at x $want..$((want + 3)), $all in the plot"
+    else skip "figure: threshold line position" "no python3"; fi
     # Otsu's method alone: its line, no mixture.
     "$B" segment --method otsu "$IMG" --plot "$WORK/plot_m.png"
     [ "$(count "$WORK/plot_m.png" 0 0 1200 490 $MAG)" -gt 50 ] &&
