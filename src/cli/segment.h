@@ -1,8 +1,9 @@
 /*
  * segment.h - what the files of `bgsub segment` share: its options, one
  * segmentation (a fit of the histogram, or a local fit) and the reports
- * made of it. cmd_segment.c parses the options and moves pixels between
- * files and the library; segment_report.c writes the JSON and the figure.
+ * made of it. segment_options.c parses the options, cmd_segment.c moves
+ * pixels between files and the library, segment_report.c writes the JSON
+ * and the figure.
  */
 #ifndef BGSUB_SEGMENT_H
 #define BGSUB_SEGMENT_H
@@ -66,6 +67,13 @@ typedef struct seg_fit {
     /* Local mode: the handle holding the last local fit (not owned). */
     bgs_hist_local *local;
 } seg_fit;
+
+/* Parse the command line into o: -1 to go on, or an exit status (--help,
+ * bad usage; the message printed). */
+int seg_parse_options(int argc, char **argv, seg_options *o);
+
+/* The masks of a sequence in the output folder. */
+#define SEG_MASK_PATTERN "bin%06d.png"
 
 /* The fields of one fit as JSON lines at indent `in`, without braces. */
 void seg_json_fit(FILE *out, const seg_options *o, const seg_fit *f, const char *in);
