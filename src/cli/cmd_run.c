@@ -45,6 +45,7 @@ typedef struct run_state {
     int write_failed;       /* a writer failed; its message is still to print */
     run_totals totals;
     run_progress progress;
+    frame_source_options source_options; /* the source's, kept while it is open */
 } run_state;
 
 /* --show: draw the frame (its mask is already queued for writing, so
@@ -173,6 +174,13 @@ static int load_model(run_state *s, int w, int h)
     return 0;
 }
 
+/* What a network stream has to say (ended, reconnecting): one line. */
+static void print_notice(void *ctx, const char *message)
+{
+    (void)ctx;
+    cli_error("%s", message);
+}
+
 /* The input, with --start-frame's frames passed over. */
 static int open_input(run_state *s)
 {
@@ -183,7 +191,10 @@ static int open_input(run_state *s)
         format.fps = o->fps;
         s->src = frame_source_open_raw(o->input, &format, o->channels, err, sizeof err);
     } else {
-        s->src = frame_source_open(o->input, o->channels, err, sizeof err);
+        s->source_options = o->source;
+        s->source_options.notice = o->quiet ? NULL : print_notice;
+        s->src = frame_source_open_with(o->input, o->channels, &s->source_options, err,
+                                        sizeof err);
     }
     if (!s->src) {
         cli_error("%s", err);
@@ -279,6 +290,9 @@ static int finish_pipeline(run_state *s, int status)
     int write_status = pipeline_finish(s->pipe, err, sizeof err);
     s->pipe = NULL;
     s->totals.bad_frames = frame_source_bad_frames(s->src);
+    s->totals.reconnects = frame_source_reconnects(s->src);
+    s->totals.gap_seconds = frame_source_gap_seconds(s->src);
+    s->totals.end_problem = cli_stop ? NULL : frame_source_end_problem(s->src);
     int stream_status = outputs_finish_streams(s->outs, 1, stream_err, sizeof stream_err);
     if (stream_status && !write_status && !status) {
         cli_error("%s", stream_err);
@@ -330,6 +344,9 @@ static int frame_loop(run_state *s, double t0)
         cli_error("%s: no frames to process", run_input_name(o));
         return EXIT_INPUT;
     }
+    /* A network stream cut or stalled: its masks are kept, and said so. */
+    if (s->totals.end_problem)
+        cli_error("warning: %s; the masks so far are written", s->totals.end_problem);
     if (s->preview && o->snapshot_at > preview_last_frame(s->preview) && !o->quiet)
         cli_error("--snapshot-at %ld: the run ended at frame %ld; no snapshot taken",
                   o->snapshot_at, preview_last_frame(s->preview));
@@ -342,7 +359,7 @@ static int frame_loop(run_state *s, double t0)
         cli_error("%s", err);
         return status;
     }
-    return cli_stop ? EXIT_INTERRUPTED : 0;
+    return cli_stop ? EXIT_INTERRUPTED : s->totals.end_problem ? EXIT_INPUT_CUT : 0;
 }
 
 /* One input from start to end: its own source, model and outputs. */
@@ -353,7 +370,8 @@ static int run_one_input(const run_options *opt, preview *pv)
     int status = open_run(&s, opt, pv);
     if (status == 0) {
         status = frame_loop(&s, t0);
-        if (!opt->quiet && (status == 0 || status == EXIT_INTERRUPTED))
+        if (!opt->quiet &&
+            (status == 0 || status == EXIT_INTERRUPTED || status == EXIT_INPUT_CUT))
             run_report_summary(&s.totals, s.model, s.outs);
     }
     close_run(&s);

@@ -99,7 +99,7 @@ void run_report_summary(const run_totals *t, const bgs_model *model, const outpu
     double fps = t->total_seconds > 0 ? t->frames / t->total_seconds : 0;
     double model_fps = t->model_seconds > 0 ? t->frames / t->model_seconds : 0;
     double fg = t->frames ? 100.0 * t->foreground_sum / t->frames : 0;
-    char notes[256] = "", where[2048];
+    char notes[384] = "", where[2048];
     long relearns = bgs_model_relearn_count(model);
     if (t->bad_frames)
         snprintf(notes, sizeof notes, ", %ld undecodable frames skipped", t->bad_frames);
@@ -110,6 +110,13 @@ void run_report_summary(const run_totals *t, const bgs_model *model, const outpu
     if (relearns) /* a global change is news: the masks were blanked */
         snprintf(notes + strlen(notes), sizeof notes - strlen(notes),
                  ", %ld sudden global changes re-learnt", relearns);
+    if (t->reconnects) /* a gap in the masks */
+        snprintf(notes + strlen(notes), sizeof notes - strlen(notes),
+                 ", %ld reconnection%s (%.1f s without frames)", t->reconnects,
+                 t->reconnects == 1 ? "" : "s", t->gap_seconds);
+    if (t->end_problem)
+        snprintf(notes + strlen(notes), sizeof notes - strlen(notes),
+                 " (the stream was cut)");
     outputs_summary(outs, where, sizeof where);
     fprintf(stderr,
             "bgsub: %ld frames (%ld learning) %dx%d in %.2f s: %.1f frames/s "
