@@ -94,7 +94,8 @@ void run_report_progress(run_progress *p, const run_totals *t, const bgs_model *
     cli_progress_line(line);
 }
 
-void run_report_summary(const run_totals *t, const bgs_model *model, const outputs *outs)
+void run_report_summary(const run_totals *t, const bgs_model *model, const outputs *outs,
+                        const char *name)
 {
     double fps = t->total_seconds > 0 ? t->frames / t->total_seconds : 0;
     double model_fps = t->model_seconds > 0 ? t->frames / t->model_seconds : 0;
@@ -118,12 +119,15 @@ void run_report_summary(const run_totals *t, const bgs_model *model, const outpu
         snprintf(notes + strlen(notes), sizeof notes - strlen(notes),
                  " (the stream was cut)");
     outputs_summary(outs, where, sizeof where);
+    flockfile(stderr); /* one line, also when inputs run at the same time */
+    cli_progress_clear();
     fprintf(stderr,
-            "bgsub: %ld frames (%ld learning) %dx%d in %.2f s: %.1f frames/s "
+            "bgsub: %s%s%ld frames (%ld learning) %dx%d in %.2f s: %.1f frames/s "
             "(model alone %.1f frames/s), mean foreground %.2f%%, %s%s%s\n",
-            t->frames, t->learning_frames, bgs_model_width(model), bgs_model_height(model),
+            name ? name : "", name ? ": " : "", t->frames, t->learning_frames, bgs_model_width(model), bgs_model_height(model),
             t->total_seconds, fps, model_fps, fg, where, notes,
             t->interrupted ? " (interrupted)" : "");
+    funlockfile(stderr);
 }
 
 void run_report_inputs(int count, int done, int failed, const char *failed_names,
