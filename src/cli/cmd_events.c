@@ -7,13 +7,17 @@
  * --min-duration long become events, widened by --pad-before and
  * --pad-after (clamped to the input) and merged where they overlap or touch,
  * as DVR-Scan does. The events are reported as CSV or JSON, and --extract
- * cuts each one into its own file by stream copy (src/io/video_cut.c).
+ * cuts each one into its own file, by stream copy from the keyframe before
+ * it (src/io/video_cut.c) or, with --clip-mode encode, at its exact frames
+ * by decoding and encoding again (src/io/clip_encode.c).
  */
 #include "cli/cli.h"
 #include "cli/events_detect.h"
 #include "cli/pipeline.h"
 #include "bgsub.h"
+#include "io/clip_encode.h"
 #include "io/frame_source.h"
+#include "io/image_io.h"
 #include "io/output_file.h"
 #include "io/video_cut.h"
 
@@ -44,6 +48,10 @@
 #define DEFAULT_CLIP_EXTENSION "mkv"
 
 enum { FORMAT_CSV, FORMAT_JSON };
+enum { CLIP_COPY, CLIP_ENCODE };
+
+/* Seconds between two redraws of the progress line. */
+#define PROGRESS_INTERVAL 0.1
 
 /* A duration as given: frames ("12") or seconds ("1.5s"). */
 typedef struct span {
@@ -57,6 +65,8 @@ typedef struct events_options {
     const char *input;
     const char *output;      /* -o FILE, NULL or "-" = stdout */
     const char *extract_dir; /* --extract DIR */
+    const char *roi_path;    /* --roi MASK */
+    int clip_mode;           /* --clip-mode: CLIP_COPY or CLIP_ENCODE */
     int format, format_given;
     double threshold;        /* motion: foreground fraction above this */
     span min_duration, pad_before, pad_after;
@@ -90,11 +100,16 @@ typedef struct events_run {
     event *events;
     long event_count;
     double seconds;
+    long region_pixels;       /* the pixels of --roi, else of the frame */
+    long total_frames;        /* expected, -1 if unknown (progress) */
+    int progress;             /* draw the progress line */
+    double start, last_draw;  /* for the progress line */
+    const char *encoder;      /* --clip-mode encode: the clips' encoder */
 } events_run;
 
 enum {
     OPT_THRESHOLD = 1000, OPT_MIN_DURATION, OPT_PAD_BEFORE, OPT_PAD_AFTER,
-    OPT_FORMAT, OPT_EXTRACT, OPT_FPS, OPT_GRAY, OPT_COLOR,
+    OPT_FORMAT, OPT_EXTRACT, OPT_FPS, OPT_GRAY, OPT_COLOR, OPT_CLIP_MODE, OPT_ROI,
     OPT_PARAM_BASE = 2000, /* + bgs_param key */
 };
 
@@ -109,7 +124,7 @@ static void events_default_params(bgs_params *params)
 static void print_usage(FILE *out)
 {
     fprintf(out,
-"Usage: bgsub events [options] INPUT [-o FILE] [--extract DIR]\n"
+"Usage: bgsub events [options] INPUT [-o FILE] [--extract DIR [--clip-mode M]]\n"
 "\n"
 "List the time ranges with motion in a video (or an image sequence): a frame\n"
 "is a motion frame when the model's foreground covers more than --threshold\n"
@@ -122,9 +137,9 @@ static void print_usage(FILE *out)
 "event, start_frame, end_frame (1-based, inclusive), start_time, end_time\n"
 "(seconds from the first frame; end_time is where the last frame ends),\n"
 "duration, peak_foreground (the largest foreground fraction of its motion\n"
-"frames), clip_start_frame, clip_start_time (the last keyframe at or before\n"
-"the start: where a cut without re-encoding begins), and with --extract the\n"
-"clip's file name. Times come from the video's time stamps; image sequences\n"
+"frames), clip_start_frame, clip_start_time (where its clip begins: the last\n"
+"keyframe at or before the start for a cut by stream copy, the start itself\n"
+"with --clip-mode encode), and with --extract the clip's file name. Times come from the video's time stamps; image sequences\n"
 "are timed at --fps (default 25 frames/s).\n"
 "\n"
 "Durations D are frames (12) or seconds with a trailing s (1.5s); seconds\n"
@@ -142,8 +157,18 @@ static void print_usage(FILE *out)
 "      --pad-before D        add D before each event (default %s)\n"
 "      --pad-after D         add D after each event (default %s)\n"
 "      --extract DIR         cut each event into DIR/event_NNN.EXT (EXT of the\n"
-"                            input; mkv if it has none) by stream copy,\n"
-"                            starting at clip_start_frame; video files only\n"
+"                            input; mkv if it has none); video files only\n"
+"      --clip-mode copy|encode  how --extract cuts (default copy): copy\n"
+"                            copies the packets with the audio, fast and\n"
+"                            lossless, but starts at the keyframe at or before\n"
+"                            the event (clip_start_frame), so a clip can\n"
+"                            begin long before its event and overlap the one\n"
+"                            before; encode decodes the video again and\n"
+"                            encodes exactly the event's frames (H.264 with\n"
+"                            libx264, else MPEG-4; no audio), slower\n"
+"      --roi MASK            region of interest: an image of the frame's size;\n"
+"                            where it is black nothing is foreground, and\n"
+"                            --threshold is a fraction of the region\n"
 "  -f, --force               overwrite clips that already exist\n"
 "      --fps R               frame rate of inputs that have none (default 25)\n"
 "      --gray                model gray levels (1 channel; faster)\n"
@@ -163,7 +188,8 @@ static void print_usage(FILE *out)
 "Exit status: 0 success (also when no event is found), 2 bad option or\n"
 "parameter, 3 input missing or unreadable, 4 output or a clip cannot be\n"
 "written (or a clip exists, without --force), 1 other failure, 130\n"
-"interrupted (the events found so far are reported; nothing is extracted).\n");
+"interrupted (the events found so far are reported; nothing is extracted).\n"
+"On a terminal, a progress line shows the frames read and the clips cut.\n");
 }
 
 static struct option *build_long_options(void)
@@ -185,6 +211,8 @@ static struct option *build_long_options(void)
         {"grey", no_argument, NULL, OPT_GRAY},
         {"color", no_argument, NULL, OPT_COLOR},
         {"colour", no_argument, NULL, OPT_COLOR},
+        {"clip-mode", required_argument, NULL, OPT_CLIP_MODE},
+        {"roi", required_argument, NULL, OPT_ROI},
     };
     enum { NFIXED = sizeof fixed / sizeof fixed[0] };
     static struct option all[NFIXED + BGS_PARAM_COUNT + 1];
@@ -271,6 +299,7 @@ static int check_options(int argc, char **argv, events_options *o)
     if (cli_refuse_empty_names("INPUT", "a video file or an image sequence", o->input,
                                "-o", "a file name (or - for stdout)", o->output,
                                "--extract", "a folder name", o->extract_dir,
+                               "--roi", "an image file", o->roi_path,
                                (const char *)NULL))
         return EXIT_USAGE;
     if (!o->format_given)
@@ -347,6 +376,14 @@ static int parse_options(int argc, char **argv, events_options *o)
             o->format_given = 1;
             break;
         case OPT_EXTRACT: o->extract_dir = optarg; break;
+        case OPT_CLIP_MODE:
+            if (strcmp(optarg, "copy") != 0 && strcmp(optarg, "encode") != 0) {
+                cli_error("--clip-mode takes copy or encode, not '%s'", optarg);
+                return EXIT_USAGE;
+            }
+            o->clip_mode = strcmp(optarg, "encode") == 0 ? CLIP_ENCODE : CLIP_COPY;
+            break;
+        case OPT_ROI: o->roi_path = optarg; break;
         case OPT_FPS:
             if (cli_parse_double(optarg, &o->fps) != 0 || !(o->fps > 0 && o->fps <= 1000)) {
                 cli_error("--fps needs a frame rate above 0 and at most 1000, not '%s'",
@@ -385,7 +422,7 @@ static int make_events(events_run *r)
     if (events_make(&r->det, r->pad_before, r->pad_after, r->last_position,
                     &r->events, &r->event_count) < 0)
         return -1;
-    if (r->index) {
+    if (r->index && r->opt->clip_mode == CLIP_COPY) {
         long indexed = video_index_frames(r->index);
         for (long i = 0; i < r->event_count && indexed > 0; i++)
             r->events[i].clip_first = video_index_keyframe_before(
@@ -490,6 +527,40 @@ static int prepare_extract_dir(const events_options *o)
     return 0;
 }
 
+/* --roi: an image of the frame's size; nonzero (gray level) is inside.
+ * Counts the region's pixels (the share of foreground is of them). */
+static int set_roi(events_run *r)
+{
+    const char *path = r->opt->roi_path;
+    char err[512];
+    image roi;
+    if (image_load(path, 1, &roi, err, sizeof err) != 0) {
+        cli_error("%s", err);
+        return EXIT_INPUT;
+    }
+    int status = 0, w = bgs_model_width(r->model), h = bgs_model_height(r->model);
+    long inside = 0;
+    if (roi.width != w || roi.height != h) {
+        cli_error("%s: region of interest is %dx%d, the frames are %dx%d", path,
+                  roi.width, roi.height, w, h);
+        status = EXIT_INPUT;
+    } else {
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++)
+                inside += roi.data[roi.stride * y + x] != 0;
+        if (inside == 0) {
+            cli_error("%s: the region of interest is empty (all black)", path);
+            status = EXIT_INPUT;
+        } else if (bgs_model_set_roi(r->model, roi.data, roi.stride) != BGS_OK) {
+            cli_error("%s: %s", path, bgs_last_error());
+            status = EXIT_FAILURE_STATUS;
+        }
+    }
+    r->region_pixels = inside;
+    image_free(&roi);
+    return status;
+}
+
 static int open_events_run(events_run *r, const events_options *o)
 {
     char err[512];
@@ -514,6 +585,12 @@ static int open_events_run(events_run *r, const events_options *o)
         cli_error("%s: %s", o->input, r->model ? "out of memory" : bgs_last_error());
         return EXIT_FAILURE_STATUS;
     }
+    r->region_pixels = (long)w * h;
+    if (o->roi_path && (status = set_roi(r)) != 0)
+        return status;
+    r->total_frames = r->index ? video_index_frames(r->index) : frame_source_frame_count(r->src);
+    r->progress = !o->quiet && isatty(STDERR_FILENO);
+    r->start = cli_now_seconds();
     if (bgs_model_set_threads(r->model, o->threads) != BGS_OK && !o->quiet)
         cli_error("warning: %s; running on one thread", bgs_last_error());
     frame_source_set_interrupt(r->src, &cli_stop);
@@ -527,9 +604,46 @@ static int open_events_run(events_run *r, const events_options *o)
     return 0;
 }
 
+/* "bgsub: events: 120/300 frames (40%), 850.2 frames/s, ETA 0:01, 2 motion
+ * runs" while reading; "bgsub: events: clip 2/3, frame 1234/3000" while
+ * cutting (clip < 0: reading). At most ten times a second. */
+static void draw_progress(events_run *r, long done, long clip)
+{
+    double now = cli_now_seconds();
+    if (!r->progress || now - r->last_draw < PROGRESS_INTERVAL)
+        return;
+    r->last_draw = now;
+    char line[224];
+    int n;
+    long total = r->total_frames > done ? r->total_frames : done;
+    if (clip >= 0) {
+        n = snprintf(line, sizeof line, "bgsub: events: clip %ld/%ld, frame %ld",
+                     clip + 1, r->event_count, done);
+        if (n > 0 && (size_t)n < sizeof line && r->total_frames > 0)
+            snprintf(line + n, sizeof line - n, "/%ld", total);
+        cli_progress_line(line);
+        return;
+    }
+    double fps = now > r->start ? done / (now - r->start) : 0;
+    if (r->total_frames > 0)
+        n = snprintf(line, sizeof line, "bgsub: events: %ld/%ld frames (%d%%), %.1f frames/s",
+                     done, total, (int)(100.0 * done / total), fps);
+    else
+        n = snprintf(line, sizeof line, "bgsub: events: %ld frames, %.1f frames/s", done, fps);
+    if (r->total_frames > 0 && fps > 0 && n > 0 && (size_t)n < sizeof line) {
+        long left = (long)((total - done) / fps + 0.5);
+        n += snprintf(line + n, sizeof line - n, ", ETA %ld:%02ld", left / 60, left % 60);
+    }
+    if (n > 0 && (size_t)n < sizeof line)
+        snprintf(line + n, sizeof line - n, ", %ld motion run%s%s", r->det.count,
+                 r->det.count == 1 ? "" : "s",
+                 bgs_model_is_learning(r->model) ? " (learning the background)" : "");
+    cli_progress_line(line);
+}
+
 static int process_frame(events_run *r, const pipeline_frame *frame)
 {
-    int w = bgs_model_width(r->model), h = bgs_model_height(r->model);
+    int w = bgs_model_width(r->model);
     int learning = bgs_model_is_learning(r->model);
     if (bgs_model_apply(r->model, frame->data, frame->stride, r->mask, w) != BGS_OK) {
         cli_error("%s: %s", frame->name, bgs_last_error());
@@ -538,7 +652,7 @@ static int process_frame(events_run *r, const pipeline_frame *frame)
     r->frames++;
     r->learning_frames += learning;
     r->last_position = frame->position;
-    double foreground = (double)bgs_model_foreground(r->model) / ((double)w * h);
+    double foreground = (double)bgs_model_foreground(r->model) / (double)r->region_pixels;
     if (detector_add(&r->det, frame->position, foreground, !learning) < 0) {
         cli_error("out of memory for the motion runs");
         return EXIT_FAILURE_STATUS;
@@ -560,12 +674,14 @@ static int frame_loop(events_run *r)
             break;
         status = process_frame(r, frame);
         pipeline_release(r->pipe, frame);
+        draw_progress(r, r->frames, -1);
     }
     if (cli_stop)
         pipeline_stop_reading(r->pipe);
     char err[512];
     pipeline_finish(r->pipe, err, sizeof err); /* writes nothing: no masks */
     r->pipe = NULL;
+    cli_progress_clear();
     if (status)
         return status;
     if (r->frames == 0 && !cli_stop) {
@@ -624,9 +740,53 @@ static int check_clip_names(const events_run *r)
     return 0;
 }
 
+static void clip_progress(void *ctx, long position, long clip)
+{
+    draw_progress(ctx, position + 1, clip);
+}
+
+/* --clip-mode encode: every clip at its exact frames, in one more pass. */
+static int encode_events(events_run *r)
+{
+    clip_range *clips = calloc((size_t)r->event_count, sizeof *clips);
+    char (*paths)[PATH_MAX] = calloc((size_t)r->event_count, sizeof *paths);
+    char err[PATH_MAX + 256];
+    int status = 0;
+    if (r->event_count > 0 && (!clips || !paths)) {
+        cli_error("out of memory for the clips");
+        status = EXIT_FAILURE_STATUS;
+    }
+    for (long i = 0; status == 0 && i < r->event_count; i++) {
+        clip_path(r, i, paths[i], sizeof paths[i]);
+        clips[i] = (clip_range){r->events[i].first, r->events[i].last, paths[i]};
+    }
+    clip_encode_config cfg = {.input = r->opt->input, .clips = clips,
+                              .count = r->event_count, .fps = r->times.fps,
+                              .force = r->opt->force, .stop = &cli_stop,
+                              .progress = clip_progress, .ctx = r};
+    r->start = cli_now_seconds();
+    if (status == 0 && clip_encode_run(&cfg, &r->encoder, err, sizeof err) != 0) {
+        cli_error("%s", err);
+        status = cli_stop ? EXIT_INTERRUPTED : EXIT_OUTPUT;
+    }
+    cli_progress_clear();
+    free(clips);
+    free(paths);
+    return status;
+}
+
 static int extract_events(events_run *r)
 {
     int status = check_clip_names(r);
+    if (status == 0 && r->opt->clip_mode == CLIP_ENCODE)
+        return encode_events(r);
+    /* A cut by stream copy starts at a keyframe: say where that makes a
+     * clip overlap the one before. */
+    for (long i = 1; status == 0 && !r->opt->quiet && i < r->event_count; i++)
+        if (r->events[i].clip_first <= r->events[i - 1].last)
+            cli_error("note: clip %ld starts at the keyframe at frame %ld, inside clip "
+                      "%ld (--clip-mode encode cuts at the exact frames)", i + 1,
+                      r->events[i].clip_first + 1, i);
     long indexed = video_index_frames(r->index);
     char err[512], path[PATH_MAX];
     for (long i = 0; status == 0 && i < r->event_count; i++) {
