@@ -13,6 +13,7 @@
  */
 #include "cli/cli.h"
 #include "cli/events_detect.h"
+#include "cli/out_heatmap.h"
 #include "cli/pipeline.h"
 #include "bgsub.h"
 #include "io/clip_encode.h"
@@ -66,6 +67,7 @@ typedef struct events_options {
     const char *output;      /* -o FILE, NULL or "-" = stdout */
     const char *extract_dir; /* --extract DIR */
     const char *roi_path;    /* --roi MASK */
+    const char *heatmap_path; /* --heatmap FILE.png */
     int clip_mode;           /* --clip-mode: CLIP_COPY or CLIP_ENCODE */
     int format, format_given;
     double threshold;        /* motion: foreground fraction above this */
@@ -105,11 +107,13 @@ typedef struct events_run {
     int progress;             /* draw the progress line */
     double start, last_draw;  /* for the progress line */
     const char *encoder;      /* --clip-mode encode: the clips' encoder */
+    heatmap heat;             /* --heatmap */
 } events_run;
 
 enum {
     OPT_THRESHOLD = 1000, OPT_MIN_DURATION, OPT_PAD_BEFORE, OPT_PAD_AFTER,
     OPT_FORMAT, OPT_EXTRACT, OPT_FPS, OPT_GRAY, OPT_COLOR, OPT_CLIP_MODE, OPT_ROI,
+    OPT_HEATMAP,
     OPT_PARAM_BASE = 2000, /* + bgs_param key */
 };
 
@@ -169,6 +173,10 @@ static void print_usage(FILE *out)
 "      --roi MASK            region of interest: an image of the frame's size;\n"
 "                            where it is black nothing is foreground, and\n"
 "                            --threshold is a fraction of the region\n"
+"      --heatmap FILE.png    write a motion heat map: the share of frames each\n"
+"                            pixel was foreground in (after the learning\n"
+"                            phase), coloured over the background, with its\n"
+"                            scale\n"
 "  -f, --force               overwrite clips that already exist\n"
 "      --fps R               frame rate of inputs that have none (default 25)\n"
 "      --gray                model gray levels (1 channel; faster)\n"
@@ -213,6 +221,7 @@ static struct option *build_long_options(void)
         {"colour", no_argument, NULL, OPT_COLOR},
         {"clip-mode", required_argument, NULL, OPT_CLIP_MODE},
         {"roi", required_argument, NULL, OPT_ROI},
+        {"heatmap", required_argument, NULL, OPT_HEATMAP},
     };
     enum { NFIXED = sizeof fixed / sizeof fixed[0] };
     static struct option all[NFIXED + BGS_PARAM_COUNT + 1];
@@ -300,6 +309,7 @@ static int check_options(int argc, char **argv, events_options *o)
                                "-o", "a file name (or - for stdout)", o->output,
                                "--extract", "a folder name", o->extract_dir,
                                "--roi", "an image file", o->roi_path,
+                               "--heatmap", "a PNG file name", o->heatmap_path,
                                (const char *)NULL))
         return EXIT_USAGE;
     if (!o->format_given)
@@ -317,6 +327,12 @@ static int check_options(int argc, char **argv, events_options *o)
         output_path_in_family(o->output, o->extract_dir, clips, NULL)) {
         cli_error("-o %s and --extract %s both write %s: give them other names", o->output,
                   o->extract_dir, o->output);
+        return EXIT_USAGE;
+    }
+    if (o->heatmap_path && heatmap_check_name("--heatmap", o->heatmap_path))
+        return EXIT_USAGE;
+    if (o->heatmap_path && o->output && strcmp(o->output, o->heatmap_path) == 0) {
+        cli_error("-o and --heatmap both name %s: give them other names", o->output);
         return EXIT_USAGE;
     }
     if (bgs_params_check(&o->params) != BGS_OK) {
@@ -384,6 +400,7 @@ static int parse_options(int argc, char **argv, events_options *o)
             o->clip_mode = strcmp(optarg, "encode") == 0 ? CLIP_ENCODE : CLIP_COPY;
             break;
         case OPT_ROI: o->roi_path = optarg; break;
+        case OPT_HEATMAP: o->heatmap_path = optarg; break;
         case OPT_FPS:
             if (cli_parse_double(optarg, &o->fps) != 0 || !(o->fps > 0 && o->fps <= 1000)) {
                 cli_error("--fps needs a frame rate above 0 and at most 1000, not '%s'",
@@ -575,6 +592,11 @@ static int open_events_run(events_run *r, const events_options *o)
     int status = open_timeline(r);
     if (status == 0)
         status = prepare_extract_dir(o);
+    if (status == 0 && o->heatmap_path &&
+        output_file_check(o->heatmap_path, o->force, err, sizeof err) != 0) {
+        cli_error("%s", err);
+        status = EXIT_OUTPUT;
+    }
     if (status)
         return status;
     detector_init(&r->det, o->threshold, r->min_frames);
@@ -586,6 +608,10 @@ static int open_events_run(events_run *r, const events_options *o)
         return EXIT_FAILURE_STATUS;
     }
     r->region_pixels = (long)w * h;
+    if (o->heatmap_path && heatmap_init(&r->heat, w, h) != 0) {
+        cli_error("out of memory for a %dx%d heat map", w, h);
+        return EXIT_FAILURE_STATUS;
+    }
     if (o->roi_path && (status = set_roi(r)) != 0)
         return status;
     r->total_frames = r->index ? video_index_frames(r->index) : frame_source_frame_count(r->src);
@@ -651,6 +677,8 @@ static int process_frame(events_run *r, const pipeline_frame *frame)
     }
     r->frames++;
     r->learning_frames += learning;
+    if (r->opt->heatmap_path && !learning)
+        heatmap_add(&r->heat, r->mask, w);
     r->last_position = frame->position;
     double foreground = (double)bgs_model_foreground(r->model) / (double)r->region_pixels;
     if (detector_add(&r->det, frame->position, foreground, !learning) < 0) {
@@ -704,6 +732,7 @@ static void close_events_run(events_run *r)
     }
     free(r->events);
     detector_free(&r->det);
+    heatmap_free(&r->heat);
     free(r->mask);
     bgs_model_free(r->model);
     video_index_free(r->index);
@@ -940,6 +969,15 @@ int cmd_events(int argc, char **argv)
     r.seconds = cli_now_seconds() - t0;
     if (status == 0 && opt.extract_dir && !cli_stop)
         status = extract_events(&r);
+    if (status == 0 && opt.heatmap_path) {
+        char err[PATH_MAX + 128];
+        const char *slash = strrchr(opt.input, '/');
+        status = heatmap_write_png(&r.heat, r.model, opt.heatmap_path,
+                                   slash && slash[1] ? slash + 1 : opt.input, opt.force, err,
+                                   sizeof err);
+        if (status)
+            cli_error("%s", err);
+    }
     if (status == 0)
         status = write_report(&r);
     if (status == 0 && !opt.quiet)
