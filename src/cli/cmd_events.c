@@ -17,6 +17,7 @@
 #include "cli/pipeline.h"
 #include "bgsub.h"
 #include "io/clip_encode.h"
+#include "io/frame_shrink.h"
 #include "io/frame_source.h"
 #include "io/image_io.h"
 #include "io/output_file.h"
@@ -69,6 +70,7 @@ typedef struct events_options {
     const char *roi_path;    /* --roi MASK */
     const char *heatmap_path; /* --heatmap FILE.png */
     int clip_mode;           /* --clip-mode: CLIP_COPY or CLIP_ENCODE */
+    int scale;               /* --scale N: the model sees frames N times smaller */
     int format, format_given;
     double threshold;        /* motion: foreground fraction above this */
     span min_duration, pad_before, pad_after;
@@ -95,6 +97,8 @@ typedef struct events_run {
     bgs_model *model;
     pipeline *pipe;
     uint8_t *mask;
+    uint8_t *small;           /* --scale: the frame made smaller */
+    int frame_w, frame_h;     /* the input's size (the model's, times scale) */
     detector det;
     timeline times;
     long frames, learning_frames, last_position;
@@ -113,7 +117,7 @@ typedef struct events_run {
 enum {
     OPT_THRESHOLD = 1000, OPT_MIN_DURATION, OPT_PAD_BEFORE, OPT_PAD_AFTER,
     OPT_FORMAT, OPT_EXTRACT, OPT_FPS, OPT_GRAY, OPT_COLOR, OPT_CLIP_MODE, OPT_ROI,
-    OPT_HEATMAP,
+    OPT_HEATMAP, OPT_SCALE,
     OPT_PARAM_BASE = 2000, /* + bgs_param key */
 };
 
@@ -173,6 +177,9 @@ static void print_usage(FILE *out)
 "      --roi MASK            region of interest: an image of the frame's size;\n"
 "                            where it is black nothing is foreground, and\n"
 "                            --threshold is a fraction of the region\n"
+"      --scale N             run the model on frames N times smaller each way\n"
+"                            (N x N pixels averaged; N^2 times fewer to\n"
+"                            model; default 1); clips keep the full size\n"
 "      --heatmap FILE.png    write a motion heat map: the share of frames each\n"
 "                            pixel was foreground in (after the learning\n"
 "                            phase), coloured over the background, with its\n"
@@ -222,6 +229,7 @@ static struct option *build_long_options(void)
         {"clip-mode", required_argument, NULL, OPT_CLIP_MODE},
         {"roi", required_argument, NULL, OPT_ROI},
         {"heatmap", required_argument, NULL, OPT_HEATMAP},
+        {"scale", required_argument, NULL, OPT_SCALE},
     };
     enum { NFIXED = sizeof fixed / sizeof fixed[0] };
     static struct option all[NFIXED + BGS_PARAM_COUNT + 1];
@@ -348,6 +356,7 @@ static int parse_options(int argc, char **argv, events_options *o)
     memset(o, 0, sizeof *o);
     o->threshold = DEFAULT_THRESHOLD;
     o->channels = 3;
+    o->scale = 1;
     parse_span("--min-duration", DEFAULT_MIN_DURATION, &o->min_duration);
     parse_span("--pad-before", DEFAULT_PAD_BEFORE, &o->pad_before);
     parse_span("--pad-after", DEFAULT_PAD_AFTER, &o->pad_after);
@@ -401,6 +410,14 @@ static int parse_options(int argc, char **argv, events_options *o)
             break;
         case OPT_ROI: o->roi_path = optarg; break;
         case OPT_HEATMAP: o->heatmap_path = optarg; break;
+        case OPT_SCALE:
+            if (cli_parse_long(optarg, &n) != 0 || n < 1 || n > 16) {
+                cli_error("--scale needs a whole number from 1 (full size) to 16, not '%s'",
+                          optarg);
+                return EXIT_USAGE;
+            }
+            o->scale = (int)n;
+            break;
         case OPT_FPS:
             if (cli_parse_double(optarg, &o->fps) != 0 || !(o->fps > 0 && o->fps <= 1000)) {
                 cli_error("--fps needs a frame rate above 0 and at most 1000, not '%s'",
@@ -557,11 +574,18 @@ static int set_roi(events_run *r)
     }
     int status = 0, w = bgs_model_width(r->model), h = bgs_model_height(r->model);
     long inside = 0;
-    if (roi.width != w || roi.height != h) {
+    if (roi.width != r->frame_w || roi.height != r->frame_h) {
         cli_error("%s: region of interest is %dx%d, the frames are %dx%d", path,
-                  roi.width, roi.height, w, h);
+                  roi.width, roi.height, r->frame_w, r->frame_h);
         status = EXIT_INPUT;
     } else {
+        if (r->opt->scale > 1) { /* inside where most of the block is */
+            frame_shrink(roi.data, roi.width, roi.height, 1, roi.stride, r->opt->scale,
+                         roi.data, w);
+            roi.stride = w;
+            for (long i = 0; i < (long)w * h; i++)
+                roi.data[i] = roi.data[i] >= 128 ? 255 : 0;
+        }
         for (int y = 0; y < h; y++)
             for (int x = 0; x < w; x++)
                 inside += roi.data[roi.stride * y + x] != 0;
@@ -600,10 +624,14 @@ static int open_events_run(events_run *r, const events_options *o)
     if (status)
         return status;
     detector_init(&r->det, o->threshold, r->min_frames);
-    int w = frame_source_width(r->src), h = frame_source_height(r->src);
+    r->frame_w = frame_source_width(r->src);
+    r->frame_h = frame_source_height(r->src);
+    int w = frame_shrink_size(r->frame_w, o->scale), h = frame_shrink_size(r->frame_h, o->scale);
     r->model = bgs_model_create(w, h, o->channels, &o->params);
     r->mask = malloc((size_t)w * h);
-    if (!r->model || !r->mask) {
+    if (o->scale > 1)
+        r->small = malloc((size_t)w * h * o->channels);
+    if (!r->model || !r->mask || (o->scale > 1 && !r->small)) {
         cli_error("%s: %s", o->input, r->model ? "out of memory" : bgs_last_error());
         return EXIT_FAILURE_STATUS;
     }
@@ -671,7 +699,15 @@ static int process_frame(events_run *r, const pipeline_frame *frame)
 {
     int w = bgs_model_width(r->model);
     int learning = bgs_model_is_learning(r->model);
-    if (bgs_model_apply(r->model, frame->data, frame->stride, r->mask, w) != BGS_OK) {
+    const uint8_t *data = frame->data;
+    ptrdiff_t stride = frame->stride;
+    if (r->small) {
+        stride = (ptrdiff_t)w * r->opt->channels;
+        frame_shrink(frame->data, r->frame_w, r->frame_h, r->opt->channels, frame->stride,
+                     r->opt->scale, r->small, stride);
+        data = r->small;
+    }
+    if (bgs_model_apply(r->model, data, stride, r->mask, w) != BGS_OK) {
         cli_error("%s: %s", frame->name, bgs_last_error());
         return EXIT_FAILURE_STATUS;
     }
@@ -734,6 +770,7 @@ static void close_events_run(events_run *r)
     detector_free(&r->det);
     heatmap_free(&r->heat);
     free(r->mask);
+    free(r->small);
     bgs_model_free(r->model);
     video_index_free(r->index);
     if (r->src)
@@ -886,7 +923,8 @@ static void write_json(FILE *out, const events_run *r)
     json_span(out, "min_duration", &o->min_duration, r->min_frames);
     json_span(out, "pad_before", &o->pad_before, r->pad_before);
     json_span(out, "pad_after", &o->pad_after, r->pad_after);
-    fprintf(out, "    \"channels\": %d,\n    \"model\": {", o->channels);
+    fprintf(out, "    \"channels\": %d,\n    \"scale\": %d,\n    \"model\": {", o->channels,
+            o->scale);
     for (int key = 0; key < BGS_PARAM_COUNT; key++)
         fprintf(out, "%s\"%s\": %.7g", key ? ", " : "",
                 bgs_param_get_info((bgs_param)key)->name,

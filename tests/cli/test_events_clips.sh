@@ -4,7 +4,8 @@
 # every 250 frames (where a cut by stream copy starts up to 10 s early and
 # overlaps the clip before), checked by decoding each clip: every frame of
 # the test video carries its own number in a strip of black and white
-# cells. Also --roi, the progress line on a terminal and the error paths.
+# cells. Also --roi, --scale, the progress line on a terminal and the
+# error paths.
 . tests/cli/lib.sh
 
 B=$BGSUB_BIN
@@ -148,6 +149,32 @@ if ffmpeg -nostdin -v error -y -f lavfi -i "color=c=white:s=320x240" \
 else
     skip "--roi" "ffmpeg cannot write PNG images"
 fi
+
+# --scale 2: the model sees 160x120 frames (4 times fewer pixels); the
+# events are those of the drawing all the same, and --roi is made smaller
+# with the frames.
+run "$B" events "$V" --scale 2 --format json
+if [ "$RC" -eq 0 ] && printf '%s\n' "$OUT" | grep -q '"width": 160,' &&
+   printf '%s\n' "$OUT" | grep -q '"scale": 2,' &&
+   printf '%s\n' "$OUT" | grep -o '"start_frame": [0-9]*, "end_frame": [0-9]*' |
+   awk '{ gsub(/,/, ""); f = $2 - 1; l = $4 - 1 }
+        function near(a, b) { return a - b <= 2 && b - a <= 2 }
+        NR == 1 { ok1 = near(f, 262) && near(l, 450) } NR == 2 { ok2 = near(f, 487) && near(l, 800) }
+        END { exit !(NR == 2 && ok1 && ok2) }'; then
+    ok "--scale 2: the model on 160x120, the same events"
+else
+    fail "--scale 2: the model on 160x120, the same events" "status $RC" "$OUT" "$ERR"
+fi
+if [ -f "$WORK/box.png" ]; then
+    run "$B" events -q "$V" --scale 2 --roi "$WORK/box.png"
+    if [ "$RC" -eq 0 ] && [ "$(printf '%s\n' "$OUT" | wc -l)" -eq 3 ] &&
+       printf '%s\n' "$OUT" | tail -n +2 | awk -F, '$7 < 0.078 || $7 > 0.088 { exit 1 }'; then
+        ok "--scale 2 --roi: the region made smaller with the frames"
+    else
+        fail "--scale 2 --roi: the region made smaller with the frames" "status $RC" "$OUT" "$ERR"
+    fi
+fi
+expect_error "--scale takes 1 to 16" 2 "scale.*1.*16.*'0'" "$B" events "$V" --scale 0
 
 # The progress line, on a terminal (script gives one).
 if command -v script > /dev/null 2>&1; then
