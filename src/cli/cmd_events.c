@@ -14,6 +14,8 @@
 #include "cli/cli.h"
 #include "cli/events_detect.h"
 #include "cli/out_heatmap.h"
+#include "cli/run_inputs.h"
+#include "cli/run_report.h"
 #include "cli/pipeline.h"
 #include "bgsub.h"
 #include "io/clip_encode.h"
@@ -65,6 +67,8 @@ typedef struct span {
 
 typedef struct events_options {
     const char *input;
+    const char *const *inputs; /* every INPUT given; input is the current one */
+    int input_count;
     const char *output;      /* -o FILE, NULL or "-" = stdout */
     const char *extract_dir; /* --extract DIR */
     const char *roi_path;    /* --roi MASK */
@@ -112,7 +116,16 @@ typedef struct events_run {
     double start, last_draw;  /* for the progress line */
     const char *encoder;      /* --clip-mode encode: the clips' encoder */
     heatmap heat;             /* --heatmap */
+    int width, height;        /* the model's */
 } events_run;
+
+/* One of several inputs: its options, its clips' folder DIR/NAME and its
+ * heat map FILE-NAME.png. */
+typedef struct events_input {
+    events_options opt;
+    char extract_dir[PATH_MAX];
+    char heatmap[PATH_MAX];
+} events_input;
 
 enum {
     OPT_THRESHOLD = 1000, OPT_MIN_DURATION, OPT_PAD_BEFORE, OPT_PAD_AFTER,
@@ -132,7 +145,7 @@ static void events_default_params(bgs_params *params)
 static void print_usage(FILE *out)
 {
     fprintf(out,
-"Usage: bgsub events [options] INPUT [-o FILE] [--extract DIR [--clip-mode M]]\n"
+"Usage: bgsub events [options] INPUT... [-o FILE] [--extract DIR [--clip-mode M]]\n"
 "\n"
 "List the time ranges with motion in a video (or an image sequence): a frame\n"
 "is a motion frame when the model's foreground covers more than --threshold\n"
@@ -149,6 +162,13 @@ static void print_usage(FILE *out)
 "keyframe at or before the start for a cut by stream copy, the start itself\n"
 "with --clip-mode encode), and with --extract the clip's file name. Times come from the video's time stamps; image sequences\n"
 "are timed at --fps (default 25 frames/s).\n"
+"\n"
+"Several INPUTs are read one after the other, each with a model of its own,\n"
+"into one report with a first column input (JSON: {\"inputs\": [...]}); the\n"
+"clips of each go to DIR/NAME and its heat map to FILE-NAME.png, NAME being\n"
+"the input's file name without extension. An input that fails is reported\n"
+"and the others still run; the exit status is then 7 (the first failure's if\n"
+"none was done).\n"
 "\n"
 "Durations D are frames (12) or seconds with a trailing s (1.5s); seconds\n"
 "are turned into frames at the input's frame rate, rounded up.\n"
@@ -202,7 +222,8 @@ static void print_usage(FILE *out)
 "\n"
 "Exit status: 0 success (also when no event is found), 2 bad option or\n"
 "parameter, 3 input missing or unreadable, 4 output or a clip cannot be\n"
-"written (or a clip exists, without --force), 1 other failure, 130\n"
+"written (or a clip exists, without --force), 7 several inputs, some failed\n"
+"and some done, 1 other failure, 130\n"
 "interrupted (the events found so far are reported; nothing is extracted).\n"
 "On a terminal, a progress line shows the frames read and the clips cut.\n");
 }
@@ -308,11 +329,23 @@ static int check_options(int argc, char **argv, events_options *o)
                   "bgsub events --help)");
         return EXIT_USAGE;
     }
-    if (argc - optind > 1) {
-        cli_error("one input at a time: '%s' is extra", argv[optind + 1]);
-        return EXIT_USAGE;
-    }
     o->input = argv[optind];
+    o->inputs = (const char *const *)argv + optind;
+    o->input_count = argc - optind;
+    for (int i = 1; i < o->input_count; i++)
+        if (cli_refuse_empty_names("INPUT", "a video file or an image sequence",
+                                   o->inputs[i], (const char *)NULL))
+            return EXIT_USAGE;
+    if (o->input_count > 1 && (o->extract_dir || o->heatmap_path)) {
+        /* Their clips and heat maps are named after them. */
+        char err[PATH_MAX * 2 + 128];
+        if (run_inputs_check_names(o->inputs, o->input_count,
+                                   o->extract_dir ? o->extract_dir : ".", err,
+                                   sizeof err) != 0) {
+            cli_error("%s", err);
+            return EXIT_USAGE;
+        }
+    }
     if (cli_refuse_empty_names("INPUT", "a video file or an image sequence", o->input,
                                "-o", "a file name (or - for stdout)", o->output,
                                "--extract", "a folder name", o->extract_dir,
@@ -636,6 +669,8 @@ static int open_events_run(events_run *r, const events_options *o)
         return EXIT_FAILURE_STATUS;
     }
     r->region_pixels = (long)w * h;
+    r->width = w;
+    r->height = h;
     if (o->heatmap_path && heatmap_init(&r->heat, w, h) != 0) {
         cli_error("out of memory for a %dx%d heat map", w, h);
         return EXIT_FAILURE_STATUS;
@@ -759,22 +794,33 @@ static int frame_loop(events_run *r)
     return 0;
 }
 
-static void close_events_run(events_run *r)
+/* After an input: what only reading it needed (the report and the summary
+ * keep the events, the runs and the time stamps). */
+static void release_input(events_run *r)
 {
     if (r->pipe) {
         char err[512];
         pipeline_stop_reading(r->pipe);
         pipeline_finish(r->pipe, err, sizeof err);
+        r->pipe = NULL;
     }
-    free(r->events);
-    detector_free(&r->det);
     heatmap_free(&r->heat);
     free(r->mask);
     free(r->small);
     bgs_model_free(r->model);
-    video_index_free(r->index);
     if (r->src)
         frame_source_close(r->src);
+    r->mask = r->small = NULL;
+    r->model = NULL;
+    r->src = NULL;
+}
+
+static void close_events_run(events_run *r)
+{
+    release_input(r);
+    free(r->events);
+    detector_free(&r->det);
+    video_index_free(r->index);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -872,14 +918,32 @@ static int extract_events(events_run *r)
 /* The report                                                               */
 /* ------------------------------------------------------------------------ */
 
-static void write_csv(FILE *out, const events_run *r)
+/* A CSV field, quoted as RFC 4180 asks, should it hold a comma. */
+static void csv_quoted(FILE *out, const char *text)
+{
+    fputc('"', out);
+    for (const char *c = text; *c; c++) {
+        if (*c == '"')
+            fputc('"', out);
+        fputc(*c, out);
+    }
+    fputc('"', out);
+}
+
+/* header: print the header line first; several: the input column. */
+static void write_csv(FILE *out, const events_run *r, int header, int several)
 {
     int clips = r->opt->extract_dir != NULL;
-    fprintf(out, "event,start_frame,end_frame,start_time,end_time,duration,"
-                 "peak_foreground,clip_start_frame,clip_start_time%s\n",
-            clips ? ",clip" : "");
+    if (header)
+        fprintf(out, "%sevent,start_frame,end_frame,start_time,end_time,duration,"
+                     "peak_foreground,clip_start_frame,clip_start_time%s\n",
+                several ? "input," : "", clips ? ",clip" : "");
     for (long i = 0; i < r->event_count; i++) {
         const event *e = &r->events[i];
+        if (several) {
+            csv_quoted(out, r->opt->input);
+            fputc(',', out);
+        }
         double start = frame_time(&r->times, e->first);
         double end = frame_end_time(&r->times, e->last);
         fprintf(out, "%ld,%ld,%ld,%.3f,%.3f,%.3f,%.6f,%ld,%.3f", i + 1,
@@ -916,8 +980,8 @@ static void write_json(FILE *out, const events_run *r)
             "  \"width\": %d,\n  \"height\": %d,\n  \"fps\": %.6g,\n"
             "  \"fps_from\": \"%s\",\n  \"times_from\": \"%s\",\n"
             "  \"interrupted\": %s,\n  \"settings\": {\n    \"threshold\": %.6g,\n",
-            r->frames, r->learning_frames, bgs_model_width(r->model),
-            bgs_model_height(r->model), r->times.fps, r->times.fps_from,
+            r->frames, r->learning_frames, r->width, r->height, r->times.fps,
+            r->times.fps_from,
             r->times.index ? "timestamps" : "frame rate",
             cli_stop ? "true" : "false", o->threshold);
     json_span(out, "min_duration", &o->min_duration, r->min_frames);
@@ -952,17 +1016,41 @@ static void write_json(FILE *out, const events_run *r)
     fputs(r->event_count ? "\n  ]\n}\n" : "]\n}\n", out);
 }
 
+/* The inputs done, for the report. */
+typedef struct events_report {
+    const events_run *runs;
+    const int *done;          /* per run: 1 if it is reported */
+    int count;
+    const events_options *opt;
+} events_report;
+
 static void fill_report(FILE *out, const void *ctx)
 {
-    const events_run *r = ctx;
-    (r->opt->format == FORMAT_JSON ? write_json : write_csv)(out, r);
+    const events_report *rep = ctx;
+    int several = rep->count > 1, first = 1;
+    if (several && rep->opt->format == FORMAT_JSON)
+        fputs("{\"inputs\": [\n", out);
+    for (int i = 0; i < rep->count; i++) {
+        if (!rep->done[i])
+            continue;
+        if (rep->opt->format == FORMAT_JSON) {
+            if (!first)
+                fputs(",\n", out);
+            write_json(out, &rep->runs[i]);
+        } else {
+            write_csv(out, &rep->runs[i], first, several);
+        }
+        first = 0;
+    }
+    if (several && rep->opt->format == FORMAT_JSON)
+        fputs("]}\n", out);
 }
 
 /* To stdout, or to -o by the file policy (replacing an older one). */
-static int write_report(const events_run *r)
+static int write_report(const events_report *rep)
 {
     char err[PATH_MAX + 128];
-    if (output_file_report(r->opt->output, 1, fill_report, r, "the events", err,
+    if (output_file_report(rep->opt->output, 1, fill_report, rep, "the events", err,
                            sizeof err) != 0) {
         cli_error("%s", err);
         return EXIT_OUTPUT;
@@ -970,7 +1058,7 @@ static int write_report(const events_run *r)
     return 0;
 }
 
-static void print_summary(const events_run *r)
+static void print_summary(const events_run *r, int several)
 {
     const events_options *o = r->opt;
     if (r->frames > 0 && r->learning_frames == r->frames)
@@ -982,14 +1070,69 @@ static void print_summary(const events_run *r)
                   "times and cuts may be off by the difference", o->input,
                   r->frames, video_index_frames(r->index));
     long motion = detector_motion_frames(&r->det);
-    fprintf(stderr, "bgsub: events: %ld event%s (%ld motion frames) in %ld frames "
+    fprintf(stderr, "bgsub: events: %s%s%ld event%s (%ld motion frames) in %ld frames "
             "(%ld learning) %dx%d, %.2f s: %.1f frames/s%s%s%s\n",
-            r->event_count, r->event_count == 1 ? "" : "s", motion, r->frames,
-            r->learning_frames, bgs_model_width(r->model), bgs_model_height(r->model),
+            several ? o->input : "", several ? ": " : "", r->event_count, r->event_count == 1 ? "" : "s", motion, r->frames,
+            r->learning_frames, r->width, r->height,
             r->seconds, r->seconds > 0 ? r->frames / r->seconds : 0.0,
             o->extract_dir && !cli_stop ? ", clips in " : "",
             o->extract_dir && !cli_stop ? o->extract_dir : "",
             cli_stop ? " (interrupted: nothing extracted)" : "");
+}
+
+/* Input i's options: with several inputs, its clips in DIR/NAME and its
+ * heat map in FILE-NAME.png. 0, or an exit status (printed). */
+static int input_options(const events_options *all, int i, events_input *in)
+{
+    in->opt = *all;
+    in->opt.input = all->inputs[i];
+    if (all->input_count == 1)
+        return 0;
+    char name[NAME_MAX + 1];
+    if (run_input_folder_name(in->opt.input, name, sizeof name) != 0) {
+        cli_error("%s: no name for its clips and heat map comes out of it", in->opt.input);
+        return EXIT_USAGE;
+    }
+    int n = 0;
+    if (all->extract_dir) {
+        n = snprintf(in->extract_dir, sizeof in->extract_dir, "%s/%s", all->extract_dir,
+                     name);
+        in->opt.extract_dir = in->extract_dir;
+    }
+    if (n >= 0 && (size_t)n < sizeof in->extract_dir && all->heatmap_path) {
+        size_t stem = strlen(all->heatmap_path) - 4; /* checked: ends in .png */
+        n = snprintf(in->heatmap, sizeof in->heatmap, "%.*s-%s%s", (int)stem,
+                     all->heatmap_path, name, all->heatmap_path + stem);
+        in->opt.heatmap_path = in->heatmap;
+    }
+    if (n < 0 || (size_t)n >= sizeof in->heatmap) {
+        cli_error("%s: the names of its clips or heat map are too long", in->opt.input);
+        return EXIT_USAGE;
+    }
+    return 0;
+}
+
+/* One input from its start to its clips and heat map. */
+static int run_input(events_run *r, const events_options *o)
+{
+    double t0 = cli_now_seconds();
+    int status = open_events_run(r, o);
+    if (status == 0)
+        status = frame_loop(r);
+    r->seconds = cli_now_seconds() - t0;
+    if (status == 0 && o->extract_dir && !cli_stop)
+        status = extract_events(r);
+    if (status == 0 && o->heatmap_path) {
+        char err[PATH_MAX + 128];
+        const char *slash = strrchr(o->input, '/');
+        status = heatmap_write_png(&r->heat, r->model, o->heatmap_path,
+                                   slash && slash[1] ? slash + 1 : o->input, o->force, err,
+                                   sizeof err);
+        if (status)
+            cli_error("%s", err);
+    }
+    release_input(r);
+    return status;
 }
 
 int cmd_events(int argc, char **argv)
@@ -999,28 +1142,51 @@ int cmd_events(int argc, char **argv)
     if (status >= 0)
         return status;
     cli_catch_stop_signals();
-    double t0 = cli_now_seconds();
-    events_run r;
-    status = open_events_run(&r, &opt);
-    if (status == 0)
-        status = frame_loop(&r);
-    r.seconds = cli_now_seconds() - t0;
-    if (status == 0 && opt.extract_dir && !cli_stop)
-        status = extract_events(&r);
-    if (status == 0 && opt.heatmap_path) {
-        char err[PATH_MAX + 128];
-        const char *slash = strrchr(opt.input, '/');
-        status = heatmap_write_png(&r.heat, r.model, opt.heatmap_path,
-                                   slash && slash[1] ? slash + 1 : opt.input, opt.force, err,
-                                   sizeof err);
-        if (status)
-            cli_error("%s", err);
+    int count = opt.input_count, done = 0, failed = 0, first_failure = 0;
+    events_input *inputs = calloc((size_t)count, sizeof *inputs);
+    events_run *runs = calloc((size_t)count, sizeof *runs);
+    int *ok = calloc((size_t)count, sizeof *ok);
+    if (!inputs || !runs || !ok) {
+        free(inputs);
+        free(runs);
+        free(ok);
+        cli_error("out of memory");
+        return EXIT_FAILURE_STATUS;
     }
-    if (status == 0)
-        status = write_report(&r);
-    if (status == 0 && !opt.quiet)
-        print_summary(&r);
-    close_events_run(&r);
+    char failed_names[512] = "";
+    int ran = 0;
+    for (int i = 0; i < count && !cli_stop; i++, ran++) {
+        status = input_options(&opt, i, &inputs[i]);
+        if (status == 0)
+            status = run_input(&runs[i], &inputs[i].opt);
+        else
+            runs[i].opt = &inputs[i].opt;
+        ok[i] = status == 0;
+        done += ok[i];
+        if (status && status != EXIT_INTERRUPTED) {
+            failed++;
+            first_failure = first_failure ? first_failure : status;
+            size_t used = strlen(failed_names);
+            snprintf(failed_names + used, sizeof failed_names - used, "%s%s",
+                     used ? ", " : "", opt.inputs[i]);
+        }
+    }
+    status = done ? 0 : first_failure ? first_failure : status;
+    events_report report = {runs, ok, count, &opt};
+    if (done)
+        status = write_report(&report);
+    for (int i = 0; i < count && status == 0 && !opt.quiet; i++)
+        if (ok[i])
+            print_summary(&runs[i], count > 1);
+    if (count > 1 && !opt.quiet)
+        run_report_inputs(count, done, failed, failed_names, count - ran, cli_stop != 0);
+    for (int i = 0; i < count; i++)
+        close_events_run(&runs[i]);
+    free(inputs);
+    free(runs);
+    free(ok);
+    if (status == 0 && failed)
+        status = count > 1 ? EXIT_SOME_FAILED : first_failure;
     if (status == 0 && cli_stop)
         status = EXIT_INTERRUPTED;
     return status;

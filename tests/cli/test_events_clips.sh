@@ -176,6 +176,41 @@ if [ -f "$WORK/box.png" ]; then
 fi
 expect_error "--scale takes 1 to 16" 2 "scale.*1.*16.*'0'" "$B" events "$V" --scale 0
 
+# Several inputs, one after the other: one report with an input column,
+# each input's clips in DIR/NAME and heat map in FILE-NAME.png; a missing
+# input is reported, the others still run, status 7.
+cp "$V" "$WORK/second.mp4"
+run "$B" events "$V" "$WORK/second.mp4" "$WORK/missing.mp4" --extract "$WORK/multi" \
+    --clip-mode encode --heatmap "$WORK/heat.png" -o "$WORK/multi.csv"
+inputs=$(tail -n +2 "$WORK/multi.csv" | cut -d, -f1 | sort | uniq -c | awk '{ printf "%s %s;", $1, $2 }')
+want="2 \"$V\";2 \"$WORK/second.mp4\";"
+if [ "$RC" -eq 7 ] && [ "$(head -n 1 "$WORK/multi.csv" | cut -d, -f1)" = input ] &&
+   [ "$inputs" = "$want" ] &&
+   [ -s "$WORK/multi/keyframes250/event_002.mp4" ] && [ -s "$WORK/multi/second/event_002.mp4" ] &&
+   [ -s "$WORK/heat-keyframes250.png" ] && [ -s "$WORK/heat-second.png" ] &&
+   printf '%s\n' "$ERR" | grep -q 'missing.mp4' &&
+   printf '%s\n' "$ERR" | grep -q '3 inputs: 2 done, 1 failed'; then
+    ok "several inputs: one report, clips and heat maps by input, a missing one: status 7"
+else
+    fail "several inputs: one report, clips and heat maps by input, a missing one: status 7" \
+        "status $RC, inputs: $inputs (want $want)" "$ERR" "$(ls -R "$WORK/multi" 2>&1 | head -n 8)"
+fi
+# The second input's clips are cut as exactly as the first's.
+got=$(codes "$WORK/multi/second/event_002.mp4" | sed -n '1p;$p' | tr '\n' ' ')
+want=$(sed -n 2p "$WORK/rows" | awk '{ print $1, $2 }')
+if [ "$got" = "$want " ]; then ok "several inputs: the second input's clip at its event's frames"
+else fail "several inputs: the second input's clip at its event's frames" "frames $got, want $want"; fi
+run "$B" events -q "$V" "$WORK/second.mp4" --format json
+if command -v python3 > /dev/null 2>&1; then
+    n=$(printf '%s\n' "$OUT" | python3 -c 'import json, sys; print(sum(len(i["events"]) for i in json.load(sys.stdin)["inputs"]))' 2>&1)
+    [ "$n" = 4 ] && ok "several inputs: the JSON report holds both" ||
+        fail "several inputs: the JSON report holds both" "$n"
+else skip "several inputs: the JSON report holds both" "no python3 to read JSON"; fi
+mkdir -p "$WORK/other"
+cp "$V" "$WORK/other/keyframes250.mp4"
+expect_error "several inputs with one name for their clips are refused" 2 "keyframes250" \
+    "$B" events -q "$V" "$WORK/other/keyframes250.mp4" --extract "$WORK/same"
+
 # The progress line, on a terminal (script gives one).
 if command -v script > /dev/null 2>&1; then
     script -qec "'$B' events '$V' --extract '$WORK/prog' --clip-mode encode -o '$WORK/prog.csv'" \
