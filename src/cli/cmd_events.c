@@ -13,6 +13,7 @@
  */
 #include "cli/cli.h"
 #include "cli/events_detect.h"
+#include "cli/events_boxes.h"
 #include "cli/out_heatmap.h"
 #include "cli/run_inputs.h"
 #include "cli/run_report.h"
@@ -75,6 +76,7 @@ typedef struct events_options {
     const char *heatmap_path; /* --heatmap FILE.png */
     int clip_mode;           /* --clip-mode: CLIP_COPY or CLIP_ENCODE */
     int scale;               /* --scale N: the model sees frames N times smaller */
+    int boxes;               /* --boxes: drawn in the encoded clips */
     int format, format_given;
     double threshold;        /* motion: foreground fraction above this */
     span min_duration, pad_before, pad_after;
@@ -116,6 +118,7 @@ typedef struct events_run {
     double start, last_draw;  /* for the progress line */
     const char *encoder;      /* --clip-mode encode: the clips' encoder */
     heatmap heat;             /* --heatmap */
+    events_boxes boxes;       /* --boxes */
     int width, height;        /* the model's */
 } events_run;
 
@@ -130,7 +133,7 @@ typedef struct events_input {
 enum {
     OPT_THRESHOLD = 1000, OPT_MIN_DURATION, OPT_PAD_BEFORE, OPT_PAD_AFTER,
     OPT_FORMAT, OPT_EXTRACT, OPT_FPS, OPT_GRAY, OPT_COLOR, OPT_CLIP_MODE, OPT_ROI,
-    OPT_HEATMAP, OPT_SCALE,
+    OPT_HEATMAP, OPT_SCALE, OPT_BOXES,
     OPT_PARAM_BASE = 2000, /* + bgs_param key */
 };
 
@@ -194,6 +197,9 @@ static void print_usage(FILE *out)
 "                            before; encode decodes the video again and\n"
 "                            encodes exactly the event's frames (H.264 with\n"
 "                            libx264, else MPEG-4; no audio), slower\n"
+"      --boxes               with --clip-mode encode: draw a yellow box around\n"
+"                            each thing that moved (the 8 largest blobs of at\n"
+"                            least 1/1000 of the frame) in the clips\n"
 "      --roi MASK            region of interest: an image of the frame's size;\n"
 "                            where it is black nothing is foreground, and\n"
 "                            --threshold is a fraction of the region\n"
@@ -251,6 +257,7 @@ static struct option *build_long_options(void)
         {"roi", required_argument, NULL, OPT_ROI},
         {"heatmap", required_argument, NULL, OPT_HEATMAP},
         {"scale", required_argument, NULL, OPT_SCALE},
+        {"boxes", no_argument, NULL, OPT_BOXES},
     };
     enum { NFIXED = sizeof fixed / sizeof fixed[0] };
     static struct option all[NFIXED + BGS_PARAM_COUNT + 1];
@@ -372,6 +379,11 @@ static int check_options(int argc, char **argv, events_options *o)
     }
     if (o->heatmap_path && heatmap_check_name("--heatmap", o->heatmap_path))
         return EXIT_USAGE;
+    if (o->boxes && (!o->extract_dir || o->clip_mode != CLIP_ENCODE)) {
+        cli_error("--boxes draws in the clips of --extract DIR --clip-mode encode: "
+                  "give both");
+        return EXIT_USAGE;
+    }
     if (o->heatmap_path && o->output && strcmp(o->output, o->heatmap_path) == 0) {
         cli_error("-o and --heatmap both name %s: give them other names", o->output);
         return EXIT_USAGE;
@@ -443,6 +455,7 @@ static int parse_options(int argc, char **argv, events_options *o)
             break;
         case OPT_ROI: o->roi_path = optarg; break;
         case OPT_HEATMAP: o->heatmap_path = optarg; break;
+        case OPT_BOXES: o->boxes = 1; break;
         case OPT_SCALE:
             if (cli_parse_long(optarg, &n) != 0 || n < 1 || n > 16) {
                 cli_error("--scale needs a whole number from 1 (full size) to 16, not '%s'",
@@ -675,6 +688,10 @@ static int open_events_run(events_run *r, const events_options *o)
         cli_error("out of memory for a %dx%d heat map", w, h);
         return EXIT_FAILURE_STATUS;
     }
+    if (o->boxes && events_boxes_init(&r->boxes, w, h, o->scale) != 0) {
+        cli_error("out of memory for the boxes of a %dx%d frame", w, h);
+        return EXIT_FAILURE_STATUS;
+    }
     if (o->roi_path && (status = set_roi(r)) != 0)
         return status;
     r->total_frames = r->index ? video_index_frames(r->index) : frame_source_frame_count(r->src);
@@ -752,6 +769,11 @@ static int process_frame(events_run *r, const pipeline_frame *frame)
     r->learning_frames += learning;
     if (r->opt->heatmap_path && !learning)
         heatmap_add(&r->heat, r->mask, w);
+    if (r->opt->boxes && !learning &&
+        events_boxes_add(&r->boxes, frame->position, r->mask, w) != 0) {
+        cli_error("out of memory for the boxes");
+        return EXIT_FAILURE_STATUS;
+    }
     r->last_position = frame->position;
     double foreground = (double)bgs_model_foreground(r->model) / (double)r->region_pixels;
     if (detector_add(&r->det, frame->position, foreground, !learning) < 0) {
@@ -807,6 +829,7 @@ static void release_input(events_run *r)
         r->pipe = NULL;
     }
     heatmap_free(&r->heat);
+    events_boxes_free(&r->boxes);
     free(r->mask);
     free(r->small);
     bgs_model_free(r->model);
@@ -859,6 +882,13 @@ static void clip_progress(void *ctx, long position, long clip)
     draw_progress(ctx, position + 1, clip);
 }
 
+static void clip_draw(void *ctx, long position, uint8_t *rgb, int w, int h)
+{
+    const events_run *r = ctx;
+    canvas cv = {w, h, rgb};
+    events_boxes_draw(&r->boxes, position, &cv);
+}
+
 /* --clip-mode encode: every clip at its exact frames, in one more pass. */
 static int encode_events(events_run *r)
 {
@@ -877,7 +907,8 @@ static int encode_events(events_run *r)
     clip_encode_config cfg = {.input = r->opt->input, .clips = clips,
                               .count = r->event_count, .fps = r->times.fps,
                               .force = r->opt->force, .stop = &cli_stop,
-                              .progress = clip_progress, .ctx = r};
+                              .progress = clip_progress,
+                              .draw = r->opt->boxes ? clip_draw : NULL, .ctx = r};
     r->start = cli_now_seconds();
     if (status == 0 && clip_encode_run(&cfg, &r->encoder, err, sizeof err) != 0) {
         cli_error("%s", err);

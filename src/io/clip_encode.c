@@ -14,6 +14,8 @@
 #include "io/video_writer.h"
 
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 /* Skip to position `to` (the next frame read is `to`). 0, or -1. */
 static int skip_to(frame_source *src, long next, long to, char *err, size_t errlen)
@@ -31,7 +33,7 @@ static int skip_to(frame_source *src, long next, long to, char *err, size_t errl
     return 0;
 }
 
-static int write_clips(const clip_encode_config *cfg, frame_source *src,
+static int write_clips(const clip_encode_config *cfg, frame_source *src, uint8_t *copy,
                        const char **encoder, char *err, size_t errlen)
 {
     int w = frame_source_width(src), h = frame_source_height(src);
@@ -55,6 +57,13 @@ static int write_clips(const clip_encode_config *cfg, frame_source *src,
             if (got == 0)
                 snprintf(err, errlen, "the input ended at frame %ld, before the clip's "
                          "last frame %ld", next, clip->last + 1);
+            if (got == 1 && copy) { /* drawn on a copy: the source's is read-only */
+                for (int y = 0; y < h; y++)
+                    memcpy(copy + (size_t)y * w * 3, data + y * stride, (size_t)w * 3);
+                cfg->draw(cfg->ctx, frame_source_position(src), copy, w, h);
+                data = copy;
+                stride = (ptrdiff_t)w * 3;
+            }
             if (got == 1 && video_writer_write(out, data, stride, err, errlen) == 0) {
                 next = frame_source_position(src) + 1;
                 if (cfg->progress)
@@ -94,7 +103,17 @@ int clip_encode_run(const clip_encode_config *cfg, const char **encoder, char *e
         return -1;
     if (cfg->stop)
         frame_source_set_interrupt(src, cfg->stop);
-    int status = write_clips(cfg, src, encoder, err, errlen);
+    uint8_t *copy = NULL;
+    if (cfg->draw) {
+        copy = malloc((size_t)frame_source_width(src) * frame_source_height(src) * 3);
+        if (!copy) {
+            snprintf(err, errlen, "%s: out of memory for a frame to draw on", cfg->input);
+            frame_source_close(src);
+            return -1;
+        }
+    }
+    int status = write_clips(cfg, src, copy, encoder, err, errlen);
+    free(copy);
     frame_source_close(src);
     return status;
 }

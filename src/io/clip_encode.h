@@ -15,6 +15,7 @@
 
 #include <signal.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* Frames first..last (0-based positions in the input, inclusive) into
  * path. The ranges must be in order and must not overlap. */
@@ -33,6 +34,10 @@ typedef struct clip_encode_config {
     /* Called after each frame read (position, the clip it went to or -1);
      * may be NULL. */
     void (*progress)(void *ctx, long position, long clip);
+    /* Called on a copy of each frame of a clip before it is encoded (RGB,
+     * rows w * 3 bytes apart, position as above) to draw on it; may be
+     * NULL. */
+    void (*draw)(void *ctx, long position, uint8_t *rgb, int w, int h);
     void *ctx;
 } clip_encode_config;
 

@@ -104,6 +104,39 @@ if [ -z "$(ffprobe -v error -select_streams v -show_entries stream=codec_name -o
     else skip "encode: the clips are H.264" "no ffprobe"; fi
 else ok "encode: the clips are H.264"; fi
 
+# --boxes: yellow outlines around what moved, in the encoded clips only.
+# At frame 350 (14 s) the white box is at x 180..219, y 100..139: count the
+# yellow pixels (R, G > 150, B < 110; the field is gray, the box white) in
+# a window 20 pixels wider each way, in the clip with --boxes and in the
+# one without; and none in the clip's first frame (262, before the motion).
+# yellow CLIP INDEX: yellow pixels of frame INDEX (0-based) of CLIP.
+yellow() {
+    ffmpeg -nostdin -v error -i "$1" -vf "select=eq(n\,$2),crop=80:80:160:80,format=rgb24" \
+        -frames:v 1 -f rawvideo - | od -An -v -tu1 -w3 |
+        awk '$1 > 150 && $2 > 150 && $3 < 110 { n++ } END { print n + 0 }'
+}
+first1=$(head -n 1 "$WORK/rows" | cut -d' ' -f1)
+run "$B" events -q "$V" --extract "$WORK/boxed" --clip-mode encode --boxes -o "$WORK/boxed.csv"
+if [ "$RC" -eq 0 ] && [ -n "$first1" ] && [ -f "$WORK/boxed/event_001.mp4" ]; then
+    in_box=$(yellow "$WORK/boxed/event_001.mp4" $((350 - first1)))
+    plain=$(yellow "$WORK/clips/event_001.mp4" $((350 - first1)))
+    before=$(ffmpeg -nostdin -v error -i "$WORK/boxed/event_001.mp4" -vf format=rgb24 \
+        -frames:v 1 -f rawvideo - | od -An -v -tu1 -w3 |
+        awk '$1 > 150 && $2 > 150 && $3 < 110 { n++ } END { print n + 0 }')
+    if [ "$in_box" -ge 100 ] && [ "$plain" -eq 0 ] && [ "$before" -eq 0 ] &&
+       codes "$WORK/boxed/event_001.mp4" | cmp -s - "$WORK/codes.1"; then
+        ok "--boxes: a yellow outline around the moving box ($in_box pixels), the same frames"
+    else
+        fail "--boxes: a yellow outline around the moving box" \
+            "yellow pixels at frame 350: $in_box with --boxes (want >= 100), $plain without" \
+            "(want 0); $before in the clip's first frame (want 0); same frames: $(codes "$WORK/boxed/event_001.mp4" | cmp - "$WORK/codes.1" 2>&1)"
+    fi
+else
+    fail "--boxes" "status $RC" "$ERR"
+fi
+expect_error "--boxes without --clip-mode encode: refused" 2 "--boxes .*--clip-mode encode" \
+    "$B" events "$V" --extract "$WORK/nobox" --boxes
+
 # The default stays copy: clip 2 starts at the keyframe at frame 250,
 # before the end of clip 1, and a note says so.
 run "$B" events "$V" --extract "$WORK/copy" -o "$WORK/copy.csv"
