@@ -53,6 +53,7 @@ static const frame_source_ops *backend_of(const char *input)
 /* A source of the backend ops, opened (its first frame decoded), or NULL. */
 static frame_source *open_source(const frame_source_ops *ops, const char *input,
                                  const frame_source_raw_format *format,
+                                 const frame_source_options *options,
                                  int channels, char *err, size_t errlen)
 {
     if (!input || (channels != 1 && channels != 3)) {
@@ -73,7 +74,17 @@ static frame_source *open_source(const frame_source_ops *ops, const char *input,
     src->url = input;
     src->position = -1;
     src->channels = channels;
+    src->options = options;
+    if (frame_source_live_init(src, input) < 0) {
+        io_fail(err, errlen, input, "out of memory");
+        frame_source_close(src);
+        return NULL;
+    }
+    frame_source_live_arm(src);
     if (ops->open(src, format, err, errlen) < 0) {
+        if (atomic_load(&src->live.stalled))
+            io_fail(err, errlen, src->input, "cannot open: no data for %g s (--timeout)",
+                    src->live.timeout);
         frame_source_close(src);
         return NULL;
     }
@@ -85,15 +96,22 @@ static frame_source *open_source(const frame_source_ops *ops, const char *input,
 frame_source *frame_source_open(const char *input, int channels, char *err,
                                 size_t errlen)
 {
-    return open_source(backend_of(input ? input : ""), input, NULL, channels, err,
-                       errlen);
+    return frame_source_open_with(input, channels, NULL, err, errlen);
+}
+
+frame_source *frame_source_open_with(const char *input, int channels,
+                                     const frame_source_options *options,
+                                     char *err, size_t errlen)
+{
+    return open_source(backend_of(input ? input : ""), input, NULL, options, channels,
+                       err, errlen);
 }
 
 frame_source *frame_source_open_raw(const char *input,
                                     const frame_source_raw_format *format,
                                     int channels, char *err, size_t errlen)
 {
-    return open_source(&frame_source_raw, input, format, channels, err, errlen);
+    return open_source(&frame_source_raw, input, format, NULL, channels, err, errlen);
 }
 
 int frame_source_read(frame_source *src, const uint8_t **data,
@@ -102,7 +120,10 @@ int frame_source_read(frame_source *src, const uint8_t **data,
     if (src->pending) {
         src->pending = 0;
     } else {
+        frame_source_live_arm(src);
         int ret = src->ops->next(src, err, errlen);
+        if (ret <= 0 && src->live.network) /* the end of a stream: ended, or cut? */
+            ret = frame_source_live_after_end(src, ret, err, errlen);
         if (ret <= 0)
             return ret;
     }
@@ -226,11 +247,20 @@ const char *frame_source_current_name(const frame_source *src)
     return src->current_name ? src->current_name : src->input;
 }
 
+const char *frame_source_end_problem(const frame_source *src)
+{
+    return src->live.problem[0] ? src->live.problem : NULL;
+}
+
+long frame_source_reconnects(const frame_source *src) { return src->live.reconnects; }
+double frame_source_gap_seconds(const frame_source *src) { return src->live.gap_seconds; }
+
 void frame_source_close(frame_source *src)
 {
     if (!src)
         return;
     src->ops->close(src);
+    frame_source_live_free(src);
     free(src->input);
     free(src);
 }
