@@ -9,9 +9,11 @@
  * as DVR-Scan does. The events are reported as CSV or JSON, and --extract
  * cuts each one into its own file, by stream copy from the keyframe before
  * it (src/io/video_cut.c) or, with --clip-mode encode, at its exact frames
- * by decoding and encoding again (src/io/clip_encode.c).
+ * by decoding and encoding again (src/io/clip_encode.c). The options are
+ * events_options.c's, the report events_report.c's (events.h).
  */
 #include "cli/cli.h"
+#include "cli/events.h"
 #include "cli/events_detect.h"
 #include "cli/events_boxes.h"
 #include "cli/out_heatmap.h"
@@ -27,468 +29,16 @@
 #include "io/video_cut.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <limits.h>
 #include <math.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
-#define DEFAULT_THRESHOLD 0.005
-#define DEFAULT_MIN_DURATION "0.2s"
-#define DEFAULT_PAD_BEFORE "1.5s"
-#define DEFAULT_PAD_AFTER "2s"
-/* Frames the model learns before it may report motion. Shorter than the
- * main command's 100: an event finder must not be blind for the first four
- * seconds, and a frame's foreground fraction (not its pixels) is what
- * counts here; see "Learning phase" in the README for the measurement. */
-#define EVENTS_LEARNING_FRAMES 50
-/* Inputs without a frame rate (image sequences) are timed at this rate. */
-#define DEFAULT_FPS 25.0
-/* Extension of the clips when the input's name has none. */
-#define DEFAULT_CLIP_EXTENSION "mkv"
-
-enum { FORMAT_CSV, FORMAT_JSON };
-enum { CLIP_COPY, CLIP_ENCODE };
-
 /* Seconds between two redraws of the progress line. */
 #define PROGRESS_INTERVAL 0.1
-
-/* A duration as given: frames ("12") or seconds ("1.5s"). */
-typedef struct span {
-    const char *text;
-    double seconds;
-    long frames;
-    int in_seconds;
-} span;
-
-typedef struct events_options {
-    const char *input;
-    const char *const *inputs; /* every INPUT given; input is the current one */
-    int input_count;
-    const char *output;      /* -o FILE, NULL or "-" = stdout */
-    const char *extract_dir; /* --extract DIR */
-    const char *roi_path;    /* --roi MASK */
-    const char *heatmap_path; /* --heatmap FILE.png */
-    int clip_mode;           /* --clip-mode: CLIP_COPY or CLIP_ENCODE */
-    int scale;               /* --scale N: the model sees frames N times smaller */
-    int boxes;               /* --boxes: drawn in the encoded clips */
-    int format, format_given;
-    double threshold;        /* motion: foreground fraction above this */
-    span min_duration, pad_before, pad_after;
-    double fps;              /* --fps, 0 = not given */
-    int channels;
-    int threads;
-    int force, quiet;
-    unsigned params_given;
-    bgs_params params;
-} events_options;
-
-/* Frame times: from the container's time stamps where it has them, else
- * from the frame rate. */
-typedef struct timeline {
-    const video_index *index; /* NULL: no time stamps */
-    double fps;
-    const char *fps_from;     /* "stream", "--fps" or "default" */
-} timeline;
-
-typedef struct events_run {
-    const events_options *opt;
-    frame_source *src;
-    video_index *index;
-    bgs_model *model;
-    pipeline *pipe;
-    uint8_t *mask;
-    uint8_t *small;           /* --scale: the frame made smaller */
-    int frame_w, frame_h;     /* the input's size (the model's, times scale) */
-    detector det;
-    timeline times;
-    long frames, learning_frames, last_position;
-    long min_frames, pad_before, pad_after;
-    event *events;
-    long event_count;
-    double seconds;
-    long region_pixels;       /* the pixels of --roi, else of the frame */
-    long total_frames;        /* expected, -1 if unknown (progress) */
-    int progress;             /* draw the progress line */
-    double start, last_draw;  /* for the progress line */
-    const char *encoder;      /* --clip-mode encode: the clips' encoder */
-    heatmap heat;             /* --heatmap */
-    events_boxes boxes;       /* --boxes */
-    int width, height;        /* the model's */
-} events_run;
-
-/* One of several inputs: its options, its clips' folder DIR/NAME and its
- * heat map FILE-NAME.png. */
-typedef struct events_input {
-    events_options opt;
-    char extract_dir[PATH_MAX];
-    char heatmap[PATH_MAX];
-} events_input;
-
-enum {
-    OPT_THRESHOLD = 1000, OPT_MIN_DURATION, OPT_PAD_BEFORE, OPT_PAD_AFTER,
-    OPT_FORMAT, OPT_EXTRACT, OPT_FPS, OPT_GRAY, OPT_COLOR, OPT_CLIP_MODE, OPT_ROI,
-    OPT_HEATMAP, OPT_SCALE, OPT_BOXES,
-    OPT_PARAM_BASE = 2000, /* + bgs_param key */
-};
-
-/* The library's defaults but a shorter learning phase: an event starts
- * only after it, and short clips are common here. */
-static void events_default_params(bgs_params *params)
-{
-    bgs_params_default(params);
-    params->learning_frames = EVENTS_LEARNING_FRAMES;
-}
-
-static void print_usage(FILE *out)
-{
-    fprintf(out,
-"Usage: bgsub events [options] INPUT... [-o FILE] [--extract DIR [--clip-mode M]]\n"
-"\n"
-"List the time ranges with motion in a video (or an image sequence): a frame\n"
-"is a motion frame when the model's foreground covers more than --threshold\n"
-"of it; runs of motion frames at least --min-duration long become events,\n"
-"widened by --pad-before and --pad-after (clamped to the video) and merged\n"
-"where they overlap or touch. Frames of the model's learning phase (the first\n"
-"%d here, see --learning-frames) cannot start an event.\n"
-"\n"
-"Output, one row per event (CSV with a header, or JSON with the settings):\n"
-"event, start_frame, end_frame (1-based, inclusive), start_time, end_time\n"
-"(seconds from the first frame; end_time is where the last frame ends),\n"
-"duration, peak_foreground (the largest foreground fraction of its motion\n"
-"frames), clip_start_frame, clip_start_time (where its clip begins: the last\n"
-"keyframe at or before the start for a cut by stream copy, the start itself\n"
-"with --clip-mode encode), and with --extract the clip's file name. Times come from the video's time stamps; image sequences\n"
-"are timed at --fps (default 25 frames/s).\n"
-"\n"
-"Several INPUTs are read one after the other, each with a model of its own,\n"
-"into one report with a first column input (JSON: {\"inputs\": [...]}); the\n"
-"clips of each go to DIR/NAME and its heat map to FILE-NAME.png, NAME being\n"
-"the input's file name without extension. An input that fails is reported\n"
-"and the others still run; the exit status is then 7 (the first failure's if\n"
-"none was done).\n"
-"\n"
-"Durations D are frames (12) or seconds with a trailing s (1.5s); seconds\n"
-"are turned into frames at the input's frame rate, rounded up.\n"
-"\n"
-"Options:\n"
-"  -o, --output FILE         write the events to FILE (default stdout)\n"
-"      --format csv|json     output format (default: json if FILE ends in\n"
-"                            .json, else csv)\n"
-"      --threshold F         foreground fraction of the frame that counts as\n"
-"                            motion: 0 <= F < 1, or a percentage such as 0.5%%\n"
-"                            (default %g)\n"
-"      --min-duration D      shortest run of motion frames that makes an\n"
-"                            event (default %s)\n"
-"      --pad-before D        add D before each event (default %s)\n"
-"      --pad-after D         add D after each event (default %s)\n"
-"      --extract DIR         cut each event into DIR/event_NNN.EXT (EXT of the\n"
-"                            input; mkv if it has none); video files only\n"
-"      --clip-mode copy|encode  how --extract cuts (default copy): copy\n"
-"                            copies the packets with the audio, fast and\n"
-"                            lossless, but starts at the keyframe at or before\n"
-"                            the event (clip_start_frame), so a clip can\n"
-"                            begin long before its event and overlap the one\n"
-"                            before; encode decodes the video again and\n"
-"                            encodes exactly the event's frames (H.264 with\n"
-"                            libx264, else MPEG-4; no audio), slower\n"
-"      --boxes               with --clip-mode encode: draw a yellow box around\n"
-"                            each thing that moved (the 8 largest blobs of at\n"
-"                            least 1/1000 of the frame) in the clips\n"
-"      --roi MASK            region of interest: an image of the frame's size;\n"
-"                            where it is black nothing is foreground, and\n"
-"                            --threshold is a fraction of the region\n"
-"      --scale N             run the model on frames N times smaller each way\n"
-"                            (N x N pixels averaged; N^2 times fewer to\n"
-"                            model; default 1); clips keep the full size\n"
-"      --heatmap FILE.png    write a motion heat map: the share of frames each\n"
-"                            pixel was foreground in (after the learning\n"
-"                            phase), coloured over the background, with its\n"
-"                            scale\n"
-"  -f, --force               overwrite clips that already exist\n"
-"      --fps R               frame rate of inputs that have none (default 25)\n"
-"      --gray                model gray levels (1 channel; faster)\n"
-"      --color               model RGB colour (3 channels, the default)\n"
-"  -j, --threads N           model threads (default 0: one per core)\n"
-"  -q, --quiet               no summary or notes on stderr\n"
-"  -h, --help                this help\n"
-"\n"
-"Model parameters (default; bounds), as for bgsub but for --learning-frames:\n",
-            EVENTS_LEARNING_FRAMES, DEFAULT_THRESHOLD, DEFAULT_MIN_DURATION,
-            DEFAULT_PAD_BEFORE, DEFAULT_PAD_AFTER);
-    bgs_params defaults;
-    events_default_params(&defaults);
-    cli_param_help(out, &defaults);
-    fprintf(out,
-"\n"
-"Exit status: 0 success (also when no event is found), 2 bad option or\n"
-"parameter, 3 input missing or unreadable, 4 output or a clip cannot be\n"
-"written (or a clip exists, without --force), 7 several inputs, some failed\n"
-"and some done, 1 other failure, 130\n"
-"interrupted (the events found so far are reported; nothing is extracted).\n"
-"On a terminal, a progress line shows the frames read and the clips cut.\n");
-}
-
-static struct option *build_long_options(void)
-{
-    static const struct option fixed[] = {
-        {"output", required_argument, NULL, 'o'},
-        {"help", no_argument, NULL, 'h'},
-        {"force", no_argument, NULL, 'f'},
-        {"quiet", no_argument, NULL, 'q'},
-        {"threads", required_argument, NULL, 'j'},
-        {"threshold", required_argument, NULL, OPT_THRESHOLD},
-        {"min-duration", required_argument, NULL, OPT_MIN_DURATION},
-        {"pad-before", required_argument, NULL, OPT_PAD_BEFORE},
-        {"pad-after", required_argument, NULL, OPT_PAD_AFTER},
-        {"format", required_argument, NULL, OPT_FORMAT},
-        {"extract", required_argument, NULL, OPT_EXTRACT},
-        {"fps", required_argument, NULL, OPT_FPS},
-        {"gray", no_argument, NULL, OPT_GRAY},
-        {"grey", no_argument, NULL, OPT_GRAY},
-        {"color", no_argument, NULL, OPT_COLOR},
-        {"colour", no_argument, NULL, OPT_COLOR},
-        {"clip-mode", required_argument, NULL, OPT_CLIP_MODE},
-        {"roi", required_argument, NULL, OPT_ROI},
-        {"heatmap", required_argument, NULL, OPT_HEATMAP},
-        {"scale", required_argument, NULL, OPT_SCALE},
-        {"boxes", no_argument, NULL, OPT_BOXES},
-    };
-    enum { NFIXED = sizeof fixed / sizeof fixed[0] };
-    static struct option all[NFIXED + BGS_PARAM_COUNT + 1];
-    cli_long_options(all, fixed, NFIXED, OPT_PARAM_BASE);
-    return all;
-}
-
-/* "12" (frames) or "1.5s" (seconds); both >= 0. */
-static int parse_span(const char *opt, const char *text, span *out)
-{
-    size_t len = strlen(text);
-    char number[64];
-    int ok = len > 0 && len < sizeof number;
-    if (ok && text[len - 1] == 's') {
-        memcpy(number, text, len - 1);
-        number[len - 1] = '\0';
-        ok = cli_parse_double(number, &out->seconds) == 0 && out->seconds >= 0 &&
-             out->seconds <= 1e6;
-        out->in_seconds = 1;
-    } else if (ok) {
-        ok = cli_parse_long(text, &out->frames) == 0 && out->frames >= 0 &&
-             out->frames <= 1000000000L;
-        out->in_seconds = 0;
-    }
-    if (!ok) {
-        cli_error("%s needs frames (12) or seconds (1.5s), at least 0, not '%s'",
-                  opt, text);
-        return -1;
-    }
-    out->text = text;
-    return 0;
-}
-
-/* A fraction (0.005) or a percentage (0.5%), from 0 up to (not) 1. */
-static int parse_threshold(const char *text, double *out)
-{
-    size_t len = strlen(text);
-    char number[64];
-    int percent = len > 0 && text[len - 1] == '%';
-    int ok = len > 0 && len < sizeof number;
-    if (ok) {
-        memcpy(number, text, len - percent);
-        number[len - percent] = '\0';
-        ok = cli_parse_double(number, out) == 0;
-    }
-    if (ok && percent)
-        *out /= 100;
-    if (!ok || *out < 0 || *out >= 1) {
-        cli_error("--threshold needs a fraction of the frame from 0 to below 1 "
-                  "(0.005) or a percentage (0.5%%), not '%s'", text);
-        return -1;
-    }
-    return 0;
-}
-
-static int has_suffix(const char *name, const char *suffix)
-{
-    size_t n = strlen(name), s = strlen(suffix);
-    return n >= s && strcasecmp(name + n - s, suffix) == 0;
-}
-
-/* The input's extension, or DEFAULT_CLIP_EXTENSION. */
-static const char *clip_extension(const char *input)
-{
-    const char *base = strrchr(input, '/');
-    base = base ? base + 1 : input;
-    const char *dot = strrchr(base, '.');
-    return dot && dot != base && dot[1] ? dot + 1 : DEFAULT_CLIP_EXTENSION;
-}
-
-/* After the loop: what the options mean together. */
-static int check_options(int argc, char **argv, events_options *o)
-{
-    if (optind >= argc) {
-        cli_error("no input given (usage: bgsub events [options] INPUT; see "
-                  "bgsub events --help)");
-        return EXIT_USAGE;
-    }
-    o->input = argv[optind];
-    o->inputs = (const char *const *)argv + optind;
-    o->input_count = argc - optind;
-    for (int i = 1; i < o->input_count; i++)
-        if (cli_refuse_empty_names("INPUT", "a video file or an image sequence",
-                                   o->inputs[i], (const char *)NULL))
-            return EXIT_USAGE;
-    if (o->input_count > 1 && (o->extract_dir || o->heatmap_path)) {
-        /* Their clips and heat maps are named after them. */
-        char err[PATH_MAX * 2 + 128];
-        if (run_inputs_check_names(o->inputs, o->input_count,
-                                   o->extract_dir ? o->extract_dir : ".", err,
-                                   sizeof err) != 0) {
-            cli_error("%s", err);
-            return EXIT_USAGE;
-        }
-    }
-    if (cli_refuse_empty_names("INPUT", "a video file or an image sequence", o->input,
-                               "-o", "a file name (or - for stdout)", o->output,
-                               "--extract", "a folder name", o->extract_dir,
-                               "--roi", "an image file", o->roi_path,
-                               "--heatmap", "a PNG file name", o->heatmap_path,
-                               (const char *)NULL))
-        return EXIT_USAGE;
-    if (!o->format_given)
-        o->format = o->output && has_suffix(o->output, ".json") ? FORMAT_JSON : FORMAT_CSV;
-    /* The clips' names as a pattern: event_%03d.EXT, a % in EXT doubled. */
-    char clips[NAME_MAX + 16] = "event_%03d.";
-    size_t n = strlen(clips);
-    for (const char *c = clip_extension(o->input); *c && n + 3 < sizeof clips; c++) {
-        if (*c == '%')
-            clips[n++] = '%';
-        clips[n++] = *c;
-    }
-    clips[n] = '\0';
-    if (o->output && o->extract_dir && strcmp(o->output, "-") != 0 &&
-        output_path_in_family(o->output, o->extract_dir, clips, NULL)) {
-        cli_error("-o %s and --extract %s both write %s: give them other names", o->output,
-                  o->extract_dir, o->output);
-        return EXIT_USAGE;
-    }
-    if (o->heatmap_path && heatmap_check_name("--heatmap", o->heatmap_path))
-        return EXIT_USAGE;
-    if (o->boxes && (!o->extract_dir || o->clip_mode != CLIP_ENCODE)) {
-        cli_error("--boxes draws in the clips of --extract DIR --clip-mode encode: "
-                  "give both");
-        return EXIT_USAGE;
-    }
-    if (o->heatmap_path && o->output && strcmp(o->output, o->heatmap_path) == 0) {
-        cli_error("-o and --heatmap both name %s: give them other names", o->output);
-        return EXIT_USAGE;
-    }
-    if (bgs_params_check(&o->params) != BGS_OK) {
-        cli_error("%s", bgs_last_error());
-        return EXIT_USAGE;
-    }
-    return -1;
-}
-
-/* Returns -1 to go on, or an exit status (help, bad usage). */
-static int parse_options(int argc, char **argv, events_options *o)
-{
-    memset(o, 0, sizeof *o);
-    o->threshold = DEFAULT_THRESHOLD;
-    o->channels = 3;
-    o->scale = 1;
-    parse_span("--min-duration", DEFAULT_MIN_DURATION, &o->min_duration);
-    parse_span("--pad-before", DEFAULT_PAD_BEFORE, &o->pad_before);
-    parse_span("--pad-after", DEFAULT_PAD_AFTER, &o->pad_after);
-    events_default_params(&o->params);
-
-    struct option *longopts = build_long_options();
-    optind = 0; /* 0, not 1: GNU getopt then resets all its state */
-    opterr = 0;
-    int c;
-    long n;
-    while ((c = getopt_long(argc, argv, ":o:hfqj:", longopts, NULL)) != -1) {
-        switch (c) {
-        case 'o': o->output = optarg; break;
-        case 'h': print_usage(stdout); return EXIT_OK_STATUS;
-        case 'f': o->force = 1; break;
-        case 'q': o->quiet = 1; break;
-        case 'j':
-            if (cli_parse_long(optarg, &n) != 0 || n < 0 || n > 256) {
-                cli_error("--threads needs a whole number from 0 to 256, not '%s'", optarg);
-                return EXIT_USAGE;
-            }
-            o->threads = (int)n;
-            break;
-        case OPT_THRESHOLD:
-            if (parse_threshold(optarg, &o->threshold)) return EXIT_USAGE;
-            break;
-        case OPT_MIN_DURATION:
-            if (parse_span("--min-duration", optarg, &o->min_duration)) return EXIT_USAGE;
-            break;
-        case OPT_PAD_BEFORE:
-            if (parse_span("--pad-before", optarg, &o->pad_before)) return EXIT_USAGE;
-            break;
-        case OPT_PAD_AFTER:
-            if (parse_span("--pad-after", optarg, &o->pad_after)) return EXIT_USAGE;
-            break;
-        case OPT_FORMAT:
-            if (strcmp(optarg, "csv") != 0 && strcmp(optarg, "json") != 0) {
-                cli_error("--format takes csv or json, not '%s'", optarg);
-                return EXIT_USAGE;
-            }
-            o->format = strcmp(optarg, "json") == 0 ? FORMAT_JSON : FORMAT_CSV;
-            o->format_given = 1;
-            break;
-        case OPT_EXTRACT: o->extract_dir = optarg; break;
-        case OPT_CLIP_MODE:
-            if (strcmp(optarg, "copy") != 0 && strcmp(optarg, "encode") != 0) {
-                cli_error("--clip-mode takes copy or encode, not '%s'", optarg);
-                return EXIT_USAGE;
-            }
-            o->clip_mode = strcmp(optarg, "encode") == 0 ? CLIP_ENCODE : CLIP_COPY;
-            break;
-        case OPT_ROI: o->roi_path = optarg; break;
-        case OPT_HEATMAP: o->heatmap_path = optarg; break;
-        case OPT_BOXES: o->boxes = 1; break;
-        case OPT_SCALE:
-            if (cli_parse_long(optarg, &n) != 0 || n < 1 || n > 16) {
-                cli_error("--scale needs a whole number from 1 (full size) to 16, not '%s'",
-                          optarg);
-                return EXIT_USAGE;
-            }
-            o->scale = (int)n;
-            break;
-        case OPT_FPS:
-            if (cli_parse_double(optarg, &o->fps) != 0 || !(o->fps > 0 && o->fps <= 1000)) {
-                cli_error("--fps needs a frame rate above 0 and at most 1000, not '%s'",
-                          optarg);
-                return EXIT_USAGE;
-            }
-            break;
-        case OPT_GRAY: o->channels = 1; break;
-        case OPT_COLOR: o->channels = 3; break;
-        case ':':
-        case '?':
-            return cli_bad_option(c, argv, "bgsub events");
-        default:
-            if (c >= OPT_PARAM_BASE && c < OPT_PARAM_BASE + BGS_PARAM_COUNT) {
-                if (cli_param_parse(&o->params, &o->params_given, c - OPT_PARAM_BASE,
-                                    optarg))
-                    return EXIT_USAGE;
-                break;
-            }
-            cli_error("unhandled option (internal error)");
-            return EXIT_FAILURE_STATUS;
-        }
-    }
-    return check_options(argc, argv, o);
-}
 
 static long clamp_long(long v, long lo, long hi)
 {
@@ -515,7 +65,7 @@ static int make_events(events_run *r)
 /* Time                                                                     */
 /* ------------------------------------------------------------------------ */
 
-static double frame_time(const timeline *t, long i)
+double events_frame_time(const timeline *t, long i)
 {
     if (!t->index)
         return i / t->fps;
@@ -527,13 +77,13 @@ static double frame_time(const timeline *t, long i)
 }
 
 /* Where frame i stops being shown. */
-static double frame_end_time(const timeline *t, long i)
+double events_frame_end_time(const timeline *t, long i)
 {
     if (t->index && i < video_index_frames(t->index)) {
         double d = video_index_frame_duration(t->index, i);
-        return frame_time(t, i) + (d > 0 ? d : 1 / t->fps);
+        return events_frame_time(t, i) + (d > 0 ? d : 1 / t->fps);
     }
-    return frame_time(t, i) + 1 / t->fps;
+    return events_frame_time(t, i) + 1 / t->fps;
 }
 
 static long span_frames(const span *s, double fps)
@@ -853,10 +403,10 @@ static void close_events_run(events_run *r)
 /* ------------------------------------------------------------------------ */
 
 /* DIR/event_NNN.EXT for event i (0-based); -1 if it does not fit. */
-static int clip_path(const events_run *r, long i, char *buf, size_t size)
+int events_clip_path(const events_run *r, long i, char *buf, size_t size)
 {
     int n = snprintf(buf, size, "%s/event_%03ld.%s", r->opt->extract_dir, i + 1,
-                     clip_extension(r->opt->input));
+                     events_clip_extension(r->opt->input));
     return n < 0 || (size_t)n >= size ? -1 : 0;
 }
 
@@ -865,7 +415,7 @@ static int check_clip_names(const events_run *r)
 {
     char path[PATH_MAX], err[PATH_MAX + 128];
     for (long i = 0; i < r->event_count; i++) {
-        if (clip_path(r, i, path, sizeof path) != 0) {
+        if (events_clip_path(r, i, path, sizeof path) != 0) {
             cli_error("%s: path too long", r->opt->extract_dir);
             return EXIT_OUTPUT;
         }
@@ -901,7 +451,7 @@ static int encode_events(events_run *r)
         status = EXIT_FAILURE_STATUS;
     }
     for (long i = 0; status == 0 && i < r->event_count; i++) {
-        clip_path(r, i, paths[i], sizeof paths[i]);
+        events_clip_path(r, i, paths[i], sizeof paths[i]);
         clips[i] = (clip_range){r->events[i].first, r->events[i].last, paths[i]};
     }
     clip_encode_config cfg = {.input = r->opt->input, .clips = clips,
@@ -937,7 +487,7 @@ static int extract_events(events_run *r)
     for (long i = 0; status == 0 && i < r->event_count; i++) {
         const event *e = &r->events[i];
         long last = clamp_long(e->last, e->clip_first, indexed - 1);
-        clip_path(r, i, path, sizeof path);
+        events_clip_path(r, i, path, sizeof path);
         if (video_cut_copy(r->opt->input, r->index, e->clip_first, last, path,
                            r->opt->force, err, sizeof err) != 0) {
             cli_error("%s", err);
@@ -945,172 +495,6 @@ static int extract_events(events_run *r)
         }
     }
     return status;
-}
-
-/* ------------------------------------------------------------------------ */
-/* The report                                                               */
-/* ------------------------------------------------------------------------ */
-
-/* A CSV field, quoted as RFC 4180 asks, should it hold a comma. */
-static void csv_quoted(FILE *out, const char *text)
-{
-    fputc('"', out);
-    for (const char *c = text; *c; c++) {
-        if (*c == '"')
-            fputc('"', out);
-        fputc(*c, out);
-    }
-    fputc('"', out);
-}
-
-/* header: print the header line first; several: the input column. */
-static void write_csv(FILE *out, const events_run *r, int header, int several)
-{
-    int clips = r->opt->extract_dir != NULL;
-    if (header)
-        fprintf(out, "%sevent,start_frame,end_frame,start_time,end_time,duration,"
-                     "peak_foreground,clip_start_frame,clip_start_time%s\n",
-                several ? "input," : "", clips ? ",clip" : "");
-    for (long i = 0; i < r->event_count; i++) {
-        const event *e = &r->events[i];
-        if (several) {
-            csv_quoted(out, r->opt->input);
-            fputc(',', out);
-        }
-        double start = frame_time(&r->times, e->first);
-        double end = frame_end_time(&r->times, e->last);
-        fprintf(out, "%ld,%ld,%ld,%.3f,%.3f,%.3f,%.6f,%ld,%.3f", i + 1,
-                e->first + 1, e->last + 1, start, end, end - start, e->peak,
-                e->clip_first + 1, frame_time(&r->times, e->clip_first));
-        if (clips) { /* quoted as RFC 4180 asks, should the name hold a comma */
-            char path[PATH_MAX];
-            clip_path(r, i, path, sizeof path);
-            fputs(",\"", out);
-            for (const char *c = path; *c; c++) {
-                if (*c == '"')
-                    fputc('"', out);
-                fputc(*c, out);
-            }
-            fputc('"', out);
-        }
-        fputc('\n', out);
-    }
-}
-
-static void json_span(FILE *out, const char *name, const span *s, long frames)
-{
-    fprintf(out, "    \"%s\": ", name);
-    cli_json_string(out, s->text);
-    fprintf(out, ",\n    \"%s_frames\": %ld,\n", name, frames);
-}
-
-static void write_json(FILE *out, const events_run *r)
-{
-    const events_options *o = r->opt;
-    fputs("{\n  \"input\": ", out);
-    cli_json_string(out, o->input);
-    fprintf(out, ",\n  \"frames\": %ld,\n  \"learning_frames\": %ld,\n"
-            "  \"width\": %d,\n  \"height\": %d,\n  \"fps\": %.6g,\n"
-            "  \"fps_from\": \"%s\",\n  \"times_from\": \"%s\",\n"
-            "  \"interrupted\": %s,\n  \"settings\": {\n    \"threshold\": %.6g,\n",
-            r->frames, r->learning_frames, r->width, r->height, r->times.fps,
-            r->times.fps_from,
-            r->times.index ? "timestamps" : "frame rate",
-            cli_stop ? "true" : "false", o->threshold);
-    json_span(out, "min_duration", &o->min_duration, r->min_frames);
-    json_span(out, "pad_before", &o->pad_before, r->pad_before);
-    json_span(out, "pad_after", &o->pad_after, r->pad_after);
-    fprintf(out, "    \"channels\": %d,\n    \"scale\": %d,\n    \"model\": {", o->channels,
-            o->scale);
-    for (int key = 0; key < BGS_PARAM_COUNT; key++)
-        fprintf(out, "%s\"%s\": %.7g", key ? ", " : "",
-                bgs_param_get_info((bgs_param)key)->name,
-                bgs_params_get(&o->params, (bgs_param)key));
-    fputs("}\n  },\n  \"events\": [", out);
-    for (long i = 0; i < r->event_count; i++) {
-        const event *e = &r->events[i];
-        double start = frame_time(&r->times, e->first);
-        double end = frame_end_time(&r->times, e->last);
-        fprintf(out, "%s\n    {\"event\": %ld, \"start_frame\": %ld, \"end_frame\": %ld, "
-                "\"start_time\": %.3f, \"end_time\": %.3f, \"duration\": %.3f, "
-                "\"peak_foreground\": %.6f, \"clip_start_frame\": %ld, "
-                "\"clip_start_time\": %.3f",
-                i ? "," : "", i + 1, e->first + 1, e->last + 1, start, end,
-                end - start, e->peak, e->clip_first + 1,
-                frame_time(&r->times, e->clip_first));
-        if (o->extract_dir) {
-            char path[PATH_MAX];
-            clip_path(r, i, path, sizeof path);
-            fputs(", \"clip\": ", out);
-            cli_json_string(out, path);
-        }
-        fputc('}', out);
-    }
-    fputs(r->event_count ? "\n  ]\n}\n" : "]\n}\n", out);
-}
-
-/* The inputs done, for the report. */
-typedef struct events_report {
-    const events_run *runs;
-    const int *done;          /* per run: 1 if it is reported */
-    int count;
-    const events_options *opt;
-} events_report;
-
-static void fill_report(FILE *out, const void *ctx)
-{
-    const events_report *rep = ctx;
-    int several = rep->count > 1, first = 1;
-    if (several && rep->opt->format == FORMAT_JSON)
-        fputs("{\"inputs\": [\n", out);
-    for (int i = 0; i < rep->count; i++) {
-        if (!rep->done[i])
-            continue;
-        if (rep->opt->format == FORMAT_JSON) {
-            if (!first)
-                fputs(",\n", out);
-            write_json(out, &rep->runs[i]);
-        } else {
-            write_csv(out, &rep->runs[i], first, several);
-        }
-        first = 0;
-    }
-    if (several && rep->opt->format == FORMAT_JSON)
-        fputs("]}\n", out);
-}
-
-/* To stdout, or to -o by the file policy (replacing an older one). */
-static int write_report(const events_report *rep)
-{
-    char err[PATH_MAX + 128];
-    if (output_file_report(rep->opt->output, 1, fill_report, rep, "the events", err,
-                           sizeof err) != 0) {
-        cli_error("%s", err);
-        return EXIT_OUTPUT;
-    }
-    return 0;
-}
-
-static void print_summary(const events_run *r, int several)
-{
-    const events_options *o = r->opt;
-    if (r->frames > 0 && r->learning_frames == r->frames)
-        cli_error("warning: %s: all %ld frames were in the learning phase "
-                  "(--learning-frames %d); no event could be found", o->input,
-                  r->frames, o->params.learning_frames);
-    if (r->index && r->frames != video_index_frames(r->index) && !cli_stop)
-        cli_error("warning: %s: %ld frames decoded, the container lists %ld; "
-                  "times and cuts may be off by the difference", o->input,
-                  r->frames, video_index_frames(r->index));
-    long motion = detector_motion_frames(&r->det);
-    fprintf(stderr, "bgsub: events: %s%s%ld event%s (%ld motion frames) in %ld frames "
-            "(%ld learning) %dx%d, %.2f s: %.1f frames/s%s%s%s\n",
-            several ? o->input : "", several ? ": " : "", r->event_count, r->event_count == 1 ? "" : "s", motion, r->frames,
-            r->learning_frames, r->width, r->height,
-            r->seconds, r->seconds > 0 ? r->frames / r->seconds : 0.0,
-            o->extract_dir && !cli_stop ? ", clips in " : "",
-            o->extract_dir && !cli_stop ? o->extract_dir : "",
-            cli_stop ? " (interrupted: nothing extracted)" : "");
 }
 
 /* Input i's options: with several inputs, its clips in DIR/NAME and its
@@ -1171,7 +555,7 @@ static int run_input(events_run *r, const events_options *o)
 int cmd_events(int argc, char **argv)
 {
     events_options opt;
-    int status = parse_options(argc, argv, &opt);
+    int status = events_parse_options(argc, argv, &opt);
     if (status >= 0)
         return status;
     cli_catch_stop_signals();
@@ -1207,10 +591,10 @@ int cmd_events(int argc, char **argv)
     status = done ? 0 : first_failure ? first_failure : status;
     events_report report = {runs, ok, count, &opt};
     if (done)
-        status = write_report(&report);
+        status = events_write_report(&report);
     for (int i = 0; i < count && status == 0 && !opt.quiet; i++)
         if (ok[i])
-            print_summary(&runs[i], count > 1);
+            events_print_summary(&runs[i], count > 1);
     if (count > 1 && !opt.quiet)
         run_report_inputs(count, done, failed, failed_names, count - ran, cli_stop != 0);
     for (int i = 0; i < count; i++)
