@@ -38,7 +38,7 @@ static void print_usage(FILE *out)
 "       bgsub --show [options] INPUT [-o DIR]\n"
 "       bgsub eval SEQ_DIR MASK_DIR | DATASET RESULTS   (bgsub eval --help)\n"
 "       bgsub segment IMAGE -o MASK.png   (bgsub segment --help)\n"
-"       bgsub events VIDEO [-o FILE]      (bgsub events --help)\n"
+"       bgsub events INPUT... [-o FILE]   (bgsub events --help)\n"
 "       bgsub bench [VIDEO]               (bgsub bench --help)\n"
 "\n"
 "Background subtraction with a per-pixel Gaussian mixture (Stauffer-Grimson).\n"
