@@ -40,29 +40,6 @@ PyObject *bgspy_raise(bgs_status status)
     return NULL;
 }
 
-int bgspy_parse_order(const char *order)
-{
-    if (strcmp(order, "bgr") == 0)
-        return 1;
-    if (strcmp(order, "rgb") == 0)
-        return 0;
-    PyErr_Format(PyExc_ValueError, "channel_order must be \"bgr\" or \"rgb\", not \"%s\"",
-                 order);
-    return -1;
-}
-
-void bgspy_swap_rb(uint8_t *data, int w, int h, ptrdiff_t stride)
-{
-    for (int y = 0; y < h; y++) {
-        uint8_t *p = data + (ptrdiff_t)y * stride;
-        for (int x = 0; x < w; x++, p += 3) {
-            uint8_t t = p[0];
-            p[0] = p[2];
-            p[2] = t;
-        }
-    }
-}
-
 /* A uint8 array of 2 dimensions, or 3 with 3 or 4 channels; what names the
  * argument in messages. New reference or NULL with ValueError. */
 static PyArrayObject *image_array(PyObject *obj, const char *what, int allow_colour)

@@ -62,30 +62,10 @@ static int make_events(events_run *r)
 }
 
 /* ------------------------------------------------------------------------ */
-/* Time                                                                     */
+/* Durations in frames                                                      */
 /* ------------------------------------------------------------------------ */
 
-double events_frame_time(const timeline *t, long i)
-{
-    if (!t->index)
-        return i / t->fps;
-    long n = video_index_frames(t->index);
-    if (i < n)
-        return video_index_time(t->index, i);
-    /* Past what the container lists: go on at the frame rate. */
-    return video_index_time(t->index, n - 1) + (i - n + 1) / t->fps;
-}
-
-/* Where frame i stops being shown. */
-double events_frame_end_time(const timeline *t, long i)
-{
-    if (t->index && i < video_index_frames(t->index)) {
-        double d = video_index_frame_duration(t->index, i);
-        return events_frame_time(t, i) + (d > 0 ? d : 1 / t->fps);
-    }
-    return events_frame_time(t, i) + 1 / t->fps;
-}
-
+/* A duration as the frames it covers at fps. */
 static long span_frames(const span *s, double fps)
 {
     if (!s->in_seconds)
@@ -401,14 +381,6 @@ static void close_events_run(events_run *r)
 /* ------------------------------------------------------------------------ */
 /* --extract                                                                */
 /* ------------------------------------------------------------------------ */
-
-/* DIR/event_NNN.EXT for event i (0-based); -1 if it does not fit. */
-int events_clip_path(const events_run *r, long i, char *buf, size_t size)
-{
-    int n = snprintf(buf, size, "%s/event_%03ld.%s", r->opt->extract_dir, i + 1,
-                     events_clip_extension(r->opt->input));
-    return n < 0 || (size_t)n >= size ? -1 : 0;
-}
 
 /* Refuse existing clips (without --force) before any is written. */
 static int check_clip_names(const events_run *r)

@@ -2,7 +2,8 @@
  * events.h - what the files of `bgsub events` share: its options, one
  * input's run and the report. events_options.c parses the options,
  * cmd_events.c runs the model over each input and cuts the clips,
- * events_report.c writes the CSV or JSON report and the summary.
+ * events_report.c gives the events' times and clip names and writes the
+ * CSV or JSON report and the summary.
  */
 #ifndef BGSUB_EVENTS_H
 #define BGSUB_EVENTS_H
@@ -121,7 +122,7 @@ int events_parse_options(int argc, char **argv, events_options *o);
 /* The input's extension, or DEFAULT_CLIP_EXTENSION. */
 const char *events_clip_extension(const char *input);
 
-/* The time at which frame i is shown, and at which it stops being shown. */
+/* events_report.c: the time at which frame i is shown, and at which it stops being shown. */
 double events_frame_time(const timeline *t, long i);
 double events_frame_end_time(const timeline *t, long i);
 /* The name of event i's clip; 0, or -1 when it does not fit in buf. */

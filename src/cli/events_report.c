@@ -1,12 +1,43 @@
 /*
- * events_report.c - the report of `bgsub events`: every input's events as
- * CSV or JSON (to stdout or by the file policy to -o), and the summary.
+ * events_report.c - what `bgsub events` says of the events it found: their
+ * times (from the container's time stamps, else the frame rate) and their
+ * clips' names, every input's events as CSV or JSON (to stdout or by the
+ * file policy to -o), and the summary.
  */
 #include "cli/cli.h"
 #include "cli/events.h"
 #include "io/output_file.h"
 
 #include <stdio.h>
+
+double events_frame_time(const timeline *t, long i)
+{
+    if (!t->index)
+        return i / t->fps;
+    long n = video_index_frames(t->index);
+    if (i < n)
+        return video_index_time(t->index, i);
+    /* Past what the container lists: go on at the frame rate. */
+    return video_index_time(t->index, n - 1) + (i - n + 1) / t->fps;
+}
+
+/* Where frame i stops being shown. */
+double events_frame_end_time(const timeline *t, long i)
+{
+    if (t->index && i < video_index_frames(t->index)) {
+        double d = video_index_frame_duration(t->index, i);
+        return events_frame_time(t, i) + (d > 0 ? d : 1 / t->fps);
+    }
+    return events_frame_time(t, i) + 1 / t->fps;
+}
+
+/* DIR/event_NNN.EXT for event i (0-based); -1 if it does not fit. */
+int events_clip_path(const events_run *r, long i, char *buf, size_t size)
+{
+    int n = snprintf(buf, size, "%s/event_%03ld.%s", r->opt->extract_dir, i + 1,
+                     events_clip_extension(r->opt->input));
+    return n < 0 || (size_t)n >= size ? -1 : 0;
+}
 
 /* A CSV field, quoted as RFC 4180 asks, should it hold a comma. */
 static void csv_quoted(FILE *out, const char *text)
