@@ -72,9 +72,18 @@ fi
 
 # --- under Xvfb ---------------------------------------------------------------
 # xvfb SIZE CMD...: run CMD on a fresh virtual screen of SIZE (WxH), 24 bits.
+# Its status is CMD's: xvfb-run exits with 5 of its own when removing its
+# temporary folder fails after CMD has finished (seen when the machine is
+# busy), which says nothing of CMD.
 xvfb() {
     size=$1; shift
-    env -u WAYLAND_DISPLAY -u SDL_VIDEODRIVER xvfb-run -a -s "-screen 0 ${size}x24" "$@"
+    rcfile=$WORK/xvfb.rc
+    rm -f "$rcfile"
+    env -u WAYLAND_DISPLAY -u SDL_VIDEODRIVER xvfb-run -a -s "-screen 0 ${size}x24" \
+        sh -c '"$@"; echo $? > "$0"' "$rcfile" "$@"
+    outer=$?
+    [ -s "$rcfile" ] && return "$(cat "$rcfile")"
+    return $outer
 }
 if ! command -v xvfb-run > /dev/null 2>&1; then
     skip "preview under Xvfb" "xvfb-run is not installed (Debian: apt-get install xvfb xauth)"
