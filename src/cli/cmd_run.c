@@ -182,6 +182,8 @@ static int open_input(run_state *s)
         frame_source_raw_format format = o->raw;
         format.fps = o->fps;
         s->src = frame_source_open_raw(o->input, &format, o->channels, err, sizeof err);
+    } else if (o->skip_bad) { /* also past a broken first frame */
+        s->src = frame_source_open_skipping(o->input, o->channels, err, sizeof err);
     } else {
         s->src = frame_source_open(o->input, o->channels, err, sizeof err);
     }
@@ -194,6 +196,11 @@ static int open_input(run_state *s)
     frame_source_set_interrupt(s->src, &cli_stop);
     if (o->start_frame > 1) {
         long skipped = frame_source_skip(s->src, o->start_frame - 1, err, sizeof err);
+        if (cli_stop) { /* an interrupt ended the skipping, not the input */
+            cli_error("%s: interrupted while passing over the frames before "
+                      "--start-frame %ld", run_input_name(o), o->start_frame);
+            return EXIT_INTERRUPTED;
+        }
         if (skipped < 0) {
             cli_error("%s", err);
             return EXIT_INPUT;

@@ -53,7 +53,8 @@ static const frame_source_ops *backend_of(const char *input)
 /* A source of the backend ops, opened (its first frame decoded), or NULL. */
 static frame_source *open_source(const frame_source_ops *ops, const char *input,
                                  const frame_source_raw_format *format,
-                                 int channels, char *err, size_t errlen)
+                                 int channels, int skip_bad, char *err,
+                                 size_t errlen)
 {
     if (!input || (channels != 1 && channels != 3)) {
         io_fail(err, errlen, input ? input : "(null)",
@@ -73,6 +74,7 @@ static frame_source *open_source(const frame_source_ops *ops, const char *input,
     src->url = input;
     src->position = -1;
     src->channels = channels;
+    src->skip_bad = skip_bad;
     if (ops->open(src, format, err, errlen) < 0) {
         frame_source_close(src);
         return NULL;
@@ -85,7 +87,14 @@ static frame_source *open_source(const frame_source_ops *ops, const char *input,
 frame_source *frame_source_open(const char *input, int channels, char *err,
                                 size_t errlen)
 {
-    return open_source(backend_of(input ? input : ""), input, NULL, channels, err,
+    return open_source(backend_of(input ? input : ""), input, NULL, channels, 0, err,
+                       errlen);
+}
+
+frame_source *frame_source_open_skipping(const char *input, int channels,
+                                         char *err, size_t errlen)
+{
+    return open_source(backend_of(input ? input : ""), input, NULL, channels, 1, err,
                        errlen);
 }
 
@@ -93,7 +102,7 @@ frame_source *frame_source_open_raw(const char *input,
                                     const frame_source_raw_format *format,
                                     int channels, char *err, size_t errlen)
 {
-    return open_source(&frame_source_raw, input, format, channels, err, errlen);
+    return open_source(&frame_source_raw, input, format, channels, 0, err, errlen);
 }
 
 int frame_source_read(frame_source *src, const uint8_t **data,

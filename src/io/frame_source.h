@@ -47,6 +47,11 @@ typedef struct frame_source_raw_format {
 frame_source *frame_source_open(const char *input, int channels, char *err,
                                 size_t errlen);
 
+/* frame_source_open with frame_source_set_skip_bad(src, 1) from the start,
+ * so that a first frame that cannot be decoded is passed over too. */
+frame_source *frame_source_open_skipping(const char *input, int channels,
+                                         char *err, size_t errlen);
+
 /*
  * Open raw frames of the given format from a file, or from standard input
  * for "-". Each read takes exactly one frame's bytes; a last frame cut short

@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 int io_fail(char *err, size_t errlen, const char *name, const char *fmt, ...)
 {
@@ -41,4 +42,17 @@ int io_is_frame_pattern(const char *pattern)
         conversions++;
     }
     return conversions == 1;
+}
+
+const char *io_libav_url(const char *path, char *buf, size_t size)
+{
+    /* libavformat takes what comes before a ':' as a protocol when it is
+     * all letters, digits, '+', '-' and '.' (url_find_protocol). */
+    size_t scheme = strspn(path, "abcdefghijklmnopqrstuvwxyz"
+                                 "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+-.");
+    struct stat st;
+    if (path[scheme] != ':' || stat(path, &st) != 0)
+        return path;
+    int n = snprintf(buf, size, "file:%s", path);
+    return n < 0 || (size_t)n >= size ? path : buf;
 }

@@ -17,4 +17,10 @@ int io_fail(char *err, size_t errlen, const char *name, const char *fmt, ...)
  * to hand to snprintf with one int (bin%06d.png, in%d.jpg). */
 int io_is_frame_pattern(const char *pattern);
 
+/* The name to give libavformat for path: "file:" + path (in buf, size
+ * bytes) when path names an existing file whose name would otherwise read
+ * as a protocol ("ab:cd.mp4" is not protocol "ab"); else path itself, so
+ * URLs (rtsp://...), devices and "pipe:0" pass unchanged. */
+const char *io_libav_url(const char *path, char *buf, size_t size);
+
 #endif
