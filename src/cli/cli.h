@@ -57,6 +57,11 @@ void cli_progress_clear(void);
  * line first). */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* Everything printed on stdout is out (flushed, no write failed): 0, or
+ * EXIT_OUTPUT after "standard output: REASON" (a full disk, /dev/full, a
+ * closed stdout or pipe). */
+int cli_check_stdout(void);
+
 /* getopt_long returned ':' (a value missing) or '?' (an unknown option):
  * says so in one line, pointing at "COMMAND --help", and returns
  * EXIT_USAGE. */

@@ -63,6 +63,17 @@ void cli_error(const char *fmt, ...)
     va_end(ap);
 }
 
+int cli_check_stdout(void)
+{
+    errno = 0;
+    int flushed = fflush(stdout) == 0;
+    int e = errno;
+    if (flushed && !ferror(stdout))
+        return 0;
+    cli_error("standard output: %s", e ? strerror(e) : "write error");
+    return EXIT_OUTPUT;
+}
+
 int cli_bad_option(int c, char **argv, const char *command)
 {
     if (c == ':')

@@ -351,6 +351,19 @@ row "eval: corrupt ROI.bmp" \
     'cp -r "$W/seq" "$W/badbmp" && head -c 40 "$W/seq/ROI.bmp" > "$W/badbmp/ROI.bmp"' \
     '"$B" eval "$W/badbmp" "$W/seq/groundtruth" --mask-pattern "gt%06d.png"' \
     3 "$W/badbmp/ROI\.bmp: truncated BMP header"
+# The scores are the result: stdout that cannot be written is status 4.
+row "eval: stdout on a full device" \
+    'test -w /dev/full || { why="no /dev/full"; false; }' \
+    'sh -c "exec \"\$@\" > /dev/full" sh "$B" eval "$W/seq" "$W/seq/groundtruth" --mask-pattern "gt%06d.png"' \
+    4 "standard output: No space left on device"
+row "eval: stdout closed" \
+    ':' \
+    'sh -c "exec \"\$@\" >&-" sh "$B" eval "$W/seq" "$W/seq/groundtruth" --mask-pattern "gt%06d.png"' \
+    4 "standard output: Bad file descriptor"
+row "eval: a dataset's table on a full device" \
+    'mkdir -p "$W/ds/cat" "$W/res/cat" && cp -r "$W/seq" "$W/ds/cat/s1" && cp -r "$W/seq/groundtruth" "$W/res/cat/s1" && test -w /dev/full' \
+    'sh -c "exec \"\$@\" > /dev/full" sh "$B" eval "$W/ds" "$W/res" --mask-pattern "gt%06d.png"' \
+    4 "standard output: No space left on device"
 row "eval: one folder only" \
     ':' \
     '"$B" eval "$W/seq"' \
