@@ -3,6 +3,7 @@
 #include "bgsub.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -144,15 +145,24 @@ int cli_frame_path(char *buf, size_t size, const char *dir,
 int cli_read_file(const char *path, size_t max_size, uint8_t **data,
                   size_t *size, char *err, size_t errlen)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
+    /* Non-blocking, so that opening a FIFO (or a device that waits) returns
+     * at once, to be refused as not a regular file, instead of waiting for a
+     * writer forever. */
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) {
         snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
         return -1;
     }
     struct stat st;
-    if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
         snprintf(err, errlen, "%s: not a regular file", path);
-        fclose(f);
+        close(fd);
+        return -1;
+    }
+    FILE *f = fdopen(fd, "rb");
+    if (!f) {
+        snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+        close(fd);
         return -1;
     }
     if ((unsigned long long)st.st_size > max_size) {

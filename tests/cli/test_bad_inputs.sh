@@ -317,6 +317,12 @@ row "a mask name is taken by a folder" \
     4 "$W/taken/bin000001\.png"
 
 # --- option values ------------------------------------------------------------------------
+# A FIFO nobody writes: refused at once, not waited on (timeout: the old
+# code blocked in open() for ever).
+row "--load-model on a FIFO" \
+    'mkfifo "$W/model.fifo"' \
+    'timeout 20 "$B" -q "$W/seq" --load-model "$W/model.fifo" -o "$O"' \
+    3 "$W/model\.fifo: not a regular file"
 row "option value out of bounds: --components 9" \
     ':' \
     '"$B" --components 9 "$W/seq" -o "$O"' \
