@@ -19,7 +19,7 @@ enum {
     EXIT_INPUT = 3,           /* input missing, unreadable or corrupt       */
     EXIT_OUTPUT = 4,          /* output cannot be written                   */
     EXIT_DISPLAY = 5,         /* --show cannot open a window (no display)   */
-    EXIT_INTERRUPTED = 130,   /* stopped by SIGINT/SIGTERM after a clean flush */
+    EXIT_INTERRUPTED = 130,   /* stopped by SIGINT/SIGTERM/SIGHUP, cleanly    */
 };
 
 /* Sub-commands: each parses its own argv (argv[0] is the sub-command name)
@@ -35,7 +35,7 @@ int cmd_bench(int argc, char **argv);   /* bgsub bench [VIDEO]                */
 int cmd_run_check_options(int argc, char **argv);
 
 /*
- * SIGINT and SIGTERM, the same for every sub-command: once caught, the
+ * SIGINT, SIGTERM and SIGHUP, the same for every sub-command: once caught, the
  * signal's number is in cli_stop, and the work in hand ends cleanly (the
  * current frame finished, outputs kept; exit status 130). The handler is
  * installed without SA_RESTART, so a blocking read is interrupted. While

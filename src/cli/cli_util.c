@@ -31,6 +31,7 @@ static void set_stop_action(void (*handler)(int))
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL); /* the terminal closed: stop as cleanly */
 }
 
 void cli_catch_stop_signals(void) { set_stop_action(on_stop_signal); }

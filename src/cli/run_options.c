@@ -134,8 +134,8 @@ static void print_usage(FILE *out)
 "\n"
 "Exit status: 0 success, 2 bad option or parameter, 3 input missing or\n"
 "unreadable, 4 output cannot be written, 5 --show cannot open a window (no\n"
-"display), 1 other failure, 130 interrupted (SIGINT/SIGTERM: the current\n"
-"frame is finished, the masks so far kept and the videos finished).\n");
+"display), 1 other failure, 130 interrupted (SIGINT, SIGTERM or SIGHUP: the\n"
+"current frame is finished, the masks so far kept and the videos finished).\n");
 }
 
 /* Long options: the fixed ones, the FILE option of each output kind, then
