@@ -280,6 +280,7 @@ static int check_inputs_and_outputs(run_options *o)
     }
     if (cli_refuse_empty_names("-o", "a folder name", o->output_dir,
                                "--load-model", "a file name", o->load_model,
+                               "--roi", "an image file name", o->roi_path,
                                (const char *)NULL))
         return EXIT_USAGE;
     for (int k = 0; k < output_kind_count; k++)

@@ -406,6 +406,14 @@ row "empty output folder name" \
     ':' \
     '"$B" "$W/seq" -o ""' \
     2 "-o needs a folder name, not an empty name"
+row "empty --roi name" \
+    ':' \
+    '"$B" "$W/seq" --roi "" -o "$O"' \
+    2 "--roi needs an image file name, not an empty name"
+row "eval: empty --roi name" \
+    ':' \
+    '"$B" eval --roi "" "$W/seq" "$W/seq/groundtruth"' \
+    2 "--roi needs a file name, not an empty name"
 row "eval: empty folder names" \
     ':' \
     '"$B" eval "" ""' \
