@@ -1,6 +1,7 @@
 /* cli_util.c - small helpers shared by the bgsub sub-commands. */
 #include "cli/cli.h"
 #include "bgsub.h"
+#include "io/io_util.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -151,23 +152,23 @@ int cli_read_file(const char *path, size_t max_size, uint8_t **data,
      * writer forever. */
     int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
     if (fd < 0) {
-        snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+        io_fail(err, errlen, path, "cannot open: %s", strerror(errno));
         return -1;
     }
     struct stat st;
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        snprintf(err, errlen, "%s: not a regular file", path);
+        io_fail(err, errlen, path, "not a regular file");
         close(fd);
         return -1;
     }
     FILE *f = fdopen(fd, "rb");
     if (!f) {
-        snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+        io_fail(err, errlen, path, "cannot open: %s", strerror(errno));
         close(fd);
         return -1;
     }
     if ((unsigned long long)st.st_size > max_size) {
-        snprintf(err, errlen, "%s: too large (%lld bytes, at most %zu)", path,
+        io_fail(err, errlen, path, "too large (%lld bytes, at most %zu)",
                  (long long)st.st_size, max_size);
         fclose(f);
         return -1;
@@ -175,7 +176,7 @@ int cli_read_file(const char *path, size_t max_size, uint8_t **data,
     *size = (size_t)st.st_size;
     *data = malloc(*size ? *size : 1);
     if (!*data || fread(*data, 1, *size, f) != *size) {
-        snprintf(err, errlen, "%s: cannot read%s", path, *data ? "" : ": out of memory");
+        io_fail(err, errlen, path, "cannot read%s", *data ? "" : ": out of memory");
         free(*data);
         *data = NULL;
         fclose(f);

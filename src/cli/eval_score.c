@@ -7,6 +7,7 @@
 #include "cli/cli.h"
 #include "io/image_io.h"
 #include "io/output_file.h"
+#include "io/io_util.h"
 
 #include <limits.h>
 #include <stdlib.h>
@@ -25,7 +26,7 @@ static int read_frame_range(const char *seq_dir, long *first, long *last,
         int n = fscanf(f, "%ld %ld", first, last);
         fclose(f);
         if (n != 2 || *first < 1 || *last < *first) {
-            snprintf(err, errlen, "%s: expected two frame numbers \"FIRST LAST\"", path);
+            io_fail(err, errlen, path, "expected two frame numbers \"FIRST LAST\"");
             return EXIT_INPUT;
         }
         return 0;
@@ -71,8 +72,8 @@ static int fit_roi(image *roi, const char *roi_name, int width, int height,
     if (!roi->data || (roi->width == width && roi->height == height))
         return 0;
     if (roi->width < width || roi->height < height) {
-        snprintf(err, errlen, "%s: size %dx%d is smaller than the ground truth's %dx%d",
-                 roi_name, roi->width, roi->height, width, height);
+        io_fail(err, errlen, roi_name, "size %dx%d is smaller than the ground truth's %dx%d",
+                roi->width, roi->height, width, height);
         return EXIT_INPUT;
     }
     cli_error("warning: %s: size %dx%d, the ground truth's is %dx%d: "
@@ -89,8 +90,8 @@ static int load_gray_same_size(const char *path, image *img, int width,
     if (image_load(path, 1, img, err, errlen) != 0)
         return EXIT_INPUT;
     if (width > 0 && (img->width != width || img->height != height)) {
-        snprintf(err, errlen, "%s: size %dx%d differs from the ground truth's %dx%d",
-                 path, img->width, img->height, width, height);
+        io_fail(err, errlen, path, "size %dx%d differs from the ground truth's %dx%d",
+                img->width, img->height, width, height);
         image_free(img);
         return EXIT_INPUT;
     }
@@ -106,7 +107,7 @@ static int score_frame(const char *seq_dir, const char *mask_dir,
     snprintf(gt_dir, sizeof gt_dir, "%s/groundtruth", seq_dir);
     if (cli_frame_path(gt_path, sizeof gt_path, gt_dir, "gt%06d.png", number) ||
         cli_frame_path(mask_path, sizeof mask_path, mask_dir, mask_pattern, number)) {
-        snprintf(err, errlen, "%s: path too long", mask_dir);
+        io_fail(err, errlen, mask_dir, "path too long");
         return EXIT_USAGE;
     }
 

@@ -11,6 +11,7 @@
 #include "cli/cli.h"
 #include "cli/eval.h"
 #include "cli/eval_score.h"
+#include "io/io_util.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -91,7 +92,7 @@ static int list_subfolders(const char *dir, char ***names_out, size_t *count_out
 {
     DIR *d = opendir(dir);
     if (!d) {
-        snprintf(err, errlen, "%s: cannot open: %s", dir, strerror(errno));
+        io_fail(err, errlen, dir, "cannot open: %s", strerror(errno));
         return EXIT_INPUT;
     }
     char **names = NULL;

@@ -9,6 +9,7 @@
 #include "cli/cli.h"
 #include "io/image_io.h"
 #include "io/output_file.h"
+#include "io/io_util.h"
 
 #include <limits.h>
 #include <stdlib.h>
@@ -71,7 +72,7 @@ static int background_frame(output *out, const output_frame *f, char *err, size_
     if (every <= 0 || ++b->frames % every != 0)
         return 0;
     if (cli_frame_path(path, sizeof path, out->path, BACKGROUND_PATTERN, f->number) != 0) {
-        snprintf(err, errlen, "%s: output path too long", out->path);
+        io_fail(err, errlen, out->path, "output path too long");
         return EXIT_OUTPUT;
     }
     return write_background(out, f->model, path, OUTPUT_FILE_NO_SYNC, err, errlen);

@@ -8,6 +8,7 @@
 
 #include "cli/cli.h"
 #include "io/output_file.h"
+#include "io/io_util.h"
 
 #include <errno.h>
 #include <string.h>
@@ -84,8 +85,8 @@ static int blobs_frame(output *out, const output_frame *f, char *err, size_t err
     }
     /* A pipe reader wants each frame's lines as they come. */
     if ((!b->file && fflush(stdout) != 0) || ferror(b->out)) {
-        snprintf(err, errlen, "%s: cannot write the blob list: %s",
-                 b->file ? out->path : "stdout", strerror(errno));
+        io_fail(err, errlen, b->file ? out->path : "stdout", "cannot write the blob list: %s",
+                strerror(errno));
         return EXIT_OUTPUT;
     }
     return 0;

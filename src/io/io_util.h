@@ -8,7 +8,9 @@
 #include <stddef.h>
 
 /* Formats "name: reason" into err (errlen bytes, always NUL-terminated when
- * errlen > 0) and returns -1, so that callers can write `return io_fail(...)`. */
+ * errlen > 0) and returns -1, so that callers can write `return io_fail(...)`.
+ * When it does not fit, the name is shortened in its middle ("/a/b...y/z")
+ * so that the reason stays whole; the cuts fall between UTF-8 characters. */
 int io_fail(char *err, size_t errlen, const char *name, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 

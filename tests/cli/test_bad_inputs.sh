@@ -397,6 +397,34 @@ row "segment: output exists, no --force" \
     '"$B" segment "$P1" -o "$W/exists.png"' \
     4 "$W/exists\.png: already exists"
 
+# --- long names ---------------------------------------------------------------------------
+# A path of some 800 bytes: the message shortens it in the middle ("...")
+# and keeps the reason whole (before, the reason was cut off the end).
+D100=dddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddd
+LONG=$W/$D100/$D100/$D100/$D100/$D100/$D100/$D100/$D100
+row "long input name: shortened, the reason kept" \
+    ':' \
+    '"$B" -q "$LONG/missing.png" -o "$O"' \
+    3 "^bgsub: $W/[d/]+\.\.\.[d/]+/missing\.png: cannot open: No such file or directory\$"
+row "long --load-model name: shortened, the reason kept" \
+    ':' \
+    '"$B" -q "$W/seq" --load-model "$LONG/m.bgm" -o "$O"' \
+    3 "^bgsub: $W/[d/]+\.\.\.[d/]+/m\.bgm: cannot open: No such file or directory\$"
+row "long output name: shortened, the reason kept" \
+    'mkdir -p "$LONG/o" && cp "$P1" "$LONG/o/bin000001.png"' \
+    '"$B" -q "$W/seq" -o "$LONG/o"' \
+    4 "^bgsub: $W/[d/]+\.\.\.[d/]+/o/bin000001\.png: already exists \(use --force to overwrite\)\$"
+# Cut between characters: a shortened name of two-byte characters is
+# still valid UTF-8.
+E100=$(printf '\303\251%.0s' $(seq 50))
+run "$B" -q "$W/$E100/$E100/$E100/$E100/$E100/$E100/$E100/$E100/missing.png" -o "$W/out-utf8"
+if [ "$RC" -eq 3 ] && printf '%s\n' "$ERR" | grep -q '\.\.\..*/missing\.png: cannot open' &&
+   printf '%s\n' "$ERR" | iconv -f UTF-8 -t UTF-8 > /dev/null 2>&1; then
+    ok "long name of two-byte characters: shortened between characters"
+else
+    fail "long UTF-8 name" "exit $RC" "stderr: $ERR"
+fi
+
 # --- empty names --------------------------------------------------------------------------
 row "empty input name" \
     ':' \
