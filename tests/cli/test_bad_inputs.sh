@@ -353,6 +353,10 @@ row "eval: bad temporalROI.txt" \
     'cp -r "$W/seq" "$W/badroi" && echo "five ten" > "$W/badroi/temporalROI.txt"' \
     '"$B" eval "$W/badroi" "$W/seq/groundtruth" --mask-pattern "gt%06d.png"' \
     3 "$W/badroi/temporalROI\.txt: expected two frame numbers"
+row "eval: temporalROI.txt frame number past the largest" \
+    'cp -r "$W/seq" "$W/bigroi" && echo "1 99999999999999999999" > "$W/bigroi/temporalROI.txt"' \
+    '"$B" eval "$W/bigroi" "$W/seq/groundtruth" --mask-pattern "gt%06d.png"' \
+    3 "$W/bigroi/temporalROI\.txt: frame number too large \(at most 2147483647\)"
 row "eval: corrupt ROI.bmp" \
     'cp -r "$W/seq" "$W/badbmp" && head -c 40 "$W/seq/ROI.bmp" > "$W/badbmp/ROI.bmp"' \
     '"$B" eval "$W/badbmp" "$W/seq/groundtruth" --mask-pattern "gt%06d.png"' \
