@@ -1,6 +1,6 @@
 # bgsub - plain Makefile. `make` builds libbgsub and the bgsub program into build/.
-# Targets: all, deps (install Debian packages), demo, test, test-asan, bench, clean,
-# install, uninstall (PREFIX, default /usr/local, and DESTDIR).
+# Targets: all, deps (install Debian packages), demo, test, test-asan, bench, accuracy,
+# clean, install, uninstall (PREFIX, default /usr/local, and DESTDIR).
 
 CC      ?= cc
 OPT     ?= -O2
@@ -62,7 +62,7 @@ DEB_PACKAGES = build-essential pkg-config libpng-dev zlib1g-dev libjpeg-dev liba
                man-db groff-base xvfb xauth xdotool parallel rsync python3 \
                python3-dev python3-numpy python3-setuptools
 
-.PHONY: all deps demo test test-asan bench clean valgrind install uninstall python \
+.PHONY: all deps demo test test-asan bench accuracy clean valgrind install uninstall python \
         python-if-possible install-python bench-python mutate
 all: $(BIN) $(LIB_SO) $(TOOLS)
 
@@ -82,7 +82,7 @@ $(BUILD)/src/lib/model_avx2.o: CFLAGS_ALL += -mavx2 -mf16c
 $(BUILD)/src/lib/model_avx512.o: CFLAGS_ALL += -mavx512f -mf16c
 # The mask clean-up's loops over 64-bit words vectorise at -O3 (packing and
 # the median run about 1.7x faster than at -O2; tools/bench_postproc).
-$(BUILD)/src/lib/postproc.o: CFLAGS_ALL += -O3
+$(BUILD)/src/lib/postproc.o $(BUILD)/src/lib/components.o: CFLAGS_ALL += -O3
 
 # Library objects go into both libbgsub.a and libbgsub.so: position-independent.
 # (The stamp makes objects built before -fPIC was added rebuild once.)
@@ -296,6 +296,15 @@ bench: all
 	@echo "bench: OpenCV MOG2: apt-get install libopencv-video-dev libopencv-videoio-dev libopencv-imgcodecs-dev"
 	sh tools/bench.sh $(BUILD)
 endif
+
+# Accuracy (never part of `make test`): every real sequence under
+# ../shared/data/cdnet/ (skipped, and said, when absent) and every synthetic
+# scene kind, scored by `bgsub eval`, in one table with the means
+# (docs/accuracy.md). `make accuracy ACCURACY_ARGS="-- --shadows 0"` scores
+# other options; tools/accuracy.sh --help lists its own.
+ACCURACY_ARGS ?=
+accuracy: all
+	sh tools/accuracy.sh --build $(BUILD) $(ACCURACY_ARGS)
 
 # Mutation testing (tools/mutate.sh, tools/mutations.txt): each listed bug
 # is applied to a scratch copy and must make the tests fail. Not part of

@@ -140,6 +140,13 @@ typedef struct bgs_params {
     float shadow_min_brightness;  /* darkest shadow, fraction of background */
     float shadow_max_brightness;  /* lightest shadow                        */
     float shadow_chroma;          /* colour distortion limit, in σ           */
+    /* ... and the texture around it is the background's, darkened: over the
+     * 5x5 window, the normalised cross-correlation of the frame's
+     * brightness with the background's is at least shadow_texture, where
+     * the background has texture to tell (on plain ground a shadow and a
+     * dark object look alike, and the pixel stays foreground). 0 = no
+     * texture test (the colour test alone). */
+    float shadow_texture;
 
     /* Mask clean-up, in this order (see bgs_cleanup): median, opening,
      * closing, hole filling, smallest blob. 0 turns a step off. */
@@ -158,6 +165,44 @@ typedef struct bgs_params {
      * blank masks for relearn_frames frames. 0 = never. */
     float relearn_fraction;
     int relearn_frames;
+
+    /* Selective update (stationary objects). A pixel classified foreground
+     * does not update its model, so a person who stops stays foreground;
+     * once it has been foreground absorb_after seconds in a row (at the
+     * model's frame rate, bgs_model_set_frame_rate), what it shows becomes
+     * background at once. 0 = the plain Stauffer-Grimson update (every
+     * pixel learns at alpha, a stopped object fades in within seconds). */
+    float absorb_after;
+    /* Ghosts (what was background leaves, as a car parked from the start
+     * that drives off): a region foreground ghost_after seconds in a row
+     * whose outline is an edge of the background image rather than of the
+     * frame is background at once. 0 = off (the region waits absorb_after
+     * like a stopped object). Needs absorb_after. */
+    float ghost_after;
+
+    /* Spatial consistency (camera jitter, dynamic background). A foreground
+     * pixel that matches a background component of a pixel at most
+     * neighbour_radius pixels away (square window) is background, and learns
+     * as one. 0 = off. */
+    int neighbour_radius;
+
+    /* Changes of light (lights switched, sun and clouds, camera gain). The
+     * frame is cut into tiles of 32x32 pixels; in a tile where many pixels
+     * are foreground, a gain per channel between the frame and the
+     * background is estimated (the median of the ratios) and checked: when
+     * most of the tile matches its background once divided by that gain
+     * (the texture is kept, only the light changed), every foreground pixel
+     * there that the gain explains is background, and what it shows is
+     * learnt at once. An object, which does not keep the texture behind it,
+     * stays foreground. 1 = on, 0 = off. */
+    int illumination;
+
+    /* Camera shake: before each frame, the shift (whole pixels, up to
+     * max_shift in x and y) that best lays the frame over the background
+     * is estimated, at points where the background has edges; the frame is
+     * compared with the model shifted by it, and the mask is given in the
+     * frame's own position. 0 = off. */
+    int max_shift;
 } bgs_params;
 
 /* Keys for the table-driven interface (CLI options, help, man page). */
@@ -176,6 +221,7 @@ typedef enum bgs_param {
     BGS_PARAM_SHADOW_MIN_BRIGHTNESS,
     BGS_PARAM_SHADOW_MAX_BRIGHTNESS,
     BGS_PARAM_SHADOW_CHROMA,
+    BGS_PARAM_SHADOW_TEXTURE,
     BGS_PARAM_MEDIAN,
     BGS_PARAM_OPEN_RADIUS,
     BGS_PARAM_CLOSE_RADIUS,
@@ -183,6 +229,11 @@ typedef enum bgs_param {
     BGS_PARAM_MIN_AREA,
     BGS_PARAM_RELEARN_FRACTION,
     BGS_PARAM_RELEARN_FRAMES,
+    BGS_PARAM_ABSORB_AFTER,
+    BGS_PARAM_GHOST_AFTER,
+    BGS_PARAM_NEIGHBOUR_RADIUS,
+    BGS_PARAM_ILLUMINATION,
+    BGS_PARAM_MAX_SHIFT,
     BGS_PARAM_COUNT
 } bgs_param;
 
@@ -317,7 +368,9 @@ bgs_status bgs_frame_init(bgs_frame *frame, size_t size);
  *  - 0: the model is not changed by this frame (as with alpha 0: no update,
  *    the start-up schedule held, no re-learning); it is only classified;
  *  - in (0, 1]: the model learns this frame at that rate instead of
- *    max(α, 1/n) (new components get max(rate, weight_init)).
+ *    max(α, 1/n) (new components get max(rate, weight_init)); pixels held
+ *    by the selective update (absorb_after) stay held, except at 1, which
+ *    starts the model again from this frame (OpenCV's learningRate 1).
  * BGS_ERR_MISMATCH when the frame's size differs from the model's or a
  * GRAY frame meets a colour model; BGS_ERR_PARAMETER for a rate above 1 or
  * NaN. The mask is as for bgs_model_apply (mask_stride >= width).
@@ -422,6 +475,12 @@ typedef enum bgs_kernel {
 bgs_status bgs_model_set_kernel(bgs_model *model, bgs_kernel kernel);
 /* "scalar", "avx2" or "avx512". */
 const char *bgs_model_kernel_name(const bgs_model *model);
+
+/* Frame rate of the frames applied, in frames per second: turns the
+ * parameters given in seconds (absorb_after) into frames. Default 25 (the
+ * bgsub program passes the input's own rate, or --fps). 0.001..1000. */
+bgs_status bgs_model_set_frame_rate(bgs_model *model, double fps);
+double bgs_model_frame_rate(const bgs_model *model);
 
 /* Frames applied so far. */
 long bgs_model_frame_count(const bgs_model *model);

@@ -7,6 +7,11 @@
 #   DATASET/synthetic/light-switch/  + two abrupt light changes
 #   DATASET/synthetic/waving/        + a swaying tree (background)
 #   DATASET/synthetic/noise/         + a noisy camera
+#   DATASET/synthetic/stop/          + a person who stands still 30 s
+#   DATASET/synthetic/ghost/         + a car parked from the start leaves
+#   DATASET/synthetic/sun/           + the sun comes out on half the view
+#   DATASET/synthetic/large-object/  + a box covering 75% of the view
+#   DATASET/synthetic/jitter/        + a camera shaking by up to 2 pixels
 #   DATASET/baseline/highway         with --highway: a link to CDnet's highway
 #
 # Each sequence holds input/, groundtruth/, ROI.bmp, temporalROI.txt and
@@ -21,7 +26,8 @@
 #                   cannot tell apart alphas below 1/n)
 #   --learn N       learning frames, not scored (default 100)
 #   --seed S        scene seed (default 1)
-#   --kinds LIST    comma-separated scene kinds (default: all five)
+#   --kinds LIST    comma-separated scene kinds (default: the first five;
+#                   "all" for all ten)
 #   --highway       also link ../shared/data/cdnet/highway (beside the
 #                   repository) as DATASET/baseline/highway; --highway=DIR
 #                   links DIR instead. Skipped with a note if it is absent.
@@ -63,9 +69,10 @@ case $JOBS in ''|*[!0-9]*|0) die "--jobs: expected a positive integer, got '$JOB
 [ -x "$SYNTH" ] || die "$SYNTH: not found (run make first, or give --synth)" 1
 W=${SIZE%x*} H=${SIZE#*x}
 
+[ "$KINDS" = all ] && KINDS=street,shadows,light-switch,waving,noise,stop,ghost,sun,large-object,jitter
 for kind in $(echo "$KINDS" | tr ',' ' '); do
-    case $kind in street|shadows|light-switch|waving|noise) ;;
-        *) die "--kinds: unknown scene kind '$kind' (street, shadows, light-switch, waving, noise)" ;;
+    case $kind in street|shadows|light-switch|waving|noise|stop|ghost|sun|large-object|jitter) ;;
+        *) die "--kinds: unknown scene kind '$kind' (street, shadows, light-switch, waving, noise, stop, ghost, sun, large-object, jitter)" ;;
     esac
 done
 mkdir -p "$DATASET/synthetic" || die "cannot create $DATASET/synthetic" 1

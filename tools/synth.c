@@ -59,6 +59,30 @@
  *   - noise: a poor camera: Gaussian noise of sigma 10 unless --noise says
  *     otherwise, 0.2% salt-and-pepper pixels per frame and a per-frame gain
  *     jitter of about 1.5%. Labels as in "street".
+ * The kinds below stand for what a background model meets on real footage
+ * beyond the street's own cases. Their times are in seconds at 25 frames/s
+ * (scene.txt: "fps 25"), so that a test can ask for a behaviour in seconds:
+ *   - stop: object 0 is a person who walks in along the pavement, stands
+ *     still for 30 seconds (750 frames, or as long as the sequence allows)
+ *     and walks on; labelled 255 throughout, as CDnet labels people who
+ *     stand still ("stop_frames A B": first and last frame standing);
+ *   - ghost: object 0 is a car parked in the lower lane from the first
+ *     frame (so it is learnt as background) that drives off at 20% of the
+ *     scored frames; the road it leaves behind is background (0)
+ *     ("leave_frame N": the first frame it moves);
+ *   - sun: the sun comes out over half of the view (the part left of a
+ *     soft diagonal edge, 10% of the width wide): the light there rises by
+ *     x1.55/1.50/1.40 (R/G/B) within 2 seconds (50 frames) from 30% of the
+ *     scored frames and stays ("sun_frames A B": first and last frame of
+ *     the rise). Every object is a person, so that the true foreground
+ *     stays small;
+ *   - large-object: object 0 is a textured box covering 75% of the view
+ *     that slides in from the left within a second at 30% of the scored
+ *     frames, stays 4 seconds swaying by a few pixels, and slides out
+ *     ("large_frames A B": first and last frame fully in view);
+ *   - jitter: the camera shakes: every frame, labels included, is shifted
+ *     by a whole number of pixels drawn from -2..2 in x and in y (the
+ *     frame's edge repeated where it moves in) ("jitter_max 2").
  * OUT/scene.txt describes the sequence for scripts and tests: one "key
  * values..." line each (scene kind, size, frames, the light switch frames
  * and gains, the tree's box...).
@@ -195,11 +219,13 @@ static double fractal_noise(uint64_t seed, double x, double y, int octaves)
 
 typedef enum scene_kind {
     SCENE_STREET, SCENE_SHADOWS, SCENE_LIGHT_SWITCH, SCENE_WAVING, SCENE_NOISE,
+    SCENE_STOP, SCENE_GHOST, SCENE_SUN, SCENE_LARGE, SCENE_JITTER,
     SCENE_KINDS
 } scene_kind;
 
 static const char *const scene_names[SCENE_KINDS] = {
     "street", "shadows", "light-switch", "waving", "noise",
+    "stop", "ghost", "sun", "large-object", "jitter",
 };
 
 #define NOISY_CAMERA_SIGMA 10.0 /* --scene noise without --noise */
@@ -235,8 +261,14 @@ static const char usage[] =
     "  --scene KIND       street (default), or the street plus one hard case:\n"
     "                     shadows (cast shadows, labelled 50), light-switch\n"
     "                     (abrupt global light changes), waving (a swaying\n"
-    "                     tree, background) or noise (sigma 10 unless --noise,\n"
-    "                     salt-and-pepper, per-frame gain jitter)\n"
+    "                     tree, background), noise (sigma 10 unless --noise,\n"
+    "                     salt-and-pepper, per-frame gain jitter), stop (a\n"
+    "                     person stands still for 30 s), ghost (a car parked\n"
+    "                     from the start drives off), sun (the light rises on\n"
+    "                     half the view within 2 s), large-object (a box\n"
+    "                     covering 75% of the view for 4 s) or jitter (the\n"
+    "                     camera shakes by up to 2 pixels); times at 25\n"
+    "                     frames/s\n"
     "  -h, --help         show this help\n"
     "\n"
     "Ground truth: 0 static, 255 object (also while stopped), 170 on the\n"
@@ -246,7 +278,10 @@ static const char usage[] =
     "background), slow illumination drift and Gaussian camera noise.\n"
     "OUT/scene.txt lists the kind, size, frames and, for light-switch, the\n"
     "frames where the light changes (\"switch_frames A B\"); for waving, the\n"
-    "tree's box (\"waving_box X0 Y0 X1 Y1\", pixels, X1 and Y1 excluded).\n"
+    "tree's box (\"waving_box X0 Y0 X1 Y1\", pixels, X1 and Y1 excluded);\n"
+    "for stop, sun and large-object the frames of the event (\"stop_frames\",\n"
+    "\"sun_frames\", \"large_frames\": first and last), for ghost the frame\n"
+    "the car leaves (\"leave_frame\").\n"
     "Exit status: 0 success, 1 write error, 2 bad arguments.\n";
 
 static int bad_arg(const char *what, const char *value, const char *expect)
@@ -298,7 +333,8 @@ static int parse_scene(const char *s, scene_kind *out)
             *out = (scene_kind)k;
             return 0;
         }
-    return bad_arg("--scene", s, "street, shadows, light-switch, waving or noise");
+    return bad_arg("--scene", s, "street, shadows, light-switch, waving, noise, stop, "
+                                 "ghost, sun, large-object or jitter");
 }
 
 static int parse_noise(const char *s, double *out)
@@ -413,7 +449,7 @@ static int parse_args(int argc, char **argv, options *o)
 /* Scene description                                                        */
 /* ------------------------------------------------------------------------ */
 
-typedef enum shape { SHAPE_CAR, SHAPE_PERSON } shape;
+typedef enum shape { SHAPE_CAR, SHAPE_PERSON, SHAPE_BOX } shape;
 
 /* Objects follow straight lines between key frames; two keys at the same
  * place make it stand still. Before the first key and after the last one
@@ -432,6 +468,8 @@ typedef struct object {
     keyframe keys[MAX_KEYS];
     double shadow_factor;   /* --scene shadows: what its shadow multiplies by */
     double shadow_soft;     /* width of the shadow's edge ramp, pixels */
+    double sway;            /* amplitude (pixels) of a sideways sway between
+                               keys 1 and 2 (large-object), 0 none */
 } object;
 
 /* A static textured rectangle of the background, in fractions of the frame. */
@@ -467,6 +505,8 @@ typedef struct scene {
     double sun_dx, sun_dy; /* shadows: unit vector along which shadows fall */
     int switch_frames[2];  /* light-switch: first frame of each change, 0 none */
     tree tree;
+    int event[2];          /* stop, sun, large-object: first and last frame
+                              of the event; ghost: the frame the car leaves */
 } scene;
 
 /* Layout, in fractions of the frame: the road and its lanes, where people
@@ -478,6 +518,16 @@ typedef struct scene {
 #define PAVEMENT_Y 0.37
 #define STOP_X 0.20          /* where the stopping car waits */
 #define STOP_FRAMES 150
+/* The kinds stop, ghost, sun and large-object count time at this rate. */
+#define SCENE_FPS 25
+#define PERSON_STOP_FRAMES (30 * SCENE_FPS) /* stop: the person stands 30 s */
+#define PERSON_STOP_X 0.40
+#define LEAVE_AT 0.20        /* ghost: share of the scored frames parked */
+#define EVENT_AT 0.30        /* sun, large-object: share of the scored frames before */
+#define SUN_RISE_FRAMES (2 * SCENE_FPS)
+#define LARGE_SIDE 0.87      /* large-object: width and height, of the view's */
+#define LARGE_STAY_FRAMES (4 * SCENE_FPS)
+#define JITTER_MAX 2
 
 static const patch scene_patches[] = {
     { 0.00, 0.00, 1.00, 0.30, { 150, 150, 150 } }, /* backdrop behind houses */
@@ -708,7 +758,7 @@ static void plan_mover(object *ob, const scene *s, const options *o, rng *r,
                        int j)
 {
     double p[5]; /* x0, y0, x1, y1, speed */
-    if (j % 2 == 0) {
+    if (j % 2 == 0 && s->kind != SCENE_SUN) {
         make_car(ob, s, r);
         route_car(ob, s, r, p);
     } else {
@@ -716,8 +766,68 @@ static void plan_mover(object *ob, const scene *s, const options *o, rng *r,
         route_person(ob, s, r, p);
     }
     int duration = travel_frames(hypot(p[2] - p[0], p[3] - p[1]), p[4]);
-    int t0 = mover_start(o, duration, j, o->objects - 1, r);
+    /* sun: every object moves (object 0 too), spread over all of them */
+    int movers = s->kind == SCENE_SUN ? o->objects : o->objects - 1;
+    int t0 = mover_start(o, duration, j, movers, r);
     plan_crossing(ob, p[0], p[1], p[2], p[3], t0, p[4]);
+}
+
+/* stop: object 0 walks in from the left along the pavement, stands at
+ * PERSON_STOP_X for PERSON_STOP_FRAMES (less if the sequence is too short)
+ * and walks on to the right. */
+static void plan_standing_person(scene *s, object *ob, const options *o, rng *r)
+{
+    make_person(ob, s, r);
+    double y = PAVEMENT_Y * s->height, stop_x = PERSON_STOP_X * s->width;
+    double x_in = -ob->half_w - 1, x_out = s->width + ob->half_w + 1;
+    double speed = s->width / 160.0;
+    int margin = 1 + (o->frames - o->learn) / 100;
+    int in = travel_frames(stop_x - x_in, speed), out = travel_frames(x_out - stop_x, speed);
+    int wait = o->frames - o->learn - 2 * margin - in - out;
+    wait = wait > PERSON_STOP_FRAMES ? PERSON_STOP_FRAMES : wait < 1 ? 1 : wait;
+    int t0 = o->learn + margin;
+    ob->nkeys = 4;
+    ob->keys[0] = (keyframe){ t0, x_in, y };
+    ob->keys[1] = (keyframe){ t0 + in, stop_x, y };
+    ob->keys[2] = (keyframe){ t0 + in + wait - 1, stop_x, y };
+    ob->keys[3] = (keyframe){ t0 + in + wait - 1 + out, x_out, y };
+    s->event[0] = t0 + in;
+    s->event[1] = t0 + in + wait - 1;
+}
+
+/* ghost: object 0 is parked where the stopping car waits from frame 1 and
+ * drives off to the right at LEAVE_AT of the scored frames. */
+static void plan_parked_car(scene *s, object *ob, const options *o, rng *r)
+{
+    make_car(ob, s, r);
+    double y = LANE_RIGHTWARD * s->height, x = STOP_X * s->width;
+    double x_out = s->width + ob->half_w + 1;
+    int leave = o->learn + 1 + (int)lround(LEAVE_AT * (o->frames - o->learn));
+    ob->nkeys = 3;
+    ob->keys[0] = (keyframe){ 1, x, y };
+    ob->keys[1] = (keyframe){ leave - 1, x, y };
+    ob->keys[2] = (keyframe){ leave - 1 + travel_frames(x_out - x, s->width / 40.0), x_out, y };
+    s->event[0] = leave;
+}
+
+/* large-object: object 0, a box of LARGE_SIDE of the view's width and
+ * height, slides in from the left within a second from EVENT_AT of the
+ * scored frames, stays LARGE_STAY_FRAMES swaying, and slides back out. */
+static void plan_large_object(scene *s, object *ob, const options *o)
+{
+    ob->shape = SHAPE_BOX;
+    ob->half_w = LARGE_SIDE * s->width / 2;
+    ob->half_h = LARGE_SIDE * s->height / 2;
+    ob->sway = s->width / 100.0;
+    double cx = s->width / 2.0, cy = s->height / 2.0, x_in = -ob->half_w - 1;
+    int t0 = o->learn + 1 + (int)lround(EVENT_AT * (o->frames - o->learn));
+    ob->nkeys = 4;
+    ob->keys[0] = (keyframe){ t0, x_in, cy };
+    ob->keys[1] = (keyframe){ t0 + SCENE_FPS, cx, cy };
+    ob->keys[2] = (keyframe){ t0 + SCENE_FPS + LARGE_STAY_FRAMES - 1, cx, cy };
+    ob->keys[3] = (keyframe){ t0 + 2 * SCENE_FPS + LARGE_STAY_FRAMES - 1, x_in, cy };
+    s->event[0] = t0 + SCENE_FPS;
+    s->event[1] = t0 + SCENE_FPS + LARGE_STAY_FRAMES - 1;
 }
 
 static void plan_objects(scene *s, const options *o, rng *r)
@@ -727,11 +837,17 @@ static void plan_objects(scene *s, const options *o, rng *r)
     for (int i = 0; i < o->objects; i++) {
         object *ob = &s->objects[i];
         set_colour(ob, r, first_colour + (size_t)i);
-        if (i == 0) {
+        if (i > 0 || s->kind == SCENE_SUN) {
+            plan_mover(ob, s, o, r, s->kind == SCENE_SUN ? i : i - 1);
+        } else if (s->kind == SCENE_STOP) {
+            plan_standing_person(s, ob, o, r);
+        } else if (s->kind == SCENE_GHOST) {
+            plan_parked_car(s, ob, o, r);
+        } else if (s->kind == SCENE_LARGE) {
+            plan_large_object(s, ob, o);
+        } else {
             make_car(ob, s, r);
             plan_stopper(ob, s, o);
-        } else {
-            plan_mover(ob, s, o, r, i - 1);
         }
     }
 }
@@ -748,6 +864,8 @@ static int object_position(const object *ob, int t, double *x, double *y)
     double f = b->frame > a->frame ? (double)(t - a->frame) / (b->frame - a->frame) : 0.0;
     *x = lerp(a->x, b->x, f);
     *y = lerp(a->y, b->y, f);
+    if (ob->sway > 0.0 && k == 1)
+        *x += ob->sway * sin(TWO_PI * (t - a->frame) / (2.0 * SCENE_FPS));
     return 1;
 }
 
@@ -758,7 +876,7 @@ static int object_position(const object *ob, int t, double *x, double *y)
 static int object_contains(const object *ob, double u, double v)
 {
     double a = u / ob->half_w, b = v / ob->half_h;
-    if (ob->shape == SHAPE_CAR)
+    if (ob->shape != SHAPE_PERSON)
         return fabs(a) <= 1.0 && fabs(b) <= 1.0;
     return a * a + b * b <= 1.0;
 }
@@ -1073,6 +1191,48 @@ static void plan_scene_kind(scene *s, const options *o)
         plan_shadows(s, &r);
     else if (s->kind == SCENE_LIGHT_SWITCH)
         plan_switches(s, o);
+    else if (s->kind == SCENE_SUN) {
+        s->event[0] = o->learn + 1 + (int)lround(EVENT_AT * (o->frames - o->learn));
+        s->event[1] = s->event[0] + SUN_RISE_FRAMES - 1;
+    }
+}
+
+/* --scene sun: left of a diagonal through the middle (its edge ramps over
+ * 10% of the width) the light rises from x1 to sun_gains within
+ * event[0]..event[1] and stays. Objects there are lit too. */
+static const double sun_gains[3] = { 1.55, 1.50, 1.40 };
+
+static void apply_sun(const scene *s, int t, float *rgb)
+{
+    double rise = clamp01((double)(t - s->event[0] + 1) / (s->event[1] - s->event[0] + 1));
+    if (rise <= 0.0)
+        return;
+    for (int y = 0; y < s->height; y++)
+        for (int x = 0; x < s->width; x++) {
+            double u = (x + 0.5) / s->width - 0.5 + 0.25 * ((y + 0.5) / s->height - 0.5);
+            double lit = rise * (1.0 - smoothstep(-0.05, 0.05, u));
+            float *p = &rgb[((size_t)y * s->width + x) * 3];
+            for (int c = 0; c < 3; c++)
+                p[c] = (float)(p[c] * (1.0 + (sun_gains[c] - 1.0) * lit));
+        }
+}
+
+/* --scene jitter: img (width x height, `channels` bytes a pixel) shifted by
+ * (dx, dy): pixel (x, y) shows what was at (x - dx, y - dy), the edge
+ * repeated where that is outside. tmp holds a copy. */
+static void shift_image(uint8_t *img, uint8_t *tmp, int width, int height, int channels,
+                        int dx, int dy)
+{
+    size_t row = (size_t)width * channels;
+    memcpy(tmp, img, row * height);
+    for (int y = 0; y < height; y++) {
+        int sy = y - dy < 0 ? 0 : y - dy >= height ? height - 1 : y - dy;
+        for (int x = 0; x < width; x++) {
+            int sx = x - dx < 0 ? 0 : x - dx >= width ? width - 1 : x - dx;
+            memcpy(img + y * row + (size_t)x * channels, tmp + sy * row + (size_t)sx * channels,
+                   (size_t)channels);
+        }
+    }
 }
 
 /* Noise-free frame t (1-based) in rgb, object coverage in cover, and for
@@ -1342,6 +1502,18 @@ static int write_scene_info(const options *o, const scene *s)
     if (o->kind == SCENE_NOISE)
         ADD("salt_pepper_rate %g\ngain_jitter_sigma %g\n", SALT_PEPPER_RATE,
             GAIN_JITTER_SIGMA);
+    if (o->kind >= SCENE_STOP)
+        ADD("fps %d\n", SCENE_FPS);
+    if (o->kind == SCENE_STOP || o->kind == SCENE_SUN || o->kind == SCENE_LARGE)
+        ADD("%s %d %d\n", o->kind == SCENE_STOP ? "stop_frames" :
+                          o->kind == SCENE_SUN ? "sun_frames" : "large_frames",
+            s->event[0], s->event[1]);
+    if (o->kind == SCENE_SUN)
+        ADD("sun_gains %.2f %.2f %.2f\n", sun_gains[0], sun_gains[1], sun_gains[2]);
+    if (o->kind == SCENE_GHOST)
+        ADD("leave_frame %d\n", s->event[0]);
+    if (o->kind == SCENE_JITTER)
+        ADD("jitter_max %d\n", JITTER_MAX);
 #undef ADD
     if (join_path(path, sizeof path, o->out, "scene.txt") != 0 ||
         write_file(path, text, len) != 0)
@@ -1352,7 +1524,7 @@ static int write_scene_info(const options *o, const scene *s)
 /* Buffers for one frame; shade only for --scene shadows. */
 typedef struct frame_buffers {
     float *rgb, *shade;
-    uint8_t *cover, *pixels, *gt;
+    uint8_t *cover, *pixels, *gt, *tmp;
 } frame_buffers;
 
 static void buffers_free(frame_buffers *b)
@@ -1362,6 +1534,7 @@ static void buffers_free(frame_buffers *b)
     free(b->cover);
     free(b->pixels);
     free(b->gt);
+    free(b->tmp);
 }
 
 static int buffers_alloc(frame_buffers *b, size_t n, int shadows)
@@ -1371,7 +1544,8 @@ static int buffers_alloc(frame_buffers *b, size_t n, int shadows)
     b->cover = malloc(n);
     b->pixels = malloc(n * 3);
     b->gt = malloc(n);
-    if (b->rgb && (b->shade || !shadows) && b->cover && b->pixels && b->gt)
+    b->tmp = malloc(n * 3);
+    if (b->rgb && (b->shade || !shadows) && b->cover && b->pixels && b->gt && b->tmp)
         return 0;
     buffers_free(b);
     return -1;
@@ -1407,12 +1581,20 @@ static int write_frames(const options *o, const scene *s, frame_buffers *b)
         render_frame(s, t, b->rgb, b->cover, b->shade);
         if (s->kind == SCENE_LIGHT_SWITCH && lights_switched(s, t))
             apply_gains(b->rgb, n, switched_gains);
+        if (s->kind == SCENE_SUN)
+            apply_sun(s, t, b->rgb);
         if (s->kind == SCENE_NOISE)
             gain *= gain_jitter(&fx);
         expose(b->rgb, n, channels, gain, o->noise, &r, b->pixels);
         if (s->kind == SCENE_NOISE)
             salt_and_pepper(b->pixels, n, channels, &fx);
         label(b->cover, b->shade, n, b->gt);
+        if (s->kind == SCENE_JITTER) {
+            int dx = (int)(rng_next(&fx) % (2 * JITTER_MAX + 1)) - JITTER_MAX;
+            int dy = (int)(rng_next(&fx) % (2 * JITTER_MAX + 1)) - JITTER_MAX;
+            shift_image(b->pixels, b->tmp, o->width, o->height, channels, dx, dy);
+            shift_image(b->gt, b->tmp, o->width, o->height, 1, dx, dy);
+        }
         if (save_frame(o, t, b) != 0)
             return 1;
     }

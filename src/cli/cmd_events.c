@@ -516,6 +516,8 @@ static int open_events_run(events_run *r, const events_options *o)
     }
     if (bgs_model_set_threads(r->model, o->threads) != BGS_OK && !o->quiet)
         cli_error("warning: %s; running on one thread", bgs_last_error());
+    /* Times in seconds among the model's parameters count these frames. */
+    bgs_model_set_frame_rate(r->model, r->times.fps);
     frame_source_set_interrupt(r->src, &cli_stop);
     /* The pipeline only decodes ahead here: no masks are written. */
     pipeline_config cfg = {.src = r->src, .interrupt = &cli_stop};

@@ -229,6 +229,12 @@ static int open_model(run_state *s, int w, int h)
     }
     if (status)
         return status;
+    /* Times in seconds among the model's parameters (absorb-after) count
+     * the input's frames: its own rate, else --fps, else the library's
+     * default (25). */
+    if (s->fps > 0 && bgs_model_set_frame_rate(s->model, s->fps) != BGS_OK)
+        cli_error("warning: %s; times in seconds assume %g frames/s", bgs_last_error(),
+                  bgs_model_frame_rate(s->model));
     if (o->roi_path && (status = set_roi(s->model, o->roi_path)) != 0)
         return status;
     if (bgs_model_set_threads(s->model, o->threads) != BGS_OK)

@@ -4,8 +4,8 @@
 #include <stdio.h>
 
 /* The frozen layouts are prefixes of the current ones. */
-_Static_assert(offsetof(bgs_params, relearn_frames) ==
-                   offsetof(params_v1_0, relearn_frames),
+_Static_assert(offsetof(bgs_params, max_shift) ==
+                   offsetof(params_v1_0, max_shift),
                "bgs_params must keep the 1.0 layout as its prefix");
 _Static_assert(sizeof(bgs_params) >= sizeof(params_v1_0),
                "bgs_params only grows");

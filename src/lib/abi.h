@@ -22,10 +22,13 @@ typedef struct params_v1_0 {
     int learning_frames;
     int shadows, shadow_value;
     float shadow_min_brightness, shadow_max_brightness, shadow_chroma;
+    float shadow_texture;
     int median, open_radius, close_radius;
     float fill_holes, min_area;
     float relearn_fraction;
     int relearn_frames;
+    float absorb_after, ghost_after;
+    int neighbour_radius, illumination, max_shift;
 } params_v1_0;
 
 /* BGS_OK when size is one of the n sizes in known; else

@@ -1,61 +1,31 @@
 /*
  * model.c - the per-pixel online Gaussian mixture (Stauffer & Grimson):
- * model life cycle, frame dispatch over threads and kernels, and the scalar
- * reference kernel. The state layout is described in model_impl.h.
+ * model life cycle, kernel choice, the rates of a frame, the scalar
+ * reference kernel and the read-out. Applying a frame is model_apply.c, the
+ * rules around the mixture model_rules.c and model_shift.c; the private
+ * state is in model_frame.h, the state layout in model_impl.h.
  *
  * Components of a pixel are kept sorted by ω/σ, highest first, so "the first
  * component that matches in rank order" is the first that matches.
  */
 #include "lib/abi.h"
-#include "lib/model_impl.h"
-#include "lib/pixfmt.h"
-#include "lib/pool.h"
-#include "lib/postproc.h"
+#include "lib/model_frame.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
-struct bgs_model {
-    model_shape shape;
-    int height;
-    bgs_params params;
-    long frames;            /* frames applied so far */
-    long startup;           /* frames since the start-up schedule (re)began */
-    long blank_left;        /* blank-mask frames left after a global change */
-    long relearns;          /* global changes re-learnt from */
-    int relearning;         /* the last frame was a global change or blank */
-    uint16_t *state;        /* height · blocks_per_row blocks */
-    /* Region of interest, NULL for the whole frame: a copy of the caller's
-     * bytes (0 = outside), the block coverage (BLOCK_*) per block, and the
-     * number of pixels inside. */
-    uint8_t *roi;
-    uint8_t *roi_blocks;
-    long roi_pixels;
-    bgs_kernel kernel;      /* the kernel in use (never AUTO) */
-    model_row_fn row_fn;
-    task_pool *pool;        /* NULL until more than one thread is asked for */
-    bgs_postproc *postproc; /* mask clean-up workspace, made on first use */
-    long *foreground;       /* per part: marked, then those not shadow */
-    int foreground_parts;
-    uint8_t *rows;          /* per-part row buffers for converted frames */
-    size_t rows_size;
-    long last_foreground;   /* BGS_MASK_FOREGROUND pixels of the last mask */
-};
+/* Frame rate of a new model (frames per second): the usual rate of video,
+ * and what the bgsub program assumes for image sequences. */
+#define DEFAULT_FRAME_RATE 25.0
+
 
 /* ------------------------------------------------------------------------ */
 /* The scalar reference kernel                                              */
 /* ------------------------------------------------------------------------ */
 
-/* A pixel's model unpacked to floats. */
-typedef struct pixel_model {
-    float weight[BGS_MAX_COMPONENTS];
-    float var[BGS_MAX_COMPONENTS];
-    float mean[BGS_MAX_COMPONENTS][3];
-} pixel_model;
-
-static void unpack_pixel(const model_shape *s, const uint16_t *block, int lane,
+void model_unpack_pixel(const model_shape *s, const uint16_t *block, int lane,
                          pixel_model *px)
 {
     for (int k = 0; k < s->components; k++) {
@@ -67,7 +37,7 @@ static void unpack_pixel(const model_shape *s, const uint16_t *block, int lane,
     }
 }
 
-static void pack_pixel(const model_shape *s, uint16_t *block, int lane,
+void model_pack_pixel(const model_shape *s, uint16_t *block, int lane,
                        const pixel_model *px)
 {
     for (int k = 0; k < s->components; k++) {
@@ -125,31 +95,36 @@ static int background_count(const pixel_model *px, int K, float bg_ratio)
  * the background components, in rank order, the pixel's brightness ratio
  * a = (x·μ)/(μ·μ) lies in [lo, hi] and the colour distortion |x - aμ|² is
  * below λs²·C·σ²·a² (the match rule's per-channel RMS distance, scaled by the
- * darkening).
+ * darkening). f: the pixel's fields (its block plus its lane).
  */
-static int is_shadow(const pixel_model *px, int K, int C, const float x[3],
+static int is_shadow(const uint16_t *f, int K, int C, const float x[3],
                      const frame_rates *r)
 {
     float weight_sum = 0.0f;
-    for (int k = 0; k < K && px->weight[k] > 0.0f; k++) {
-        float xm = 0.0f, mm = 0.0f;
+    for (int k = 0; k < K; k++) {
+        const uint16_t *comp = f + field_offset(C, k, 0);
+        float weight = (float)comp[FIELD_WEIGHT * BLOCK] * (1.0f / WEIGHT_SCALE);
+        if (!(weight > 0.0f))
+            break;
+        float xm = 0.0f, mm = 0.0f, mean[3];
         for (int c = 0; c < C; c++) {
-            xm += x[c] * px->mean[k][c];
-            mm += px->mean[k][c] * px->mean[k][c];
+            mean[c] = (float)comp[(FIELD_MEAN + c) * BLOCK] * (1.0f / MEAN_SCALE);
+            xm += x[c] * mean[c];
+            mm += mean[c] * mean[c];
         }
         if (mm > 0.0f) {
             float a = xm / mm;
             if (a >= r->shadow_lo && a <= r->shadow_hi) {
                 float d2 = 0.0f;
                 for (int c = 0; c < C; c++) {
-                    float d = a * px->mean[k][c] - x[c];
+                    float d = a * mean[c] - x[c];
                     d2 += d * d;
                 }
-                if (d2 < r->shadow_limit * px->var[k] * a * a)
+                if (d2 < r->shadow_limit * half_to_float(comp[FIELD_VAR * BLOCK]) * a * a)
                     return 1;
             }
         }
-        weight_sum += px->weight[k];
+        weight_sum += weight;
         if (weight_sum > r->bg_ratio)
             break;
     }
@@ -180,10 +155,47 @@ static int find_match(const pixel_model *px, int K, int C, const float x[3],
     return -1;
 }
 
+/*
+ * Absorption: the value x becomes background at once. The component it
+ * matches (or, if none, the least probable one, replaced by a new component
+ * on x) gets weight absorb_weight, the others share the rest in their
+ * proportions: they sum to less than T, so the component is background
+ * wherever it ranks, and the background it had keeps its components (when
+ * the object leaves, what was behind it is still known).
+ */
+void model_absorb_pixel(pixel_model *px, int K, int C, const float x[3],
+                         const frame_rates *r)
+{
+    float d2;
+    int m = find_match(px, K, C, x, r->match_limit, &d2);
+    if (m < 0) {
+        m = K - 1;
+        px->weight[m] = 0.0f;
+        px->var[m] = r->var_init;
+        for (int c = 0; c < C; c++)
+            px->mean[m][c] = x[c];
+    }
+    float others = 0.0f;
+    for (int k = 0; k < K; k++)
+        others += k == m ? 0.0f : px->weight[k];
+    float target = others > 0.0f ? r->absorb_weight : 1.0f;
+    if (px->weight[m] < target) {
+        float scale = others > 0.0f ? (1.0f - target) / others : 0.0f;
+        for (int k = 0; k < K; k++)
+            px->weight[k] = k == m ? target : px->weight[k] * scale;
+    }
+    sort_components(px, K, C);
+}
+
 /* Classify one pixel against its model and update the model with it.
- * Returns 1 for foreground. */
-static int update_pixel(pixel_model *px, int K, int C, const float x[3],
-                        const frame_rates *r)
+ * Returns 1 for foreground. count: the frames the pixel has been foreground
+ * in a row before this one; a foreground pixel whose count is below
+ * r->hold_limit is held: its model stays as it is (the update runs at rate
+ * 0, which changes no field, and no component is made for it). A held
+ * pixel that is foreground for the absorb_at-th frame in a row is absorbed
+ * (absorb_pixel) and is background. */
+int model_update_pixel(pixel_model *px, int K, int C, const float x[3],
+                        const frame_rates *r, float count)
 {
     float d2 = 0.0f;
     int m = find_match(px, K, C, x, r->match_limit, &d2);
@@ -193,22 +205,26 @@ static int update_pixel(pixel_model *px, int K, int C, const float x[3],
     for (int k = 0; k < m; k++)
         above = above + px->weight[k];
     int foreground = m < 0 || above > r->bg_ratio;
+    /* An empty model (no component yet) is not held: it has to learn. */
+    int hold = r->hold_limit > 0.0f && foreground && count < r->hold_limit &&
+               px->weight[0] > 0.0f;
+    float rate = hold ? 0.0f : r->rate, keep = hold ? 1.0f : r->keep;
 
     /* ω ← (1-a)ω + a·M */
     for (int k = 0; k < K; k++)
-        px->weight[k] = px->weight[k] * r->keep;
+        px->weight[k] = px->weight[k] * keep;
     if (m >= 0) {
-        px->weight[m] = px->weight[m] + r->rate;
+        px->weight[m] = px->weight[m] + rate;
         /* ρ = a/ω: 1/(matches so far) for a young component, α/ω later.
          * The variance uses the distance to the old mean, (1-ρ)(σ² + ρd²),
          * the exact running variance when ρ = 1/n. */
-        float rho = r->rate / px->weight[m];
+        float rho = rate / px->weight[m];
         rho = rho < 1.0f ? rho : 1.0f;
         for (int c = 0; c < C; c++)
             px->mean[m][c] = px->mean[m][c] + rho * (x[c] - px->mean[m][c]);
         float var = (1.0f - rho) * (px->var[m] + rho * (d2 * r->inv_channels));
         px->var[m] = clampf(var, r->var_min, r->var_max);
-    } else {
+    } else if (!hold) {
         /* The least probable component (last in rank order, or unused)
          * becomes a new one centred on the pixel. */
         px->weight[K - 1] = r->new_weight;
@@ -227,11 +243,26 @@ static int update_pixel(pixel_model *px, int K, int C, const float x[3],
             px->weight[k] = px->weight[k] * scale;
     }
     sort_components(px, K, C);
+    if (hold && count + 1.0f == r->absorb_at) {
+        model_absorb_pixel(px, K, C, x, r);
+        foreground = 0;
+    }
     return foreground;
 }
 
+/* A pixel's background brightness byte: the mean over channels of its
+ * first component's mean as stored in the block (lane `lane`), rounded. The
+ * vector kernels compute it with the same operations. */
+static uint8_t background_byte(const uint16_t *block, int lane, int C, float inv_channels)
+{
+    float sum = 0.0f;
+    for (int c = 0; c < C; c++)
+        sum = sum + (float)block[field_offset(C, 0, FIELD_MEAN + c) + lane] * (1.0f / MEAN_SCALE);
+    return (uint8_t)(int)(sum * inv_channels + 0.5f);
+}
+
 int model_row_scalar(const model_shape *s, uint16_t *state,
-                     const uint8_t *row, uint8_t *mask_row,
+                     const uint8_t *row, uint8_t *mask_row, uint8_t *bg_row,
                      const frame_rates *r)
 {
     const int K = s->components, C = s->channels;
@@ -239,19 +270,33 @@ int model_row_scalar(const model_shape *s, uint16_t *state,
     int foreground = 0;
     for (int bx = 0; bx < s->blocks_per_row; bx++) {
         uint16_t *block = state + (size_t)bx * s->block_u16;
+        uint16_t *counter = block + counter_offset(C, K);
         int x0 = bx * BLOCK;
         int lanes = s->width - x0 < BLOCK ? s->width - x0 : BLOCK;
         for (int lane = 0; lane < lanes; lane++) {
             float x[3];
             for (int c = 0; c < C; c++)
                 x[c] = (float)row[(size_t)(x0 + lane) * C + c];
-            unpack_pixel(s, block, lane, &px);
-            int fg = update_pixel(&px, K, C, x, r);
-            if (r->update)
-                pack_pixel(s, block, lane, &px);
+            model_unpack_pixel(s, block, lane, &px);
+            int fg = model_update_pixel(&px, K, C, x, r, (float)counter[lane]);
+            /* The shadow colour against the model as it was (the block is
+             * not written yet). */
+            int shadow = fg && r->shadow_flag && is_shadow(block + lane, K, C, x, r);
+            int still = fg && r->stationary_at > 0.0f &&
+                        (float)counter[lane] + 1.0f >= r->stationary_at;
+            if (r->update) {
+                model_pack_pixel(s, block, lane, &px);
+                /* Frames foreground in a row (a pixel the frame's later
+                 * decisions make background is reset there). */
+                int more = counter[lane] < 65535 ? counter[lane] + 1 : 65535;
+                counter[lane] = (uint16_t)(fg && r->detect ? more : 0);
+            }
+            if (bg_row)
+                bg_row[x0 + lane] = background_byte(block, lane, C, r->inv_channels);
             if (mask_row) {
                 int marked = fg && r->detect;
-                mask_row[x0 + lane] = marked ? BGS_MASK_FOREGROUND : BGS_MASK_BACKGROUND;
+                mask_row[x0 + lane] = (uint8_t)(!marked ? BGS_MASK_BACKGROUND
+                                                : BGS_MASK_FOREGROUND - shadow - 2 * still);
                 foreground += marked;
             }
         }
@@ -423,12 +468,29 @@ bgs_model *bgs_model_create(int width, int height, int channels,
     m->shape.channels = channels;
     m->shape.components = params->components;
     m->shape.blocks_per_row = (width + BLOCK - 1) / BLOCK;
-    m->shape.block_u16 = (size_t)params->components * (2 + channels) * BLOCK;
+    m->shape.block_u16 = block_values(channels, params->components);
     m->height = height;
     m->params = *params;
+    m->frame_rate = DEFAULT_FRAME_RATE;
     size_t blocks = (size_t)height * m->shape.blocks_per_row;
     m->state = alloc_state(blocks * m->shape.block_u16 * sizeof(uint16_t));
-    if (!m->state) {
+    m->row_marked = malloc((size_t)height * sizeof *m->row_marked);
+    m->row_decided = malloc((size_t)height * sizeof *m->row_decided);
+    m->tiles_x = (width + TILE - 1) / TILE;
+    m->tiles_y = (height + TILE - 1) / TILE;
+    size_t tiles = (size_t)m->tiles_x * m->tiles_y;
+    m->tile_marked = calloc((size_t)height * m->tiles_x, sizeof *m->tile_marked);
+    m->tile_light = calloc(tiles, 1);
+    m->tile_unknown = calloc(tiles, 1);
+    m->tile_found = calloc(tiles * 3, sizeof *m->tile_found);
+    m->tile_until = calloc(tiles, sizeof *m->tile_until);
+    m->tile_gain = calloc(tiles * 3, sizeof *m->tile_gain);
+    m->tile_queue = malloc(tiles * sizeof *m->tile_queue);
+    m->shift_points = malloc(SHIFT_POINTS * sizeof *m->shift_points);
+    m->shift_refreshed = -1;
+    if (!m->state || !m->row_marked || !m->row_decided || !m->tile_marked || !m->tile_light ||
+        !m->tile_gain || !m->tile_queue || !m->shift_points || !m->tile_unknown ||
+        !m->tile_found || !m->tile_until) {
         bgs_model_free(m);
         bgs_set_error("out of memory for a %dx%d model", width, height);
         return NULL;
@@ -445,9 +507,24 @@ void bgs_model_free(bgs_model *m)
     pool_free(m->pool);
     bgs_postproc_free(m->postproc);
     free(m->foreground);
-    free(m->rows);
+    free(m->converted);
     free(m->roi);
     free(m->roi_blocks);
+    free(m->row_marked);
+    free(m->tile_marked);
+    free(m->tile_light);
+    free(m->tile_unknown);
+    free(m->tile_found);
+    free(m->tile_until);
+    free(m->tile_gain);
+    free(m->tile_queue);
+    free(m->shifted);
+    free(m->bg_plane);
+    free(m->ghost_seen);
+    free(m->ghost_queue);
+    free(m->row_decided);
+    free(m->shift_points);
+    free(m->model_mask);
     free(m->state);
     free(m);
 }
@@ -494,7 +571,20 @@ bgs_status bgs_model_set_pool(bgs_model *m, bgs_pool *pool)
 /* Applying a frame                                                         */
 /* ------------------------------------------------------------------------ */
 
-static frame_rates rates_for_frame(const bgs_model *m)
+/* Frames in `seconds` at the model's frame rate (at least 1); 0 = off. */
+static long frames_in(const bgs_model *m, float seconds)
+{
+    if (!(seconds > 0.0f))
+        return 0;
+    double frames = floor(seconds * m->frame_rate + 0.5);
+    return frames < 1 ? 1 : frames > 1e9 ? 1000000000L : (long)frames;
+}
+
+/* have_mask: the caller wants a mask (without one nothing is held: a model
+ * that only learns learns every pixel). */
+/* The rates for the next frame: the model's schedule (learning_rate < 0),
+ * frozen (0) or this frame's rate (bgs_model_apply_frame). */
+frame_rates model_rates_for_frame(const bgs_model *m, int have_mask, float learning_rate)
 {
     const bgs_params *p = &m->params;
     frame_rates r;
@@ -515,371 +605,42 @@ static frame_rates rates_for_frame(const bgs_model *m)
     /* α = 0 freezes the model, start-up schedule included: what it holds
      * stays as it is and frames are only classified against it. */
     r.update = p->alpha > 0.0f;
+    if (learning_rate >= 0.0f) {
+        r.update = learning_rate > 0.0f;
+        if (r.update) {
+            r.rate = learning_rate;
+            r.keep = 1.0f - learning_rate;
+            r.new_weight = learning_rate > p->weight_init ? learning_rate : p->weight_init;
+        }
+    }
     r.shadows = p->shadows && m->shape.channels == 3;
     r.shadow_value = (uint8_t)p->shadow_value;
     r.shadow_lo = p->shadow_min_brightness;
     r.shadow_hi = p->shadow_max_brightness;
     r.shadow_limit = p->shadow_chroma * p->shadow_chroma * (float)m->shape.channels;
+    r.shadow_texture = p->shadow_texture;
+    r.shadow_flag = r.shadows && r.detect && have_mask;
+    /* Nothing is held during the learning frames: every pixel learns what
+     * the background is. */
+    r.absorb_frames = r.detect && r.update && have_mask ? frames_in(m, p->absorb_after) : 0;
+    /* A rate of 1 for this frame starts the model again from it (as
+     * OpenCV's learningRate 1 does): no pixel is held. */
+    if (learning_rate >= 1.0f)
+        r.absorb_frames = 0;
+    /* The counter saturates at 65535: a longer hold never ends. */
+    r.hold_limit = r.absorb_frames > 65535 ? 65536.0f : (float)r.absorb_frames;
+    r.absorb_at = r.absorb_frames > 65535 ? 0.0f : (float)r.absorb_frames;
+    /* Weight of an absorbed value's component: the others then sum to less
+     * than T, so it is background wherever it ranks. */
+    r.absorb_weight = 1.02f - p->bg_ratio < 1.0f ? 1.02f - p->bg_ratio : 1.0f;
+    r.neighbour_radius = have_mask && r.detect ? p->neighbour_radius : 0;
+    /* Ghosts are looked for among held pixels only (before they are
+     * absorbed anyway). */
+    long ghost = r.absorb_frames > 0 ? frames_in(m, p->ghost_after) : 0;
+    r.stationary_at = ghost > 0 && ghost < r.absorb_frames && ghost <= 65535 ? (float)ghost : 0.0f;
+    r.illumination = have_mask && r.detect && r.update ? p->illumination : 0;
     return r;
 }
-
-/* Region-of-interest coverage of a block of BLOCK pixels. */
-enum { BLOCK_OUTSIDE = 0, BLOCK_PARTLY = 1, BLOCK_INSIDE = 2 };
-
-typedef struct apply_job {
-    bgs_model *model;
-    const uint8_t *frame;
-    ptrdiff_t frame_stride;
-    uint8_t *mask;
-    ptrdiff_t mask_stride;
-    frame_rates rates;
-    long *foreground;       /* pixels matching no background, per part */
-    long *kept;             /* of those, not marked shadow, per part */
-    /* The clean-up to run on this frame's mask, or NULL; each stripe packs
-     * its rows of the mask for it while they are in the cache. */
-    const bgs_cleanup *cleanup;
-    /* A frame in another pixel format (bgs_model_apply_frame), or NULL:
-     * each stripe converts its rows one at a time into its part's row
-     * buffer (row_bytes each, in rows), the frame then being that row. */
-    const bgs_frame *source;
-    uint8_t *rows;
-    size_t row_bytes;
-} apply_job;
-
-/* Runs the kernel over pixels [x0, x0 + width) of row y; x0 is a multiple of
- * BLOCK. Returns the pixels it marked foreground. */
-static int run_kernel(const bgs_model *m, int y, int x0, int width,
-                      const apply_job *job)
-{
-    const model_shape *s = &m->shape;
-    model_shape part = *s;
-    part.width = width;
-    part.blocks_per_row = (width + BLOCK - 1) / BLOCK;
-    uint16_t *state = m->state +
-                      ((size_t)y * s->blocks_per_row + (size_t)(x0 / BLOCK)) * s->block_u16;
-    uint8_t *mask_row = job->mask ? job->mask + y * job->mask_stride + x0 : NULL;
-    const uint8_t *row = job->frame + y * job->frame_stride + (size_t)x0 * s->channels;
-    return m->row_fn(&part, state, row, mask_row, &job->rates);
-}
-
-/*
- * A row under a region of interest: blocks wholly outside are skipped, runs
- * of blocks wholly inside go to the kernel at once, and a block partly
- * inside is run alone with the state of its outside lanes put back after.
- * Returns the pixels inside it marked foreground.
- */
-static long apply_row_roi(const bgs_model *m, int y, const apply_job *job)
-{
-    const model_shape *s = &m->shape;
-    const uint8_t *cover = m->roi_blocks + (size_t)y * s->blocks_per_row;
-    const uint8_t *inside = m->roi + (size_t)y * s->width;
-    const uint8_t *mask_row = job->mask ? job->mask + y * job->mask_stride : NULL;
-    uint16_t saved[BGS_MAX_COMPONENTS * 5 * BLOCK];
-    long foreground = 0;
-    for (int b = 0; b < s->blocks_per_row;) {
-        if (cover[b] == BLOCK_OUTSIDE) {
-            b++;
-            continue;
-        }
-        int x0 = b * BLOCK;
-        if (cover[b] == BLOCK_INSIDE) {
-            int end = b;
-            while (end < s->blocks_per_row && cover[end] == BLOCK_INSIDE)
-                end++;
-            int x1 = end * BLOCK < s->width ? end * BLOCK : s->width;
-            foreground += run_kernel(m, y, x0, x1 - x0, job);
-            b = end;
-            continue;
-        }
-        uint16_t *block = m->state + ((size_t)y * s->blocks_per_row + b) * s->block_u16;
-        int lanes = s->width - x0 < BLOCK ? s->width - x0 : BLOCK;
-        memcpy(saved, block, s->block_u16 * sizeof *block);
-        run_kernel(m, y, x0, lanes, job);
-        for (int lane = 0; lane < lanes; lane++) {
-            if (inside[x0 + lane])
-                foreground += mask_row && mask_row[x0 + lane] == BGS_MASK_FOREGROUND;
-            else
-                for (size_t f = 0; f < s->block_u16; f += BLOCK)
-                    block[f + lane] = saved[f + lane];
-        }
-        b++;
-    }
-    return foreground;
-}
-
-/* Foreground pixels of a row that are cast shadow get the shadow value.
- * Runs on the updated state: a foreground pixel matched no background
- * component, so those kept their means and variances, and the component
- * made for the pixel ranks below them. Returns the pixels it marked. */
-static long mark_shadows(const bgs_model *m, int y, const apply_job *job)
-{
-    const model_shape *s = &m->shape;
-    const int K = s->components, C = s->channels;
-    const uint8_t *row = job->frame + y * job->frame_stride;
-    uint8_t *mask_row = job->mask + y * job->mask_stride;
-    const uint16_t *state = m->state + (size_t)y * s->blocks_per_row * s->block_u16;
-    pixel_model px;
-    long shadows = 0;
-    for (int x = 0; x < s->width; x++) {
-        if (mask_row[x] != BGS_MASK_FOREGROUND)
-            continue;
-        float v[3];
-        for (int c = 0; c < C; c++)
-            v[c] = (float)row[(size_t)x * C + c];
-        unpack_pixel(s, state + (size_t)(x / BLOCK) * s->block_u16, x % BLOCK, &px);
-        if (is_shadow(&px, K, C, v, &job->rates)) {
-            mask_row[x] = job->rates.shadow_value;
-            shadows++;
-        }
-    }
-    return shadows;
-}
-
-static void apply_stripe(void *ctx, int part, int parts)
-{
-    apply_job *job = ctx;
-    bgs_model *m = job->model;
-    const model_shape *s = &m->shape;
-    int y0 = (int)((long)m->height * part / parts);
-    int y1 = (int)((long)m->height * (part + 1) / parts);
-    int detect = job->mask && job->rates.detect;
-    long foreground = 0, kept = 0;
-    apply_job converted;
-    if (job->source) {
-        converted = *job;
-        converted.frame_stride = 0;
-    }
-    for (int y = y0; y < y1; y++) {
-        if (job->source) {
-            converted.frame = pixfmt_row(job->source, y, s->channels,
-                                         job->rows + (size_t)part * job->row_bytes);
-            job = &converted;
-        }
-        uint8_t *mask_row = job->mask ? job->mask + y * job->mask_stride : NULL;
-        /* As the kernel marked them, shadow or not (such a pixel matched no
-         * background component, and a global darkening is a global change
-         * too): the count for the global-change rule. */
-        long marked;
-        if (m->roi) {
-            marked = apply_row_roi(m, y, job);
-            if (mask_row) /* outside: background, whatever the kernel wrote */
-                for (int x = 0; x < s->width; x++)
-                    mask_row[x] = m->roi[(size_t)y * s->width + x] ? mask_row[x] : 0;
-        } else {
-            marked = run_kernel(m, y, 0, s->width, job);
-        }
-        long shadows = detect && job->rates.shadows && marked ? mark_shadows(m, y, job) : 0;
-        foreground += marked;
-        kept += marked - shadows;
-    }
-    job = ctx;
-    job->foreground[part] = foreground;
-    job->kept[part] = kept;
-    if (job->cleanup)
-        postproc_pack_rows(m->postproc, job->mask, job->mask_stride,
-                           postproc_layer(m->postproc, 0), y0, y1);
-}
-
-/* Pixels in a part of a frame at least (about 30 microseconds of the
- * model on one core): claiming a part and waiting for the last one cost a
- * few microseconds, which parts of 320x240 / 32 pixels would not repay. */
-#define MIN_PART_PIXELS 16384
-
-/* Parts a frame is cut into on the pool: up to pool_parts, fewer for small
- * frames, at least one per thread. */
-static int model_parts(const bgs_model *m)
-{
-    if (!m->pool)
-        return 1;
-    long by_size = (long)m->shape.width * m->height / MIN_PART_PIXELS;
-    int threads = pool_threads(m->pool), most = pool_parts(m->pool);
-    long parts = by_size < threads ? threads : by_size > most ? most : by_size;
-    return parts < m->height ? (int)parts : m->height;
-}
-
-/* The clean-up the parameters ask for, in pixels of this frame. */
-static bgs_cleanup model_cleanup(const bgs_model *m)
-{
-    const bgs_params *p = &m->params;
-    double pixels = (double)m->shape.width * m->height;
-    bgs_cleanup cleanup = {sizeof cleanup, p->median, p->open_radius,
-                           p->close_radius, (long)(p->fill_holes * pixels + 0.5),
-                           (long)(p->min_area * pixels + 0.5)};
-    return cleanup;
-}
-
-/* Makes the clean-up workspace ready for a frame cut into `parts` stripes. */
-static bgs_status prepare_cleanup(bgs_model *m, const bgs_cleanup *cleanup,
-                                  int parts)
-{
-    if (!m->postproc && !(m->postproc = bgs_postproc_create(m->shape.width, m->height)))
-        return BGS_ERR_NO_MEMORY;
-    return postproc_prepare(m->postproc, cleanup, parts);
-}
-
-/* This frame's learning rate instead of the model's schedule (rate >= 0;
- * bgs_model_apply_frame). */
-static void set_frame_rate(frame_rates *r, const bgs_params *p, float rate)
-{
-    if (rate == 0.0f) {
-        r->update = 0;
-        return;
-    }
-    r->rate = rate;
-    r->keep = 1.0f - rate;
-    r->new_weight = rate > p->weight_init ? rate : p->weight_init;
-    r->update = 1;
-}
-
-/* The job's per-part row buffers for a converted frame. */
-static bgs_status prepare_rows(bgs_model *m, apply_job *job, int parts)
-{
-    job->row_bytes = ((size_t)m->shape.width * m->shape.channels + 63) / 64 * 64;
-    size_t need = job->row_bytes * (size_t)parts;
-    if (need > m->rows_size) {
-        uint8_t *rows = realloc(m->rows, need);
-        if (!rows)
-            return bgs_fail(BGS_ERR_NO_MEMORY, "out of memory");
-        m->rows = rows;
-        m->rows_size = need;
-    }
-    job->rows = m->rows;
-    return BGS_OK;
-}
-
-/* frame/frame_stride: the model's own layout, or source (checked) in
- * another pixel format; rate < 0: the model's schedule. */
-static bgs_status apply_in_turn(bgs_model *m, const uint8_t *frame,
-                                ptrdiff_t frame_stride, const bgs_frame *source,
-                                uint8_t *mask, ptrdiff_t mask_stride, float rate)
-{
-    apply_job job = {.model = m, .frame = frame, .frame_stride = frame_stride,
-                     .mask = mask, .mask_stride = mask_stride,
-                     .rates = rates_for_frame(m), .source = source};
-    if (rate >= 0.0f)
-        set_frame_rate(&job.rates, &m->params, rate);
-    int parts = model_parts(m);
-    if (parts > m->foreground_parts) {
-        long *counts = realloc(m->foreground, 2 * (size_t)parts * sizeof *counts);
-        if (!counts)
-            return bgs_fail(BGS_ERR_NO_MEMORY, "out of memory");
-        m->foreground = counts;
-        m->foreground_parts = parts;
-    }
-    job.foreground = m->foreground;
-    if (source) {
-        bgs_status st = prepare_rows(m, &job, parts);
-        if (st != BGS_OK)
-            return st;
-    }
-    job.kept = m->foreground + m->foreground_parts;
-    bgs_cleanup cleanup = model_cleanup(m);
-    if (job.rates.detect && mask && !postproc_is_noop(&cleanup)) {
-        bgs_status st = prepare_cleanup(m, &cleanup, parts);
-        if (st != BGS_OK)
-            return st;
-        job.cleanup = &cleanup;
-    }
-    if (m->pool)
-        pool_run_parts(m->pool, parts, apply_stripe, &job);
-    else
-        apply_stripe(&job, 0, 1);
-    long foreground = 0, kept = 0;
-    for (int p = 0; p < parts; p++) {
-        foreground += job.foreground[p];
-        kept += job.kept[p];
-    }
-    m->last_foreground = mask ? kept : 0;
-
-    m->frames++;
-    if (job.rates.update) /* a frozen frame leaves no trace in the model */
-        m->startup++;
-    m->relearning = m->blank_left > 0;
-    if (m->blank_left > 0)
-        m->blank_left--;
-    long pixels = m->roi ? m->roi_pixels : (long)m->shape.width * m->height;
-    const bgs_params *p = &m->params;
-    /* Only a model that has learnt relearn_frames frames since its (re)start
-     * can tell a global change: before that, a frame of unknown values is
-     * simply new. */
-    /* A frozen model does not re-learn either. */
-    if (job.rates.detect && job.rates.update && mask && p->relearn_fraction > 0.0f &&
-        m->startup > p->relearn_frames &&
-        (double)foreground > (double)p->relearn_fraction * (double)pixels) {
-        /* A global change, not objects: report nothing and restart the
-         * start-up schedule, so the next frame is learnt at rate 1 and the
-         * following ones as running averages. */
-        for (int y = 0; y < m->height; y++)
-            memset(mask + y * mask_stride, BGS_MASK_BACKGROUND, (size_t)m->shape.width);
-        m->startup = 0;
-        m->blank_left = p->relearn_frames;
-        m->relearns++;
-        m->relearning = 1;
-        m->last_foreground = 0;
-    } else if (job.cleanup) {
-        bgs_status st = postproc_clean_packed(m->postproc, job.cleanup, mask,
-                                              mask_stride, m->pool, parts);
-        if (st != BGS_OK)
-            return st;
-        /* The mask's 255s are the set bits of the clean-up's result. */
-        m->last_foreground = postproc_count(m->postproc, 1);
-    }
-    return BGS_OK;
-}
-
-/* The whole frame (its job and the mask clean-up's) is one turn on a
- * shared pool. */
-static bgs_status apply_turn(bgs_model *m, const uint8_t *frame,
-                             ptrdiff_t frame_stride, const bgs_frame *source,
-                             uint8_t *mask, ptrdiff_t mask_stride, float rate)
-{
-    if (m->pool)
-        pool_enter(m->pool);
-    bgs_status st = apply_in_turn(m, frame, frame_stride, source, mask,
-                                  mask_stride, rate);
-    if (m->pool)
-        pool_leave(m->pool);
-    return st;
-}
-
-bgs_status bgs_model_apply(bgs_model *m, const uint8_t *frame,
-                           ptrdiff_t frame_stride, uint8_t *mask,
-                           ptrdiff_t mask_stride)
-{
-    if (!m || !frame)
-        return bgs_fail(BGS_ERR_INVALID_ARGUMENT, "no model or no frame given");
-    if (frame_stride < (ptrdiff_t)m->shape.width * m->shape.channels ||
-        (mask && mask_stride < m->shape.width))
-        return bgs_fail(BGS_ERR_INVALID_ARGUMENT,
-                        "row stride shorter than a row of %d pixels", m->shape.width);
-    return apply_turn(m, frame, frame_stride, NULL, mask, mask_stride,
-                      BGS_LEARNING_RATE_AUTO);
-}
-
-bgs_status bgs_model_apply_frame(bgs_model *m, const bgs_frame *frame,
-                                 uint8_t *mask, ptrdiff_t mask_stride,
-                                 float learning_rate)
-{
-    if (!m)
-        return bgs_fail(BGS_ERR_INVALID_ARGUMENT, "no model given");
-    bgs_status st = pixfmt_check(frame, m->shape.width, m->height, m->shape.channels);
-    if (st != BGS_OK)
-        return st;
-    if (mask && mask_stride < m->shape.width)
-        return bgs_fail(BGS_ERR_INVALID_ARGUMENT,
-                        "mask row stride %td shorter than a row of %d pixels",
-                        mask_stride, m->shape.width);
-    if (!(learning_rate <= 1.0f)) /* NaN too */
-        return bgs_fail(BGS_ERR_PARAMETER,
-                        "learning rate %g: negative (the model's schedule), 0 "
-                        "(frozen) or up to 1", learning_rate);
-    if (pixfmt_is_native(frame->format, m->shape.channels))
-        return apply_turn(m, frame->planes[0], frame->strides[0], NULL, mask,
-                          mask_stride, learning_rate);
-    return apply_turn(m, NULL, 0, frame, mask, mask_stride, learning_rate);
-}
-
-long bgs_model_foreground(const bgs_model *m) { return m ? m->last_foreground : 0; }
 
 bgs_status bgs_model_set_roi(bgs_model *m, const uint8_t *roi, ptrdiff_t stride)
 {
@@ -944,7 +705,7 @@ bgs_status bgs_model_background(const bgs_model *m, uint8_t *out,
         uint8_t *o = out + y * out_stride;
         const uint16_t *row = m->state + (size_t)y * s->blocks_per_row * s->block_u16;
         for (int x = 0; x < s->width; x++) {
-            unpack_pixel(s, row + (size_t)(x / BLOCK) * s->block_u16, x % BLOCK, &px);
+            model_unpack_pixel(s, row + (size_t)(x / BLOCK) * s->block_u16, x % BLOCK, &px);
             int B = background_count(&px, K, m->params.bg_ratio);
             float total = 0.0f, acc[3] = {0, 0, 0};
             for (int k = 0; k < B; k++) {
@@ -995,6 +756,18 @@ bgs_status bgs_model_get_params_ex(const bgs_model *m, bgs_params *params,
     return BGS_OK;
 }
 
+bgs_status bgs_model_set_frame_rate(bgs_model *m, double fps)
+{
+    if (!m)
+        return bgs_fail(BGS_ERR_INVALID_ARGUMENT, "no model given");
+    if (!(fps >= 0.001 && fps <= 1000.0))
+        return bgs_fail(BGS_ERR_PARAMETER,
+                        "frame rate must be between 0.001 and 1000 frames/s, not %g", fps);
+    m->frame_rate = fps;
+    return BGS_OK;
+}
+
+double bgs_model_frame_rate(const bgs_model *m) { return m->frame_rate; }
 long bgs_model_frame_count(const bgs_model *m) { return m->frames; }
 long bgs_model_relearn_count(const bgs_model *m) { return m->relearns; }
 int bgs_model_is_relearning(const bgs_model *m) { return m->relearning; }
@@ -1007,7 +780,7 @@ int bgs_model_height(const bgs_model *m) { return m->height; }
 int bgs_model_channels(const bgs_model *m) { return m->shape.channels; }
 size_t bgs_model_bytes_per_pixel(const bgs_model *m)
 {
-    return (size_t)m->params.components * (2 + m->shape.channels) * sizeof(uint16_t);
+    return block_values(m->shape.channels, m->params.components) / BLOCK * sizeof(uint16_t);
 }
 
 uint16_t *model_state(const bgs_model *m) { return m->state; }
@@ -1026,6 +799,45 @@ void model_set_counters(bgs_model *m, long frames, long startup, long blank_left
     m->relearns = relearns;
 }
 
+float *model_light_tiles(const bgs_model *m, long **until, int *count)
+{
+    *until = m->tile_until;
+    *count = m->tiles_x * m->tiles_y;
+    return m->tile_gain;
+}
+
+shift_point *model_shift_points(const bgs_model *m, int *count, int *made_for,
+                                long *refreshed)
+{
+    *count = m->shift_npoints;
+    *made_for = m->shift_points_for;
+    *refreshed = m->shift_refreshed;
+    return m->shift_points;
+}
+
+void model_set_shift_points(bgs_model *m, int count, int made_for, long refreshed)
+{
+    m->shift_npoints = count;
+    m->shift_points_for = made_for;
+    m->shift_refreshed = refreshed;
+    model_shift_sums(m);
+}
+
+int model_shift_points_valid(const bgs_model *m, const shift_point *points, int count,
+                             int made_for)
+{
+    if (count < 0 || count > SHIFT_POINTS || made_for < 0 || made_for > 32)
+        return 0;
+    for (int i = 0; i < count; i++)
+        if (points[i].x < made_for || points[i].x >= m->shape.width - made_for - 1 ||
+            points[i].y < made_for || points[i].y >= m->height - made_for - 1 ||
+            (points[i].flat != 0 && points[i].flat != 1) ||
+            (i > 0 && points[i].flat < points[i - 1].flat) || /* edges first */
+            !(points[i].b >= 0.0f && points[i].b <= 765.0f))
+            return 0;
+    return 1;
+}
+
 void model_get_counters(const bgs_model *m, long *frames, long *startup,
                         long *blank_left, long *relearns)
 {
@@ -1034,3 +846,4 @@ void model_get_counters(const bgs_model *m, long *frames, long *startup,
     *blank_left = m->blank_left;
     *relearns = m->relearns;
 }
+

@@ -33,6 +33,7 @@ VINLINE vfloat v_mask_mul(vfloat a, vmask m, vfloat b) { return _mm256_blendv_ps
 VINLINE vmask m_gt(vfloat a, vfloat b) { return _mm256_cmp_ps(a, b, _CMP_GT_OQ); }
 VINLINE vmask m_lt(vfloat a, vfloat b) { return _mm256_cmp_ps(a, b, _CMP_LT_OQ); }
 VINLINE vmask m_le(vfloat a, vfloat b) { return _mm256_cmp_ps(a, b, _CMP_LE_OQ); }
+VINLINE vmask m_eq(vfloat a, vfloat b) { return _mm256_cmp_ps(a, b, _CMP_EQ_OQ); }
 VINLINE vmask m_none(void) { return _mm256_setzero_ps(); }
 VINLINE vmask m_and(vmask a, vmask b) { return _mm256_and_ps(a, b); }
 VINLINE vmask m_or(vmask a, vmask b) { return _mm256_or_ps(a, b); }
@@ -89,6 +90,14 @@ VINLINE __m128i v_mask_bytes(__m128i acc, vmask fg, int sub)
                                     _mm256_extracti128_si256(lanes, 1));
     __m128i bytes = _mm_packs_epi16(words, words); /* both halves the same */
     return sub ? _mm_unpacklo_epi64(acc, bytes) : bytes;
+}
+
+/* 8 values 0..255 (+0.5) truncated to bytes. */
+VINLINE void v_store_u8(uint8_t *p, vfloat v)
+{
+    __m256i i = _mm256_cvttps_epi32(v);
+    __m128i w = _mm_packus_epi32(_mm256_castsi256_si128(i), _mm256_extracti128_si256(i, 1));
+    _mm_storel_epi64((__m128i *)p, _mm_packus_epi16(w, w));
 }
 
 #include "lib/model_simd.h"

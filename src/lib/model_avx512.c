@@ -32,6 +32,7 @@ VINLINE vfloat v_mask_mul(vfloat a, vmask m, vfloat b) { return _mm512_mask_mul_
 VINLINE vmask m_gt(vfloat a, vfloat b) { return _mm512_cmp_ps_mask(a, b, _CMP_GT_OQ); }
 VINLINE vmask m_lt(vfloat a, vfloat b) { return _mm512_cmp_ps_mask(a, b, _CMP_LT_OQ); }
 VINLINE vmask m_le(vfloat a, vfloat b) { return _mm512_cmp_ps_mask(a, b, _CMP_LE_OQ); }
+VINLINE vmask m_eq(vfloat a, vfloat b) { return _mm512_cmp_ps_mask(a, b, _CMP_EQ_OQ); }
 VINLINE vmask m_none(void) { return 0; }
 VINLINE vmask m_and(vmask a, vmask b) { return a & b; }
 VINLINE vmask m_or(vmask a, vmask b) { return a | b; }
@@ -74,6 +75,12 @@ VINLINE __m128i v_mask_bytes(__m128i acc, vmask fg, int sub)
 {
     (void)acc, (void)sub;
     return _mm512_cvtepi32_epi8(_mm512_maskz_set1_epi32(fg, -1));
+}
+
+/* 16 values 0..255 (+0.5) truncated to bytes. */
+VINLINE void v_store_u8(uint8_t *p, vfloat v)
+{
+    _mm_storeu_si128((__m128i *)p, _mm512_cvtusepi32_epi8(_mm512_cvttps_epi32(v)));
 }
 
 #include "lib/model_simd.h"

@@ -10,7 +10,7 @@
  *   v_blend(m, a, b)       m ? b : a, lane by lane
  *   v_mask_add(a, m, b)    m ? a + b : a
  *   v_mask_mul(a, m, b)    m ? a · b : a
- *   m_gt m_lt m_le         comparisons (ordered, quiet)
+ *   m_gt m_lt m_le m_eq    comparisons (ordered, quiet)
  *   m_and m_or m_andnot(a, b) (= ~a & b) m_not m_any m_all
  *   v_load_u16(p)          VLANES uint16 -> float
  *   v_store_u16(p, v)      v (= value·scale + 0.5, never negative) truncated,
@@ -18,6 +18,7 @@
  *   v_load_half v_store_half  IEEE half <-> float, round to nearest even
  *   v_bytes(b, sub)        bytes sub·VLANES.. of b (16 bytes) -> float
  *   v_mask_bytes(fg)       255/0 per lane in the low VLANES bytes
+ *   v_store_u8(p, v)       VLANES values 0..255 truncated to bytes at p
  *   KERNEL_NAME            the exported row function
  *
  * It performs exactly the float operations of the scalar reference
@@ -145,10 +146,92 @@ INLINE void sort_lanes(lane_model *lm, const uint16_t *block, const int K,
     }
 }
 
+/* absorb_pixel (model.c) on the lanes `absorb`, which are held (their
+ * model as it was): the component each matched (matched[k]: the first in
+ * rank order), or the last one made anew on the value, gets weight
+ * absorb_weight and the others share the rest. */
+INLINE void absorb_lanes(lane_model *lm, const uint16_t *block, const vfloat x[3],
+                         const vmask matched[], vmask found, vmask absorb,
+                         const frame_rates *r, const int K, const int C)
+{
+    const vfloat zero = v_zero(), one = v_set1(1.0f);
+    vmask is_m[BGS_MAX_COMPONENTS];
+    UNROLL
+    for (int k = 0; k < K; k++)
+        is_m[k] = m_and(absorb, matched[k]);
+    vmask fresh = m_andnot(found, absorb);
+    if (m_any(fresh)) {
+        need_means(lm, block, K - 1, C);
+        lm->dirty |= 1u << (K - 1);
+        lm->w[K - 1] = v_blend(fresh, lm->w[K - 1], zero);
+        lm->v[K - 1] = v_blend(fresh, lm->v[K - 1], v_set1(r->var_init));
+        UNROLL
+        for (int c = 0; c < C; c++)
+            lm->mu[K - 1][c] = v_blend(fresh, lm->mu[K - 1][c], x[c]);
+        is_m[K - 1] = m_or(is_m[K - 1], fresh);
+    }
+    vfloat others = zero, wm = zero;
+    UNROLL
+    for (int k = 0; k < K; k++) {
+        others = v_add(others, v_blend(is_m[k], lm->w[k], zero));
+        wm = v_blend(is_m[k], wm, lm->w[k]);
+    }
+    vmask some = m_gt(others, zero);
+    vfloat target = v_blend(some, one, v_set1(r->absorb_weight));
+    vmask change = m_and(absorb, m_lt(wm, target));
+    vfloat scale = v_blend(some, zero, v_div(v_sub(one, target), others));
+    UNROLL
+    for (int k = 0; k < K; k++)
+        lm->w[k] = v_blend(change, lm->w[k],
+                           v_blend(is_m[k], v_mul(lm->w[k], scale), target));
+}
+
+/* is_shadow (model.c) on the lanes `test`, against the model as it is
+ * before the update: the lanes whose colour is that of a cast shadow. */
+INLINE vmask shadow_lanes(lane_model *lm, const uint16_t *block, const vfloat x[3],
+                          vmask test, const frame_rates *r, const int K, const int C)
+{
+    const vfloat zero = v_zero();
+    const vfloat lo = v_set1(r->shadow_lo), hi = v_set1(r->shadow_hi);
+    const vfloat limit = v_set1(r->shadow_limit), bg_ratio = v_set1(r->bg_ratio);
+    vmask shadow = m_none(), open = test;
+    vfloat weight_sum = zero;
+    UNROLL
+    for (int k = 0; k < K; k++) {
+        open = m_and(open, m_gt(lm->w[k], zero));
+        if (!m_any(open))
+            break;
+        need_means(lm, block, k, C);
+        vfloat xm = zero, mm = zero;
+        UNROLL
+        for (int c = 0; c < C; c++) {
+            xm = v_add(xm, v_mul(x[c], lm->mu[k][c]));
+            mm = v_add(mm, v_mul(lm->mu[k][c], lm->mu[k][c]));
+        }
+        vfloat a = v_div(xm, mm);
+        vmask in = m_and(m_gt(mm, zero), m_and(m_le(lo, a), m_le(a, hi)));
+        vfloat d2 = zero;
+        UNROLL
+        for (int c = 0; c < C; c++) {
+            vfloat d = v_sub(v_mul(a, lm->mu[k][c]), x[c]);
+            d2 = v_add(d2, v_mul(d, d));
+        }
+        vfloat bound = v_mul(v_mul(v_mul(limit, lm->v[k]), a), a);
+        vmask ok = m_and(open, m_and(in, m_lt(d2, bound)));
+        shadow = m_or(shadow, ok);
+        weight_sum = v_add(weight_sum, lm->w[k]);
+        open = m_andnot(ok, m_andnot(m_gt(weight_sum, bg_ratio), open));
+    }
+    return shadow;
+}
+
 /* Classify and update VLANES pixels whose model starts at block (x: their
- * channels); returns the background lanes. */
+ * channels); returns the background lanes, in *shadow the foreground
+ * lanes with a cast shadow's colour (r->shadow_flag) and in *stationary
+ * those foreground r->stationary_at frames in a row or more. */
 INLINE vmask update_lanes(uint16_t *block, const vfloat x[3],
-                          const frame_rates *r, const int K, const int C)
+                          const frame_rates *r, const int K, const int C,
+                          vmask *shadow, vmask *stationary)
 {
     const vfloat zero = v_zero();
     const vfloat limit = v_set1(r->match_limit);
@@ -182,10 +265,33 @@ INLINE vmask update_lanes(uint16_t *block, const vfloat x[3],
         found = m_or(found, matched[k]);
         cum = v_add(cum, lm.w[k]);
     }
+    *shadow = m_none();
+    if (r->shadow_flag && !m_all(background))
+        *shadow = shadow_lanes(&lm, block, x, m_not(background), r, K, C);
+
+    /* Selective update: foreground lanes whose counter is below the hold
+     * limit learn at rate 0 (keep 1), which leaves every field as it was,
+     * and make no new component. */
+    const vfloat one = v_set1(1.0f);
+    uint16_t *counter = block + counter_offset(C, K);
+    /* (Where every lane is background, as on most of a frame, the counts
+     * are not needed: they all become 0.) */
+    const int any_foreground = !m_all(background);
+    vfloat count = zero;
+    vmask hold = m_none();
+    if (any_foreground) {
+        count = v_load_u16(counter);
+        if (r->hold_limit > 0.0f) /* an empty model is not held: it has to learn */
+            hold = m_andnot(background, m_and(m_lt(count, v_set1(r->hold_limit)),
+                                              m_gt(lm.w[0], zero)));
+    }
+    vfloat keep = v_set1(r->keep), rate = v_set1(r->rate);
+    if (m_any(hold)) {
+        keep = v_blend(hold, keep, one);
+        rate = v_blend(hold, rate, zero);
+    }
 
     /* Weights, then the matched component's mean and variance. */
-    const vfloat keep = v_set1(r->keep), rate = v_set1(r->rate);
-    const vfloat one = v_set1(1.0f);
     const vfloat inv_c = v_set1(r->inv_channels);
     const vfloat vmin = v_set1(r->var_min), vmax = v_set1(r->var_max);
     UNROLL
@@ -209,7 +315,7 @@ INLINE vmask update_lanes(uint16_t *block, const vfloat x[3],
 
     /* No match: the last component becomes a new one on the pixel, and the
      * weights of those lanes are renormalised. */
-    vmask none = m_not(found);
+    vmask none = m_not(m_or(found, hold));
     if (m_any(none)) {
         need_means(&lm, block, K - 1, C);
         lm.dirty |= 1u << (K - 1);
@@ -227,10 +333,30 @@ INLINE vmask update_lanes(uint16_t *block, const vfloat x[3],
         for (int k = 0; k < K; k++)
             lm.w[k] = v_mask_mul(lm.w[k], none, scale);
     }
+    /* Held for the absorb_at-th frame: absorbed, and background. */
+    if (r->absorb_at > 0.0f) {
+        vmask absorb = m_and(hold, m_eq(v_add(count, one), v_set1(r->absorb_at)));
+        if (m_any(absorb)) {
+            absorb_lanes(&lm, block, x, matched, found, absorb, r, K, C);
+            background = m_or(background, absorb);
+        }
+    }
     if (r->update) {
         sort_lanes(&lm, block, K, C);
         pack_lanes(block, &lm, K, C);
+        /* Frames foreground in a row (lanes the frame's later decisions
+         * make background are reset there). */
+        if (any_foreground && r->detect) {
+            vfloat more = v_min(v_add(count, one), v_set1(65535.0f));
+            v_store_u16(counter, v_blend(background, more, zero));
+        } else {
+            v_store_u16(counter, zero);
+        }
     }
+    *shadow = m_andnot(background, *shadow);
+    *stationary = m_none();
+    if (r->stationary_at > 0.0f && any_foreground)
+        *stationary = m_andnot(background, m_le(v_set1(r->stationary_at), v_add(count, one)));
     return background;
 }
 
@@ -281,14 +407,27 @@ INLINE void load_block_bytes(const uint8_t *p, const int C, __m128i out[3])
 INLINE void prefetch_ahead(const uint16_t *block, const int K, const int C)
 {
     const char *ahead = (const char *)block + PREFETCH_BYTES;
-    const size_t block_bytes = (size_t)K * (2 + C) * BLOCK * sizeof(uint16_t);
+    const size_t block_bytes = block_values(C, K) * sizeof(uint16_t);
     UNROLL
     for (size_t offset = 0; offset < block_bytes; offset += 64)
         _mm_prefetch(ahead + offset, _MM_HINT_T0);
 }
 
+/* background_byte (model.c) of VLANES lanes, from the block as stored. */
+INLINE void background_bytes(const uint16_t *block, uint8_t *out, const frame_rates *r,
+                             const int C)
+{
+    const vfloat mean_scale = v_set1(1.0f / MEAN_SCALE);
+    vfloat sum = v_zero();
+    UNROLL
+    for (int c = 0; c < C; c++)
+        sum = v_add(sum, v_mul(v_load_u16(block + field_offset(C, 0, FIELD_MEAN + c)),
+                               mean_scale));
+    v_store_u8(out, v_add(v_mul(sum, v_set1(r->inv_channels)), v_set1(0.5f)));
+}
+
 INLINE int row_kernel(const model_shape *s, uint16_t *state,
-                      const uint8_t *row, uint8_t *mask_row,
+                      const uint8_t *row, uint8_t *mask_row, uint8_t *bg_row,
                       const frame_rates *r, const int K, const int C)
 {
     uint8_t tail[BLOCK * 3] = {0};
@@ -310,8 +449,10 @@ INLINE int row_kernel(const model_shape *s, uint16_t *state,
             px = tail;
         }
         __m128i bytes[3];
+        uint8_t bg_out[BLOCK];
         load_block_bytes(px, C, bytes);
-        __m128i fg_bytes = _mm_setzero_si128();
+        __m128i fg_bytes = _mm_setzero_si128(), shadow_bytes = _mm_setzero_si128();
+        __m128i still_bytes = _mm_setzero_si128();
         UNROLL
         for (int sub = 0; sub < BLOCK / VLANES; sub++) {
             if (sub * VLANES >= lanes)
@@ -320,21 +461,37 @@ INLINE int row_kernel(const model_shape *s, uint16_t *state,
             UNROLL
             for (int c = 0; c < C; c++)
                 x[c] = v_bytes(bytes[c], sub);
-            vmask background = update_lanes(block + sub * VLANES, x, r, K, C);
-            if (mask_row && r->detect)
+            vmask shadow, stationary;
+            vmask background = update_lanes(block + sub * VLANES, x, r, K, C, &shadow,
+                                            &stationary);
+            if (mask_row && r->detect) {
                 fg_bytes = v_mask_bytes(fg_bytes, m_not(background), sub);
+                if (r->shadow_flag)
+                    shadow_bytes = v_mask_bytes(shadow_bytes, shadow, sub);
+                if (r->stationary_at > 0.0f)
+                    still_bytes = v_mask_bytes(still_bytes, stationary, sub);
+            }
+            if (bg_row)
+                background_bytes(block + sub * VLANES,
+                                 (lanes >= BLOCK ? bg_row + x0 : bg_out) + sub * VLANES, r, C);
         }
+        if (bg_row && lanes < BLOCK)
+            memcpy(bg_row + x0, bg_out, (size_t)lanes);
         if (!mask_row)
             continue;
+        /* Shadow-coloured foreground: 255 - 1; stationary: 255 - 2. */
+        __m128i flags = _mm_or_si128(_mm_and_si128(shadow_bytes, _mm_set1_epi8(1)),
+                                     _mm_and_si128(still_bytes, _mm_set1_epi8(2)));
+        __m128i marks = _mm_andnot_si128(flags, fg_bytes);
         if (lanes >= BLOCK) {
-            _mm_storeu_si128((__m128i *)(mask_row + x0), fg_bytes);
+            _mm_storeu_si128((__m128i *)(mask_row + x0), marks);
             sums = _mm_add_epi64(sums, _mm_sad_epu8(fg_bytes, _mm_setzero_si128()));
         } else {
             uint8_t out[BLOCK];
-            _mm_storeu_si128((__m128i *)out, fg_bytes);
+            _mm_storeu_si128((__m128i *)out, marks);
             memcpy(mask_row + x0, out, (size_t)lanes);
             for (int lane = 0; lane < lanes; lane++)
-                tail_foreground += out[lane] == BGS_MASK_FOREGROUND;
+                tail_foreground += out[lane] != BGS_MASK_BACKGROUND;
         }
     }
     long long total = _mm_cvtsi128_si64(sums) + _mm_extract_epi64(sums, 1);
@@ -344,18 +501,18 @@ INLINE int row_kernel(const model_shape *s, uint16_t *state,
 /* One function per instruction set: (K, C) dispatched to instantiations
  * with both constant. */
 int KERNEL_NAME(const model_shape *s, uint16_t *state, const uint8_t *row,
-                uint8_t *mask_row, const frame_rates *r)
+                uint8_t *mask_row, uint8_t *bg_row, const frame_rates *r)
 {
 #define KERNEL_CASE(K)                                                       \
     case K:                                                                  \
         if (s->channels == 3)                                                \
-            return row_kernel(s, state, row, mask_row, r, K, 3);             \
-        return row_kernel(s, state, row, mask_row, r, K, 1);
+            return row_kernel(s, state, row, mask_row, bg_row, r, K, 3);     \
+        return row_kernel(s, state, row, mask_row, bg_row, r, K, 1);
     switch (s->components) {
         KERNEL_CASE(1) KERNEL_CASE(2) KERNEL_CASE(3) KERNEL_CASE(4)
         KERNEL_CASE(5) KERNEL_CASE(6) KERNEL_CASE(7) KERNEL_CASE(8)
     default:
-        return model_row_scalar(s, state, row, mask_row, r);
+        return model_row_scalar(s, state, row, mask_row, bg_row, r);
     }
 #undef KERNEL_CASE
 }

@@ -38,11 +38,11 @@ static const bgs_param_info param_table[BGS_PARAM_COUNT] = {
         100, 0, 1e9, 1},
     [BGS_PARAM_SHADOWS] = {"shadows", "shadows",
         "1: pixels darker than the background with its colour are shadow, "
-        "not foreground (colour input only)", 0, 0, 1, 1},
+        "not foreground (colour input only)", 1, 0, 1, 1},
     [BGS_PARAM_SHADOW_VALUE] = {"shadow-value", "V",
         "mask value written for shadow pixels (0: background)", 0, 0, 254, 1},
     [BGS_PARAM_SHADOW_MIN_BRIGHTNESS] = {"shadow-min-brightness", "τlow",
-        "darkest shadow, as a fraction of the background's brightness", 0.5,
+        "darkest shadow, as a fraction of the background's brightness", 0.4,
         0.01, 1.0, 0},
     [BGS_PARAM_SHADOW_MAX_BRIGHTNESS] = {"shadow-max-brightness", "τhigh",
         "lightest shadow, as a fraction of the background's brightness", 0.95,
@@ -50,6 +50,9 @@ static const bgs_param_info param_table[BGS_PARAM_COUNT] = {
     [BGS_PARAM_SHADOW_CHROMA] = {"shadow-chroma", "λs",
         "largest colour distortion of a shadow, in standard deviations", 2.5,
         0.0, 20.0, 0},
+    [BGS_PARAM_SHADOW_TEXTURE] = {"shadow-texture", "ρs",
+        "a shadow keeps the background's texture: least correlation of the 5x5 "
+        "window with the background (0: no texture test)", 0.7, 0.0, 1.0, 0},
     [BGS_PARAM_MEDIAN] = {"median", "median",
         "median filter on the mask: 0 (off), 3 (3x3) or 5 (5x5)", 5, 0, 5, 1},
     [BGS_PARAM_OPEN_RADIUS] = {"open", "open",
@@ -66,10 +69,28 @@ static const bgs_param_info param_table[BGS_PARAM_COUNT] = {
         "frame (0: off)", 0.002, 0, 1, 0},
     [BGS_PARAM_RELEARN_FRACTION] = {"relearn-fraction", "relearn",
         "foreground share of a frame taken as a global change (lights, gain) "
-        "that makes the model re-learn (0: never)", 0.7, 0.0, 1.0, 0},
+        "that makes the model re-learn (0: never)", 0, 0.0, 1.0, 0},
     [BGS_PARAM_RELEARN_FRAMES] = {"relearn-frames", "Nr",
         "blank-mask frames while the model re-learns after a global change",
         10, 0, 1e6, 1},
+    [BGS_PARAM_ABSORB_AFTER] = {"absorb-after", "Ta",
+        "seconds a pixel stays foreground before what it shows becomes "
+        "background; foreground pixels do not update the model until then "
+        "(0: every pixel learns at alpha)", 30, 0, 86400, 0},
+    [BGS_PARAM_GHOST_AFTER] = {"ghost-after", "Tg",
+        "seconds after which a foreground region whose outline is the "
+        "background's, not the frame's (what was there has left), is "
+        "background (0: off)", 1, 0, 86400, 0},
+    [BGS_PARAM_NEIGHBOUR_RADIUS] = {"neighbour-radius", "r",
+        "a foreground pixel that matches the background of a pixel up to r "
+        "pixels away is background (camera jitter; 0: off)", 0, 0, 4, 1},
+    [BGS_PARAM_ILLUMINATION] = {"illumination", "light",
+        "1: foreground that a change of light explains (a gain per 32x32 tile "
+        "that keeps the texture behind) is background and learnt at once", 1, 0,
+        1, 1},
+    [BGS_PARAM_MAX_SHIFT] = {"max-shift", "shift",
+        "camera shake: each frame is laid over the background at the best shift "
+        "of up to this many pixels in x and y (0: off)", 20, 0, 32, 1},
 };
 
 const bgs_param_info *bgs_param_get_info(bgs_param key)
@@ -139,6 +160,7 @@ static void *param_field(bgs_params *p, bgs_param key, int *is_int)
     case BGS_PARAM_SHADOW_MIN_BRIGHTNESS: return &p->shadow_min_brightness;
     case BGS_PARAM_SHADOW_MAX_BRIGHTNESS: return &p->shadow_max_brightness;
     case BGS_PARAM_SHADOW_CHROMA: return &p->shadow_chroma;
+    case BGS_PARAM_SHADOW_TEXTURE: return &p->shadow_texture;
     case BGS_PARAM_MEDIAN: *is_int = 1; return &p->median;
     case BGS_PARAM_OPEN_RADIUS: *is_int = 1; return &p->open_radius;
     case BGS_PARAM_CLOSE_RADIUS: *is_int = 1; return &p->close_radius;
@@ -146,6 +168,11 @@ static void *param_field(bgs_params *p, bgs_param key, int *is_int)
     case BGS_PARAM_MIN_AREA: return &p->min_area;
     case BGS_PARAM_RELEARN_FRACTION: return &p->relearn_fraction;
     case BGS_PARAM_RELEARN_FRAMES: *is_int = 1; return &p->relearn_frames;
+    case BGS_PARAM_ABSORB_AFTER: return &p->absorb_after;
+    case BGS_PARAM_GHOST_AFTER: return &p->ghost_after;
+    case BGS_PARAM_NEIGHBOUR_RADIUS: *is_int = 1; return &p->neighbour_radius;
+    case BGS_PARAM_ILLUMINATION: *is_int = 1; return &p->illumination;
+    case BGS_PARAM_MAX_SHIFT: *is_int = 1; return &p->max_shift;
     default: return NULL;
     }
 }

@@ -14,16 +14,17 @@ at_least() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a + 0 >= b + 0) }'; }
 
 # --- synthetic scene ---------------------------------------------------------
 # Seed 5 at 160x120, 300 frames, 100 learning frames, defaults throughout.
-# Why these bars: the scene holds a car that stops for up to 150 frames and
-# stays labelled foreground while it waits. A Stauffer-Grimson model with
-# α = 0.005 absorbs a stopped object after some 60 frames, as the unit test
-# absorbs_a_stopped_object_when_alpha_predicts checks, so a correct model must
-# lose most of those pixels: recall sits near 0.7 and F near 0.8 with the
-# default clean-up (measured 0.815 for seed 5; 0.74-0.77 over seeds 5-7
-# before the clean-up). Precision is what the background handling decides
-# (noise, drifting light, the three-valued pond), measured 0.94. The bars sit
-# below those with room for platform rounding, and far above what a broken
-# model gets (all-foreground: F about 0.1; no median on this scene: F 0.33).
+# Why these bars: the scene holds a car that stops for up to 150 frames (6
+# seconds at 25 frames/s) and stays labelled foreground while it waits. The
+# plain Stauffer-Grimson update (--absorb-after 0) absorbs it after some 60
+# frames, as the unit test absorbs_a_stopped_object_when_alpha_predicts
+# checks: recall near 0.72, F 0.82 for seed 5. The default selective update
+# keeps it foreground until 30 s (measured: recall 0.996, precision 0.973,
+# F 0.985 for seed 5; F 0.956-0.959 for seeds 6 and 7). Precision is what
+# the background handling decides (noise, drifting light, the three-valued
+# pond). The bars sit below those with room for platform rounding, and far
+# above what a broken model gets (all-foreground: F about 0.1; no median on
+# this scene: F 0.33; the plain update: F 0.82).
 SEQ=$WORK/syn
 "$SYNTH" -o "$SEQ" --width 160 --height 120 --frames 300 --seed 5 > /dev/null 2>&1
 run "$B" -q "$SEQ" -o "$WORK/syn-masks"
@@ -34,7 +35,7 @@ else
     f=$(json_field "$WORK/syn.json" f_measure)
     p=$(json_field "$WORK/syn.json" precision)
     echo "synthetic scene: F-measure $f, precision $p"
-    at_least "$f" 0.70 && ok "synthetic scene F-measure $f >= 0.70" || fail "synthetic F-measure" "F = $f < 0.70"
+    at_least "$f" 0.93 && ok "synthetic scene F-measure $f >= 0.93" || fail "synthetic F-measure" "F = $f < 0.93"
     at_least "$p" 0.90 && ok "synthetic scene precision $p >= 0.90" || fail "synthetic precision" "precision = $p < 0.90"
 fi
 
@@ -64,22 +65,28 @@ expect_error "eval: missing mask named" 3 "bin000150.png" "$B" eval "$SEQ" "$WOR
 expect_error "eval: missing sequence" 3 "nowhere" "$B" eval "$WORK/nowhere" "$WORK/perfect"
 expect_error "eval: wrong arguments" 2 "SEQ_DIR and MASK_DIR" "$B" eval "$SEQ"
 
-# --- ChangeDetection.net highway ---------------------------------------------
-HW=../shared/data/cdnet/highway
-if [ ! -d "$HW/input" ]; then
-    skip "highway F-measure" "$HW not present (clean clone without ../shared)"
-else
-    run "$B" -q "$HW" -o "$WORK/hw"
-    if [ "$RC" -ne 0 ]; then
-        fail "highway run" "rc=$RC $ERR"
-    else
-        "$B" eval --json "$HW" "$WORK/hw" > "$WORK/hw.json"
-        f=$(json_field "$WORK/hw.json" f_measure)
-        echo "highway: F-measure $f"
-        # The bar from the accuracy issue: 0.93 with default settings
-        # (measured 0.940; the raw mixture without clean-up scores 0.833).
-        at_least "$f" 0.93 && ok "highway F-measure $f >= 0.93" || fail "highway F-measure" "F = $f < 0.93"
+# --- ChangeDetection.net: highway, busStation, traffic ----------------------
+# The bars of the accuracy issue (15), with default settings: highway 0.94
+# (baseline; measured 0.957, 0.939 before the rules around the mixture),
+# busStation 0.85 (shadow, people waiting; measured 0.885, was 0.670),
+# traffic 0.80 (camera jitter; measured 0.850, was 0.655). docs/accuracy.md
+# has the table with each rule turned off in turn.
+for seq in highway:0.94 busStation:0.85 traffic:0.80; do
+    name=${seq%:*} bar=${seq#*:}
+    DIR=../shared/data/cdnet/$name
+    if [ ! -d "$DIR/input" ]; then
+        skip "$name F-measure" "$DIR not present (clean clone without ../shared)"
+        continue
     fi
-fi
+    run "$B" -q "$DIR" -o "$WORK/$name"
+    if [ "$RC" -ne 0 ]; then
+        fail "$name run" "rc=$RC $ERR"
+        continue
+    fi
+    "$B" eval --json "$DIR" "$WORK/$name" > "$WORK/$name.json" 2> /dev/null
+    f=$(json_field "$WORK/$name.json" f_measure)
+    echo "$name: F-measure $f"
+    at_least "$f" "$bar" && ok "$name F-measure $f >= $bar" || fail "$name F-measure" "F = $f < $bar"
+done
 
 finish

@@ -23,7 +23,7 @@ run "$B" bench --size 160x120 --frames 6 --repeat 3 -j 2
 one=$(number "1 thread"); two=$(number "2 threads")
 if [ "$RC" -eq 0 ] && positive "$one" && positive "$two" &&
     printf '%s\n' "$OUT" | grep -q '^bgsub bench: synthetic scene, 160x120 colour$' &&
-    printf '%s\n' "$OUT" | grep -q '^model alone: 6 frames in memory (0.3 MB); model: 3 components, 30 bytes/pixel' &&
+    printf '%s\n' "$OUT" | grep -q '^model alone: 6 frames in memory (0.3 MB); model: 3 components, 32 bytes/pixel' &&
     printf '%s\n' "$OUT" | grep -Eq '^  2 threads .*[0-9]\.[0-9]{2}x one thread$' &&
     printf '%s\n' "$OUT" | grep -q 'peak RSS [0-9.]* MB' &&
     ! printf '%s\n' "$OUT" | grep -q 'whole command'; then
@@ -39,9 +39,9 @@ frames=$(printf '%s\n' "$OUT" | sed -n 's/.*each \([0-9]*\) frames.*/\1/p')
 # --- gray, one thread, parameters -------------------------------------------
 run "$B" bench --size 64x48 --frames 3 --repeat 1 -j 1 --gray --components 2
 if [ "$RC" -eq 0 ] && printf '%s\n' "$OUT" | grep -q '^bgsub bench: synthetic scene, 64x48 gray$' &&
-    printf '%s\n' "$OUT" | grep -q 'model: 2 components, 12 bytes/pixel' &&
+    printf '%s\n' "$OUT" | grep -q 'model: 2 components, 14 bytes/pixel' &&
     printf '%s\n' "$OUT" | grep -q '^  1 thread' && ! printf '%s\n' "$OUT" | grep -q 'threads'; then
-    ok "gray, 2 components (12 bytes/pixel), -j 1: one model only"
+    ok "gray, 2 components (14 bytes/pixel), -j 1: one model only"
 else fail "gray, 2 components, -j 1" "rc=$RC" "$OUT" "$ERR"; fi
 
 # --- a video: model and whole command ---------------------------------------

@@ -17,11 +17,15 @@ f_of() { "$B" eval "$1" "$2" | awk '/^f_measure/ { print $2 }'; }
 # The light-switch scene darkens the whole view at two known frames
 # (scene.txt: switch_frames). Without re-learning the model reports most of
 # the frame as foreground for hundreds of frames (F about 0.09 at 320x240);
-# with it, the change is cleared and learnt again in a few frames.
+# with it, the change is cleared and learnt again in a few frames. This is
+# the fraction-of-frame rule (--relearn-fraction), off by default since the
+# tile test of light changes (--illumination, tests/cli/test_scenes.sh)
+# replaced it: both are turned here to the rule under test.
 LS=$WORK/light
 "$SYNTH" -o "$LS" --scene light-switch --width 160 --height 120 --frames 400 --seed 5 > /dev/null 2>&1
 switches=$(sed -n 's/^switch_frames //p' "$LS/scene.txt")
-run "$B" "$LS" -o "$WORK/ls-on" --stats "$WORK/ls.json"
+OLD_RULE="--illumination 0 --relearn-fraction 0.7"
+run "$B" "$LS" -o "$WORK/ls-on" --stats "$WORK/ls.json" $OLD_RULE
 relearns=$(grep -o '"relearns": [0-9]*' "$WORK/ls.json" | cut -d' ' -f2)
 nswitch=$(echo "$switches" | wc -w)
 [ "$RC" -eq 0 ] && [ "${relearns:-0}" -ge 1 ] && [ "${relearns:-0}" -le "$nswitch" ] &&
@@ -33,7 +37,7 @@ first=$(echo "$switches" | cut -d' ' -f1)
 info=$("$PNGINFO" "$WORK/ls-on/$(printf 'bin%06d.png' "$first")")
 echo "$info" | grep -q 'ones=0$' && ok "light switch: the switch frame's mask is blank" ||
     fail "light switch frame mask" "frame $first: $info"
-"$B" -q "$LS" -o "$WORK/ls-off" --relearn-fraction 0
+"$B" -q "$LS" -o "$WORK/ls-off" --relearn-fraction 0 --illumination 0
 f_on=$(f_of "$LS" "$WORK/ls-on"); f_off=$(f_of "$LS" "$WORK/ls-off")
 echo "light switch: F $f_on with re-learning, $f_off without"
 at_least "$f_on" "$(awk -v b="$f_off" 'BEGIN { print b + 0.3 }')" &&
@@ -43,9 +47,9 @@ at_least "$f_on" "$(awk -v b="$f_off" 'BEGIN { print b + 0.3 }')" &&
 # --- shadows -----------------------------------------------------------------
 SH=$WORK/shadows
 "$SYNTH" -o "$SH" --scene shadows --width 160 --height 120 --frames 300 --seed 5 > /dev/null 2>&1
-"$B" -q "$SH" -o "$WORK/sh-off"
-"$B" -q "$SH" -o "$WORK/sh-on" --shadows 1
-"$B" -q "$SH" -o "$WORK/sh-127" --shadows 1 --shadow-value 127
+"$B" -q "$SH" -o "$WORK/sh-off" --shadows 0
+"$B" -q "$SH" -o "$WORK/sh-on"
+"$B" -q "$SH" -o "$WORK/sh-127" --shadow-value 127
 f_on=$(f_of "$SH" "$WORK/sh-on"); f_off=$(f_of "$SH" "$WORK/sh-off")
 echo "shadows: F $f_on with detection, $f_off without"
 at_least "$f_on" "$(awk -v b="$f_off" 'BEGIN { print b + 0.03 }')" &&
@@ -56,7 +60,9 @@ with127=$("$PNGINFO" "$WORK"/sh-127/bin0002*.png | grep -cE 'values=([0-9]+,)*12
     fail "shadows: --shadow-value" "$with127 masks of frames 200-299 hold 127"
 # Where the 127s fall, against the scene's exact labels (frames 101-300):
 # on the cast shadows (label 50), hardly ever on the objects (255).
-# Measured: 46 % of the shadow pixels, 0.1 % of the object pixels.
+# Measured: 17 % of the shadow pixels, 0 % of the object pixels (the texture
+# test keeps shadows on this scene's plain ground foreground; the colour
+# test alone marked 46 % and 0.1 %).
 pairs=""
 for m in "$WORK"/sh-127/bin000[1-3]*.png; do
     n=$(basename "$m" .png | sed 's/^bin//')
@@ -67,9 +73,9 @@ share() { # LABEL: the share of the label's pixels marked 127
     awk -v l="$1" -F '[= ]' '$2 == l { all += $6; if ($4 == 127) s += $6 } END { printf "%.4f", all ? s / all : 0 }' "$WORK/cross.txt"
 }
 on_shadow=$(share 50) on_object=$(share 255)
-awk -v s="$on_shadow" -v o="$on_object" 'BEGIN { exit !(s >= 0.3 && o <= 0.005) }' &&
+awk -v s="$on_shadow" -v o="$on_object" 'BEGIN { exit !(s >= 0.1 && o <= 0.005) }' &&
     ok "shadows: 127 marks the cast shadows ($on_shadow of them), not the objects ($on_object)" ||
-    fail "shadows: where 127 falls" "shadow pixels $on_shadow (want >= 0.3), object pixels $on_object (want <= 0.005)"
+    fail "shadows: where 127 falls" "shadow pixels $on_shadow (want >= 0.1), object pixels $on_object (want <= 0.005)"
 # Shadow value 0 (the default) and 127 differ only where the mask is 127.
 cmp -s "$WORK/sh-on/bin000250.png" "$WORK/sh-127/bin000250.png" &&
     fail "shadows: value changes the mask" "same bytes" || ok "shadows: the shadow value is written"

@@ -88,12 +88,12 @@ else fail "no progress line when stderr is not a terminal" "rc=$rc lines=$lines"
 # --- -v ------------------------------------------------------------------------
 run "$B" -v --frames 5 "$SAMPLE" -o "$WORK/v1"
 echo "$ERR" | grep -qE '^bgsub: input .*: video, 320x240, 25\.00 frames/s, 5 frames to process$' &&
-    echo "$ERR" | grep -qE '^bgsub: model: colour, 3 components, kernel (scalar|avx2|avx512), [0-9]+ threads?, 30 bytes/pixel' &&
+    echo "$ERR" | grep -qE '^bgsub: model: colour, 3 components, kernel (scalar|avx2|avx512), [0-9]+ threads?, 32 bytes/pixel' &&
     echo "$ERR" | grep -q '^bgsub: output: masks ' && [ "$RC" -eq 0 ] &&
     ok "-v: input kind and rate, kernel, threads, bytes/pixel" || fail "-v" "rc=$RC" "$ERR"
 run "$B" --verbose -j 1 --gray "$SEQ" -o "$WORK/v2"
 echo "$ERR" | grep -qE '^bgsub: input .*: folder of images, 64x48, no frame rate, 40 frames to process$' &&
-    echo "$ERR" | grep -qE '^bgsub: model: gray, .* 1 thread, 18 bytes/pixel' &&
+    echo "$ERR" | grep -qE '^bgsub: model: gray, .* 1 thread, 20 bytes/pixel' &&
     ok "--verbose on an image folder, gray, one thread" || fail "--verbose on an image folder" "$ERR"
 run "$B" -v -q "$SEQ" -o "$WORK/v3"
 [ "$RC" -eq 0 ] && [ -z "$ERR" ] && ok "-q wins over -v" || fail "-q wins over -v" "$ERR"

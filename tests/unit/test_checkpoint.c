@@ -16,9 +16,10 @@
 enum { W = 20, H = 6, C = 3 };
 
 /* magic 8, version, width, height, channels, parameter count (u32 each),
- * the parameters (f64 each), then four u64 counters: frames, frames since
- * the start-up schedule began, blank frames left, global changes. */
-#define COUNTERS_AT (8 + 4 * 5 + 8 * BGS_PARAM_COUNT)
+ * the parameters (f64 each), the frame rate (f64), then four u64 counters:
+ * frames, frames since the start-up schedule began, blank frames left,
+ * global changes. */
+#define COUNTERS_AT (8 + 4 * 5 + 8 * BGS_PARAM_COUNT + 8)
 
 static uint64_t fnv1a(const uint8_t *p, size_t n)
 {

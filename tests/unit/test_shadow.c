@@ -34,6 +34,8 @@ static bgs_model *learnt_model(bgs_params *p)
     p->fill_holes = 0;
     p->min_area = 0;
     p->relearn_fraction = 0; /* a whole frame of shadow is not a global change here */
+    p->illumination = 0;     /* nor a change of light */
+    p->shadow_texture = 0;   /* the colour test alone (flat frames have no texture) */
     bgs_model *m = bgs_model_create(W, H, C, p);
     if (!m)
         return NULL;
