@@ -79,6 +79,10 @@ double cli_now_seconds(void);
 int cli_parse_double(const char *text, double *value);
 int cli_parse_long(const char *text, long *value);
 
+/* What goes between dir and a name in it: "/", or "" when dir ends with one
+ * ("masks/" + "bin000001.png", not "masks//bin000001.png"). */
+const char *cli_dir_sep(const char *dir);
+
 /* buf = "dir/" + pattern formatted with number (pattern already checked by
  * io_is_frame_pattern, io/io_util.h). 0, or -1 if the path does not fit in size. */
 int cli_frame_path(char *buf, size_t size, const char *dir,

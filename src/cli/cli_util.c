@@ -130,6 +130,12 @@ int cli_parse_long(const char *text, long *value)
     return 0;
 }
 
+const char *cli_dir_sep(const char *dir)
+{
+    size_t n = strlen(dir);
+    return n > 0 && dir[n - 1] == '/' ? "" : "/";
+}
+
 int cli_frame_path(char *buf, size_t size, const char *dir,
                    const char *pattern, long number)
 {
@@ -140,7 +146,7 @@ int cli_frame_path(char *buf, size_t size, const char *dir,
 #pragma GCC diagnostic pop
     if (n < 0 || (size_t)n >= sizeof name)
         return -1;
-    n = snprintf(buf, size, "%s/%s", dir, name);
+    n = snprintf(buf, size, "%s%s%s", dir, cli_dir_sep(dir), name);
     return n < 0 || (size_t)n >= size ? -1 : 0;
 }
 

@@ -103,8 +103,8 @@ static int process_frame(run_state *s, const pipeline_frame *frame)
     s->write_failed = status != 0;
     if (status == 0) {
         char err[PATH_MAX + 128];
-        output_frame f = {.number = number, .mask = s->mask, .model = s->model,
-                          .foreground = foreground};
+        output_frame f = {.number = number, .position = frame->position,
+                          .mask = s->mask, .model = s->model, .foreground = foreground};
         status = outputs_write_with_model(s->outs, &f, err, sizeof err);
         if (status)
             cli_error("%s", err);

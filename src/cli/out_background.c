@@ -85,7 +85,8 @@ static int background_finish(output *out, int keep, const output_end *end, char 
     int status = 0;
     if (keep && out->setup->opt->background_final) {
         char path[PATH_MAX];
-        snprintf(path, sizeof path, "%s/%s", out->path, BACKGROUND_FINAL);
+        snprintf(path, sizeof path, "%s%s%s", out->path, cli_dir_sep(out->path),
+                 BACKGROUND_FINAL);
         status = write_background(out, end->model, path, 0, err, errlen);
     }
     free(b->image);

@@ -50,8 +50,8 @@ static int masks_frame(output *out, const output_frame *f, char *err, size_t err
 static void masks_describe(const output *out, FILE *to)
 {
     const run_options *o = out->setup->opt;
-    fprintf(to, "bgsub: output: masks %s/%s, %d writer thread%s\n", out->path,
-            o->mask_pattern, o->writers, o->writers == 1 ? "" : "s");
+    fprintf(to, "bgsub: output: masks %s%s%s, %d writer thread%s\n", out->path,
+            cli_dir_sep(out->path), o->mask_pattern, o->writers, o->writers == 1 ? "" : "s");
 }
 
 static void masks_summary(const output *out, char *buf, size_t size)
