@@ -99,7 +99,10 @@ int cli_read_file(const char *path, size_t max_size, uint8_t **data,
  * NULL. */
 int cli_refuse_empty_names(const char *option, ...);
 
-/* Write text as a JSON string literal (quotes, escapes) to out. */
+/* Write text as a JSON string literal (quotes, escapes) to out. Bytes that
+ * are not UTF-8 (a file name in Latin-1, a cut sequence) become U+FFFD,
+ * one for each maximal invalid part (Unicode's "best practice", as
+ * Python's errors="replace" does), so that a strict parser accepts it. */
 void cli_json_string(FILE *out, const char *text);
 
 /* A getopt_long table: the nfixed options of fixed, then the model

@@ -209,16 +209,46 @@ int cli_refuse_empty_names(const char *option, ...)
     return status;
 }
 
+/* The length of the well-formed UTF-8 sequence at s (1 to 4), or minus the
+ * length of its longest start that could still be one (-1 to -3): the
+ * bytes to replace by one U+FFFD (Unicode 15, table 3-7). */
+static int utf8_sequence(const unsigned char *s)
+{
+    unsigned char lead = s[0];
+    int len;
+    unsigned char lo = 0x80, hi = 0xbf; /* the second byte's range */
+    if (lead < 0x80)
+        return 1;
+    if (lead >= 0xc2 && lead <= 0xdf)
+        len = 2;
+    else if (lead >= 0xe0 && lead <= 0xef)
+        len = 3, lo = lead == 0xe0 ? 0xa0 : 0x80, hi = lead == 0xed ? 0x9f : 0xbf;
+    else if (lead >= 0xf0 && lead <= 0xf4)
+        len = 4, lo = lead == 0xf0 ? 0x90 : 0x80, hi = lead == 0xf4 ? 0x8f : 0xbf;
+    else
+        return -1;
+    for (int i = 1; i < len; i++) /* a NUL ends the text: never read past it */
+        if (s[i] < (i == 1 ? lo : 0x80) || s[i] > (i == 1 ? hi : 0xbf))
+            return -i;
+    return len;
+}
+
 void cli_json_string(FILE *out, const char *text)
 {
     fputc('"', out);
-    for (const unsigned char *c = (const unsigned char *)text; *c; c++) {
-        if (*c == '"' || *c == '\\')
-            fprintf(out, "\\%c", *c);
-        else if (*c < 0x20)
-            fprintf(out, "\\u%04x", *c);
-        else
-            fputc(*c, out);
+    for (const unsigned char *c = (const unsigned char *)text; *c;) {
+        int len = utf8_sequence(c);
+        if (len < 0) {
+            fputs("\\ufffd", out);
+            c += -len;
+        } else if (*c == '"' || *c == '\\') {
+            fprintf(out, "\\%c", *c++);
+        } else if (*c < 0x20) {
+            fprintf(out, "\\u%04x", *c++);
+        } else {
+            fwrite(c, 1, (size_t)len, out);
+            c += len;
+        }
     }
     fputc('"', out);
 }
