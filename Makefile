@@ -60,7 +60,7 @@ TEST_TOOLS = $(TEST_TOOL_SRC:tests/tools/%.c=$(BUILD)/tests/tools/%)
 DEB_PACKAGES = build-essential pkg-config libpng-dev zlib1g-dev libjpeg-dev libavformat-dev \
                libavcodec-dev libswscale-dev libavutil-dev libavdevice-dev libsdl2-dev ffmpeg \
                man-db groff-base xvfb xauth xdotool parallel rsync python3 \
-               python3-dev python3-numpy python3-setuptools
+               python3-dev python3-numpy python3-setuptools python3-skimage
 
 .PHONY: all deps demo test test-asan bench accuracy clean valgrind install uninstall python \
         python-if-possible install-python bench-python mutate

@@ -124,18 +124,19 @@ awk '
     /^\+ / || /^\+$/ { mut = (nm++ ? mut "\n" : "") substr($0, 3); next }
     END { flush() }' "$LIST" > "$SCRATCH/parsed"
 
-# Records are separated by \035 and fields by \034 (neither occurs in code).
+# Records are separated by \035 and fields by \034 (neither occurs in code);
+# a field may hold several lines, so each field is read with RS \035 too.
 n=$(tr -cd '\035' < "$SCRATCH/parsed" | wc -c)
 i=0
 while [ $i -lt "$n" ]; do
     i=$((i + 1))
     rec=$(awk -v RS='\035' -v k="$i" 'NR == k { printf "%s", $0 }' "$SCRATCH/parsed")
-    id=$(printf '%s' "$rec" | awk -F '\034' '{ printf "%s", $1 }')
+    id=$(printf '%s' "$rec" | awk -v RS='\035' -F '\034' '{ printf "%s", $1 }')
     if [ -n "$ONLY" ] && ! printf ',%s,' "$ONLY" | grep -qF ",$id,"; then continue; fi
-    file=$(printf '%s' "$rec" | awk -F '\034' '{ printf "%s", $2 }')
-    why=$(printf '%s' "$rec" | awk -F '\034' '{ printf "%s", $3 }')
-    orig=$(printf '%s' "$rec" | awk -F '\034' '{ printf "%s", $4 }')
-    mut=$(printf '%s' "$rec" | awk -F '\034' '{ printf "%s", $5 }')
+    file=$(printf '%s' "$rec" | awk -v RS='\035' -F '\034' '{ printf "%s", $2 }')
+    why=$(printf '%s' "$rec" | awk -v RS='\035' -F '\034' '{ printf "%s", $3 }')
+    orig=$(printf '%s' "$rec" | awk -v RS='\035' -F '\034' '{ printf "%s", $4 }')
+    mut=$(printf '%s' "$rec" | awk -v RS='\035' -F '\034' '{ printf "%s", $5 }')
     run_one "$id" "$file" "$why" "$orig" "$mut"
 done
 

@@ -15,7 +15,8 @@ raise ValueError (bad shapes, dtypes, parameters) and OSError (files),
 carrying bgsub's one-line message. The GIL is released while a model works,
 so models in different threads run in parallel.
 
-Also: segment() and otsu() (single-image segmentation by gray level),
+Also: segment(), segment_local() and otsu() (single-image segmentation by
+gray level, with one threshold or one per pixel),
 evaluate() (ChangeDetection.net metrics of a folder of masks), frames()
 (video, image folder or pattern through bgsub's own readers: no OpenCV
 needed), imread() and imwrite().
@@ -27,8 +28,8 @@ import tempfile as _tempfile
 from . import _bgsub
 from ._bgsub import FrameReader
 
-__all__ = ["Model", "Fit", "segment", "otsu", "evaluate", "frames", "imread",
-           "imwrite", "FrameReader", "PARAMETERS", "__version__"]
+__all__ = ["Model", "Fit", "LocalFit", "segment", "segment_local", "otsu", "evaluate",
+           "frames", "imread", "imwrite", "FrameReader", "PARAMETERS", "__version__"]
 
 __version__ = _bgsub.version
 #: The library's version as MAJOR * 10000 + MINOR * 100 + PATCH.
@@ -121,9 +122,12 @@ class Fit(dict):
     k, weights, means, sigmas (sorted by mean), thresholds (gray levels
     where the most probable component changes) and region_labels (the
     component below each threshold, then above the last), pixels,
-    log_likelihood, bic, iterations, converged, restart, loglik (the
-    log-likelihood after initialisation and after each EM iteration), and
-    bic_per_k with k="auto"."""
+    log_likelihood, bic, entropy (the classification entropy, nats summed
+    over the pixels), icl (bic + 2 entropy), iterations, converged,
+    restart, loglik (the log-likelihood after initialisation and after each
+    EM iteration); with k="auto" also criterion ("icl" or "bic") and per_k,
+    a list of {k, log_likelihood, bic, icl, entropy} for K = 1..kmax, as
+    `bgsub segment --k auto --json` prints them."""
 
     def __getattr__(self, name):
         try:
@@ -133,19 +137,74 @@ class Fit(dict):
 
 
 def segment(gray, k=2, kmax=4, max_iter=500, tol=1e-9, var_floor=1.0, restarts=5,
-            seed=1, raw_labels=False):
+            seed=1, raw_labels=False, criterion="icl"):
     """segment(gray, k=2, ...) -> (mask, fit)
 
     Segment a gray uint8 image H x W by gray level: a mixture of k
     Gaussians is fitted to its histogram with EM (k="auto": the k in
-    1..kmax with the lowest BIC) and every level goes to its most probable
-    component. The mask is as `bgsub segment` writes it: with k = 2,
-    0 (dark) / 255 (bright); with more, the label 0..k-1 (darkest first)
-    scaled to 0..255; raw_labels=True gives the labels themselves. fit is
-    a Fit (weights, means, sigmas, thresholds, loglik, ...)."""
+    1..kmax with the lowest criterion, "icl" (default) or "bic") and every
+    level goes to its most probable component. The mask is as `bgsub
+    segment` writes it: with k = 2, 0 (dark) / 255 (bright); with more, the
+    label 0..k-1 (darkest first) scaled to 0..255; raw_labels=True gives
+    the labels themselves. fit is a Fit (weights, means, sigmas,
+    thresholds, loglik, ...; per_k with k="auto")."""
     mask, fit = _bgsub.segment(gray, k, kmax, max_iter, tol, var_floor, restarts, seed,
-                               raw_labels)
+                               raw_labels, criterion)
     return mask, Fit(fit)
+
+
+class LocalFit(Fit):
+    """The fit of segment_local(): a dict whose keys also read as attributes.
+
+    cols, rows (the grid), tiles_fitted, tiles_borrowed, tiles_global
+    (how many tiles showed two classes, took their neighbours' threshold,
+    or fell back on the whole image's fit), threshold_map (float32 H x W:
+    the threshold of every pixel; the mask is 255 exactly where
+    gray > floor(threshold_map)) and tiles: one dict per tile, row by row,
+    with col, row, x, y, width, height, window (x, y, width, height of the
+    pixels its histogram counts), source ("fitted", "borrowed" or
+    "global"), threshold (at its centre), level (median of its window),
+    weights, means, sigmas (its own two-component fit), own_threshold (nan
+    when its components do not cross between their means), separation
+    (Ashman's D), icl_gain, iterations, converged, distance and donors
+    (borrowed tiles), as `bgsub segment --local --json` prints them."""
+
+
+def segment_local(gray, tiles=(8, 8), tile_size=None, overlap=0.25, min_separation=3.0,
+                  min_weight=0.02, min_contrast=0.25, extrapolate=True, restarts=None,
+                  max_iter=None, tol=None, var_floor=None, seed=None, raw_labels=False):
+    """segment_local(gray, tiles=(8, 8), ...) -> (mask, fit)
+
+    Segment a gray uint8 image H x W into a dark and a bright class with a
+    threshold per pixel, for light that varies across the image (`bgsub
+    segment --local`): each tile of a grid of tiles=(cols, rows) (or of
+    about tile_size x tile_size pixels) gets a two-component mixture fit of
+    the tile grown by overlap of its size on every side; a tile shows two
+    classes when its components are min_separation apart (Ashman's D), the
+    smaller weighs min_weight and their means differ by min_contrast times
+    the whole image's; the other tiles borrow their neighbours' classes,
+    moved with the light. The tiles' thresholds are interpolated between
+    their centres (extrapolate=False holds them beyond the outer ones).
+    restarts, max_iter, tol, var_floor and seed tune the tiles' EM (None:
+    the library's defaults for tiles: 1 restart, 200 iterations, 1e-7).
+    The mask is 0 (dark) / 255 (bright), or 0 / 1 with raw_labels=True.
+    fit is a LocalFit (threshold_map, tiles, ...). ValueError for bad
+    parameters or shapes."""
+    kw = {"overlap": overlap, "min_separation": min_separation, "min_weight": min_weight,
+          "min_contrast": min_contrast, "extrapolate": bool(extrapolate),
+          "raw_labels": bool(raw_labels)}
+    if tile_size is not None:
+        kw["tile_size"] = tile_size
+    else:
+        if isinstance(tiles, int):
+            tiles = (tiles, tiles)
+        kw["cols"], kw["rows"] = tiles
+    for name, value in (("restarts", restarts), ("max_iter", max_iter), ("tol", tol),
+                        ("var_floor", var_floor), ("seed", seed)):
+        if value is not None:
+            kw[name] = value
+    mask, fit = _bgsub.segment_local(gray, **kw)
+    return mask, LocalFit(fit)
 
 
 def otsu(gray):

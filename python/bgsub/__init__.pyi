@@ -83,12 +83,32 @@ class Fit(Dict[str, Any]):
     converged: bool
     restart: int
     loglik: List[float]
-    bic_per_k: List[float]
+    entropy: float
+    icl: float
+    criterion: str
+    per_k: List[Dict[str, float]]
+
+class LocalFit(Fit):
+    cols: int
+    rows: int
+    tiles_fitted: int
+    tiles_borrowed: int
+    tiles_global: int
+    threshold_map: npt.NDArray[np.float32]
+    tiles: List[Dict[str, Any]]
 
 def segment(gray: npt.ArrayLike, k: Union[int, str] = 2, kmax: int = 4,
             max_iter: int = 500, tol: float = 1e-9, var_floor: float = 1.0,
             restarts: int = 5, seed: int = 1,
-            raw_labels: bool = False) -> Tuple[_U8, Fit]: ...
+            raw_labels: bool = False, criterion: str = "icl") -> Tuple[_U8, Fit]: ...
+def segment_local(gray: npt.ArrayLike, tiles: Union[int, Tuple[int, int]] = (8, 8),
+                  tile_size: Optional[int] = None, overlap: float = 0.25,
+                  min_separation: float = 3.0, min_weight: float = 0.02,
+                  min_contrast: float = 0.25, extrapolate: bool = True,
+                  restarts: Optional[int] = None, max_iter: Optional[int] = None,
+                  tol: Optional[float] = None, var_floor: Optional[float] = None,
+                  seed: Optional[int] = None,
+                  raw_labels: bool = False) -> Tuple[_U8, LocalFit]: ...
 def otsu(gray: npt.ArrayLike) -> int: ...
 def evaluate(seq_dir: _Path, mask_dir: _Path, mask_pattern: str = "bin%06d.png",
              roi: Optional[_Path] = None) -> Dict[str, float]: ...

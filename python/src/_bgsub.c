@@ -13,7 +13,7 @@
  *    one model take turns instead of corrupting it.
  *  - Errors: bgsub's one-line message in ValueError (bad shapes, dtypes,
  *    parameters), MemoryError, RuntimeError; OSError for files (pyio.c).
- *  - segment() and otsu(): the histogram functions.
+ *  - segment(), segment_local() and otsu(): the histogram functions.
  */
 #define BGSUB_PY_MAIN
 #include "bgsub_py.h"
@@ -38,29 +38,6 @@ PyObject *bgspy_raise(bgs_status status)
     default: PyErr_SetString(PyExc_ValueError, msg); break;
     }
     return NULL;
-}
-
-int bgspy_parse_order(const char *order)
-{
-    if (strcmp(order, "bgr") == 0)
-        return 1;
-    if (strcmp(order, "rgb") == 0)
-        return 0;
-    PyErr_Format(PyExc_ValueError, "channel_order must be \"bgr\" or \"rgb\", not \"%s\"",
-                 order);
-    return -1;
-}
-
-void bgspy_swap_rb(uint8_t *data, int w, int h, ptrdiff_t stride)
-{
-    for (int y = 0; y < h; y++) {
-        uint8_t *p = data + (ptrdiff_t)y * stride;
-        for (int x = 0; x < w; x++, p += 3) {
-            uint8_t t = p[0];
-            p[0] = p[2];
-            p[2] = t;
-        }
-    }
 }
 
 /* A uint8 array of 2 dimensions, or 3 with 3 or 4 channels; what names the
@@ -795,8 +772,18 @@ static int put(PyObject *d, const char *key, PyObject *value)
     return r;
 }
 
+/* One K's numbers, as `bgsub segment --json` gives them in "per_k". */
+static PyObject *per_k_dict(const bgs_hist_fit_result *r)
+{
+    return Py_BuildValue("{s:i,s:d,s:d,s:d,s:d}", "k", r->k, "log_likelihood",
+                         r->log_likelihood, "bic", r->bic, "icl", r->icl, "entropy",
+                         r->entropy);
+}
+
+/* per_k: kmax fits (K = 1..kmax), or NULL without k="auto". */
 static PyObject *fit_dict(const bgs_hist_fit_result *r, const double *loglik,
-                          const double *bic_per_k, int kmax)
+                          bgs_hist_criterion criterion,
+                          const bgs_hist_fit_result *per_k, int kmax)
 {
     PyObject *d = PyDict_New();
     if (!d)
@@ -816,32 +803,71 @@ static PyObject *fit_dict(const bgs_hist_fit_result *r, const double *loglik,
         put(d, "pixels", PyLong_FromUnsignedLongLong(r->pixels)) < 0 ||
         put(d, "log_likelihood", PyFloat_FromDouble(r->log_likelihood)) < 0 ||
         put(d, "bic", PyFloat_FromDouble(r->bic)) < 0 ||
+        put(d, "entropy", PyFloat_FromDouble(r->entropy)) < 0 ||
+        put(d, "icl", PyFloat_FromDouble(r->icl)) < 0 ||
         put(d, "iterations", PyLong_FromLong(r->iterations)) < 0 ||
         put(d, "converged", PyBool_FromLong(r->converged)) < 0 ||
         put(d, "restart", PyLong_FromLong(r->restart)) < 0 ||
-        put(d, "loglik", double_list(loglik, r->n_loglik)) < 0 ||
-        (bic_per_k && put(d, "bic_per_k", double_list(bic_per_k, kmax)) < 0)) {
+        put(d, "loglik", double_list(loglik, r->n_loglik)) < 0) {
         Py_DECREF(d);
         return NULL;
     }
+    if (per_k) {
+        PyObject *l = PyList_New(kmax);
+        for (int i = 0; l && i < kmax; i++) {
+            PyObject *x = per_k_dict(&per_k[i]);
+            if (!x) {
+                Py_CLEAR(l);
+                break;
+            }
+            PyList_SET_ITEM(l, i, x);
+        }
+        if (put(d, "criterion",
+                PyUnicode_FromString(criterion == BGS_HIST_BIC ? "bic" : "icl")) < 0 ||
+            put(d, "per_k", l) < 0) {
+            Py_DECREF(d);
+            return NULL;
+        }
+    }
     return d;
+}
+
+/* "icl" or "bic" (None: the default); -1 with ValueError otherwise. */
+static int parse_criterion(PyObject *obj, bgs_hist_criterion *out)
+{
+    if (!obj || obj == Py_None)
+        return 0;
+    const char *text = PyUnicode_Check(obj) ? PyUnicode_AsUTF8(obj) : NULL;
+    if (text && strcmp(text, "icl") == 0) {
+        *out = BGS_HIST_ICL;
+        return 0;
+    }
+    if (text && strcmp(text, "bic") == 0) {
+        *out = BGS_HIST_BIC;
+        return 0;
+    }
+    PyErr_Clear();
+    PyErr_SetString(PyExc_ValueError, "criterion must be \"icl\" or \"bic\"");
+    return -1;
 }
 
 static PyObject *segment(PyObject *module, PyObject *args, PyObject *kwds)
 {
     (void)module;
     static char *kwlist[] = {"gray", "k", "kmax", "max_iter", "tol", "var_floor",
-                             "restarts", "seed", "raw_labels", NULL};
-    PyObject *gray, *k_obj = NULL;
+                             "restarts", "seed", "raw_labels", "criterion", NULL};
+    PyObject *gray, *k_obj = NULL, *criterion = NULL;
     bgs_hist_fit_params p;
     bgs_hist_fit_params_default(&p);
     int kmax = 4, raw_labels = 0;
     unsigned long long seed = p.seed;
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O|OiiddiKp:segment", kwlist, &gray, &k_obj,
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O|OiiddiKpO:segment", kwlist, &gray, &k_obj,
                                      &kmax, &p.max_iter, &p.tol, &p.var_floor, &p.restarts,
-                                     &seed, &raw_labels))
+                                     &seed, &raw_labels, &criterion))
         return NULL;
     p.seed = seed;
+    if (parse_criterion(criterion, &p.criterion) < 0)
+        return NULL;
     int k_auto = 0;
     if (k_obj && PyUnicode_Check(k_obj)) {
         if (strcmp(PyUnicode_AsUTF8(k_obj), "auto") != 0) {
@@ -859,14 +885,20 @@ static PyObject *segment(PyObject *module, PyObject *args, PyObject *kwds)
     PyArrayObject *rows;
     if (hist_of(gray, &hist, &rows) < 0)
         return NULL;
-    bgs_hist_fit_result r;
-    double loglik[BGS_HIST_MAX_ITER + 1], bic[BGS_HIST_MAX_K];
+    bgs_hist_fit_result r, per_k[BGS_HIST_MAX_K];
+    double loglik[BGS_HIST_MAX_ITER + 1];
     uint8_t lut[BGS_HIST_BINS];
     bgs_status st;
     Py_BEGIN_ALLOW_THREADS
-    st = k_auto ? bgs_hist_fit_auto_ex(&hist, &p, kmax, &r, sizeof r, bic, loglik,
+    st = k_auto ? bgs_hist_fit_auto_ex(&hist, &p, kmax, &r, sizeof r, NULL, loglik,
                                        BGS_HIST_MAX_ITER + 1)
                 : bgs_hist_fit_ex(&hist, &p, &r, sizeof r, loglik, BGS_HIST_MAX_ITER + 1);
+    /* k="auto": every K's numbers, each K fitted as bgs_hist_fit_auto does. */
+    for (int k = 1; st == BGS_OK && k_auto && k <= kmax; k++) {
+        bgs_hist_fit_params pk = p;
+        pk.k = k;
+        st = bgs_hist_fit(&hist, &pk, &per_k[k - 1]);
+    }
     if (st == BGS_OK)
         st = bgs_hist_lut(&r, lut);
     Py_END_ALLOW_THREADS
@@ -895,9 +927,127 @@ static PyObject *segment(PyObject *module, PyObject *args, PyObject *kwds)
         Py_DECREF(mask);
         return bgspy_raise(st);
     }
-    PyObject *fit = fit_dict(&r, loglik, k_auto ? bic : NULL, kmax);
+    PyObject *fit = fit_dict(&r, loglik, p.criterion, k_auto ? per_k : NULL, kmax);
     if (!fit) {
         Py_DECREF(mask);
+        return NULL;
+    }
+    return Py_BuildValue("(NN)", mask, fit);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Local segmentation                                                       */
+/* ------------------------------------------------------------------------ */
+
+static const char *tile_source_name(bgs_hist_tile_source s)
+{
+    return s == BGS_TILE_FITTED ? "fitted" : s == BGS_TILE_BORROWED ? "borrowed" : "global";
+}
+
+/* A tile as `bgsub segment --local --json` gives it (NaN for "null"). */
+static PyObject *tile_dict(const bgs_hist_tile *t, int col, int row)
+{
+    return Py_BuildValue(
+        "{s:i,s:i,s:i,s:i,s:i,s:i,s:(iiii),s:s,s:d,s:d,s:[dd],s:[dd],s:[dd],s:d,s:d,s:d,"
+        "s:i,s:N,s:i,s:i}",
+        "col", col, "row", row, "x", t->x, "y", t->y, "width", t->width, "height",
+        t->height, "window", t->window_x, t->window_y, t->window_width, t->window_height,
+        "source", tile_source_name(t->source), "threshold", t->threshold, "level", t->level,
+        "weights", t->weights[0], t->weights[1], "means", t->means[0], t->means[1],
+        "sigmas", t->sigmas[0], t->sigmas[1], "own_threshold", t->own_threshold,
+        "separation", t->separation, "icl_gain", t->icl_gain, "iterations", t->iterations,
+        "converged", PyBool_FromLong(t->converged), "distance", t->distance, "donors",
+        t->donors);
+}
+
+static PyObject *local_dict(const bgs_hist_local *loc, PyObject *map)
+{
+    int cols, rows, n[3] = {0, 0, 0};
+    const bgs_hist_tile *tiles = bgs_hist_local_tiles(loc, &cols, &rows);
+    PyObject *list = PyList_New((Py_ssize_t)cols * rows);
+    for (int j = 0; list && j < rows; j++)
+        for (int i = 0; i < cols; i++) {
+            const bgs_hist_tile *t = &tiles[j * cols + i];
+            PyObject *x = tile_dict(t, i, j);
+            if (!x) {
+                Py_CLEAR(list);
+                break;
+            }
+            PyList_SET_ITEM(list, (Py_ssize_t)j * cols + i, x);
+            if ((unsigned)t->source < 3)
+                n[t->source]++;
+        }
+    if (!list)
+        return NULL;
+    return Py_BuildValue("{s:i,s:i,s:i,s:i,s:i,s:N,s:O}", "cols", cols, "rows", rows,
+                         "tiles_fitted", n[BGS_TILE_FITTED], "tiles_borrowed",
+                         n[BGS_TILE_BORROWED], "tiles_global", n[BGS_TILE_GLOBAL], "tiles",
+                         list, "threshold_map", map);
+}
+
+static PyObject *segment_local(PyObject *module, PyObject *args, PyObject *kwds)
+{
+    (void)module;
+    static char *kwlist[] = {"gray", "cols", "rows", "tile_size", "overlap",
+                             "min_separation", "min_weight", "min_contrast", "extrapolate",
+                             "restarts", "max_iter", "tol", "var_floor", "seed",
+                             "raw_labels", NULL};
+    PyObject *gray;
+    bgs_hist_local_params p;
+    bgs_hist_local_params_default(&p);
+    unsigned long long seed = p.fit.seed;
+    int raw_labels = 0;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O|iiiddddpiiddKp:segment_local", kwlist,
+                                     &gray, &p.cols, &p.rows, &p.tile_size, &p.overlap,
+                                     &p.min_separation, &p.min_weight, &p.min_contrast,
+                                     &p.extrapolate, &p.fit.restarts, &p.fit.max_iter,
+                                     &p.fit.tol, &p.fit.var_floor, &seed, &raw_labels))
+        return NULL;
+    p.fit.seed = seed;
+    if (p.tile_size > 0)
+        p.cols = p.rows = 0; /* a tile size replaces the grid */
+    if (bgs_hist_local_params_check(&p) != BGS_OK)
+        return bgspy_raise(BGS_ERR_PARAMETER);
+    PyArrayObject *arr = image_array(gray, "gray", 0);
+    if (!arr)
+        return NULL;
+    PyArrayObject *rows = gray_rows(arr);
+    Py_DECREF(arr);
+    if (!rows)
+        return NULL;
+    int w = (int)PyArray_DIM(rows, 1), h = (int)PyArray_DIM(rows, 0);
+    npy_intp dims[2] = {h, w};
+    PyArrayObject *mask = (PyArrayObject *)PyArray_SimpleNew(2, dims, NPY_UINT8);
+    PyArrayObject *map = (PyArrayObject *)PyArray_SimpleNew(2, dims, NPY_FLOAT32);
+    bgs_hist_local *loc = NULL;
+    bgs_status st = BGS_ERR_NO_MEMORY;
+    if (mask && map) {
+        Py_BEGIN_ALLOW_THREADS
+        loc = bgs_hist_local_create(w, h, &p);
+        st = !loc ? (strstr(bgs_last_error(), "out of memory") ? BGS_ERR_NO_MEMORY
+                                                                : BGS_ERR_INVALID_ARGUMENT)
+                  : bgs_hist_local_fit(loc, PyArray_DATA(rows), PyArray_STRIDE(rows, 0));
+        if (st == BGS_OK)
+            st = bgs_hist_local_mask(loc, PyArray_DATA(rows), PyArray_STRIDE(rows, 0),
+                                     PyArray_DATA(mask), w);
+        if (st == BGS_OK)
+            st = bgs_hist_local_threshold_map(loc, PyArray_DATA(map),
+                                              (ptrdiff_t)w * (ptrdiff_t)sizeof(float));
+        if (st == BGS_OK && raw_labels)
+            for (size_t i = 0; i < (size_t)w * h; i++)
+                ((uint8_t *)PyArray_DATA(mask))[i] = ((uint8_t *)PyArray_DATA(mask))[i] != 0;
+        Py_END_ALLOW_THREADS
+    }
+    Py_DECREF(rows);
+    PyObject *fit = NULL;
+    if (st == BGS_OK)
+        fit = local_dict(loc, (PyObject *)map);
+    else if (mask && map)
+        bgspy_raise(st);
+    bgs_hist_local_free(loc);
+    Py_XDECREF(map);
+    if (!fit) {
+        Py_XDECREF(mask);
         return NULL;
     }
     return Py_BuildValue("(NN)", mask, fit);
@@ -943,7 +1093,11 @@ static PyObject *param_table(void)
 static PyMethodDef module_methods[] = {
     {"segment", (PyCFunction)(void (*)(void))segment, METH_VARARGS | METH_KEYWORDS,
      "segment(gray, k=2, kmax=4, max_iter=500, tol=1e-9, var_floor=1.0, restarts=5, "
-     "seed=1, raw_labels=False) -> (mask, fit)"},
+     "seed=1, raw_labels=False, criterion=\"icl\") -> (mask, fit)"},
+    {"segment_local", (PyCFunction)(void (*)(void))segment_local, METH_VARARGS | METH_KEYWORDS,
+     "segment_local(gray, cols=8, rows=8, tile_size=0, overlap=0.25, min_separation=3, "
+     "min_weight=0.02, min_contrast=0.25, extrapolate=True, restarts=1, max_iter=200, "
+     "tol=1e-7, var_floor=1, seed=1, raw_labels=False) -> (mask, fit)"},
     {"otsu", (PyCFunction)otsu, METH_O, "otsu(gray) -> threshold"},
     {NULL, NULL, 0, NULL}};
 

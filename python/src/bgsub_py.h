@@ -23,7 +23,7 @@
  * bgs_last_error()'s message; returns NULL. */
 PyObject *bgspy_raise(bgs_status status);
 
-/* "bgr" / "rgb" -> 1 / 0; -1 with ValueError for anything else. */
+/* pyio.c: "bgr" / "rgb" -> 1 / 0; -1 with ValueError for anything else. */
 int bgspy_parse_order(const char *order);
 
 /* Swaps the first and third byte of every 3-byte pixel of a packed

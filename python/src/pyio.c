@@ -3,7 +3,8 @@
  * scoring, in one place: frames() (src/io/frame_source.h), imread/imwrite
  * (src/io/image_io.h) and evaluate() (eval_score_sequence, src/cli/eval.h).
  * Only these public functions are called; file errors become OSError with
- * the reader's one-line message.
+ * the reader's one-line message. The channel order of frames (BGR, as
+ * cv2 gives them, or RGB) is read and swapped here for the whole module.
  */
 #include "bgsub_py.h"
 
@@ -13,6 +14,34 @@
 #include "io/output_file.h"
 
 #include <stdlib.h>
+#include <string.h>
+
+/* ------------------------------------------------------------------------ */
+/* Channel order                                                            */
+/* ------------------------------------------------------------------------ */
+
+int bgspy_parse_order(const char *order)
+{
+    if (strcmp(order, "bgr") == 0)
+        return 1;
+    if (strcmp(order, "rgb") == 0)
+        return 0;
+    PyErr_Format(PyExc_ValueError, "channel_order must be \"bgr\" or \"rgb\", not \"%s\"",
+                 order);
+    return -1;
+}
+
+void bgspy_swap_rb(uint8_t *data, int w, int h, ptrdiff_t stride)
+{
+    for (int y = 0; y < h; y++) {
+        uint8_t *p = data + (ptrdiff_t)y * stride;
+        for (int x = 0; x < w; x++, p += 3) {
+            uint8_t t = p[0];
+            p[0] = p[2];
+            p[2] = t;
+        }
+    }
+}
 
 /* ------------------------------------------------------------------------ */
 /* frames(): an iterator of numpy frames                                    */

@@ -19,6 +19,9 @@ enum {
     EXIT_INPUT = 3,           /* input missing, unreadable or corrupt       */
     EXIT_OUTPUT = 4,          /* output cannot be written                   */
     EXIT_DISPLAY = 5,         /* --show cannot open a window (no display)   */
+    EXIT_INPUT_CUT = 6,       /* a network stream ended without an end of
+                                 stream (cut, or stalled past --timeout)    */
+    EXIT_SOME_FAILED = 7,     /* several inputs: some failed, some did not  */
     EXIT_INTERRUPTED = 130,   /* stopped by SIGINT/SIGTERM/SIGHUP, cleanly    */
 };
 

@@ -39,31 +39,39 @@ void cli_catch_stop_signals(void) { set_stop_action(on_stop_signal); }
 void cli_release_stop_signals(void) { set_stop_action(SIG_DFL); }
 void cli_forward_stop_to(pid_t child) { stop_child = child; }
 
-/* One cursor per process, so one progress line per process. */
+/* One cursor per process, so one progress line per process. Lines come
+ * from several threads when inputs run at the same time: stderr is locked
+ * for each whole line (stdio's lock, which fprintf takes too). */
 static int progress_shown;
 
 void cli_progress_line(const char *line)
 {
+    flockfile(stderr);
     fprintf(stderr, "\r%s\033[K", line);
     progress_shown = 1;
+    funlockfile(stderr);
 }
 
 void cli_progress_clear(void)
 {
+    flockfile(stderr);
     if (progress_shown)
         fputs("\r\033[K", stderr);
     progress_shown = 0;
+    funlockfile(stderr);
 }
 
 void cli_error(const char *fmt, ...)
 {
     va_list ap;
+    flockfile(stderr);
     cli_progress_clear();
     va_start(ap, fmt);
     fputs("bgsub: ", stderr);
     vfprintf(stderr, fmt, ap);
     fputc('\n', stderr);
     va_end(ap);
+    funlockfile(stderr);
 }
 
 int cli_check_stdout(void)

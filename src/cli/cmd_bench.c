@@ -6,7 +6,9 @@
  * machine then slows both alike), and each reports the median of its
  * passes. Then, given a video, the whole command on it in a child process
  * (`bgsub -q -j N VIDEO -o TEMP`): frames written per second of wall time
- * and the child's peak RSS. Without a video the frames are a synthetic
+ * and the child's peak RSS, run by run in turns with the ffmpeg program
+ * decoding the video to null (the decoder's own speed: the floor the whole
+ * command approaches), and the ratio of the two. Without a video the frames are a synthetic
  * scene made in memory: a textured background with camera noise and boxes
  * crossing it, a few percent of the frame, as in a street scene.
  *
@@ -61,7 +63,10 @@ static void print_usage(FILE *out)
 "median of --repeat passes over the frames (forward then back) each. Then,\n"
 "given a VIDEO, the whole command on it, `bgsub -q -j N VIDEO -o TEMP` in a\n"
 "child process, its masks written to a temporary folder that is removed\n"
-"afterwards: frames per second of wall time and peak memory. Without VIDEO\n"
+"afterwards: frames per second of wall time and peak memory; in turns with\n"
+"it, the ffmpeg program (when installed) decoding the video to null on as\n"
+"many threads, the decoder's own speed that the whole command can approach\n"
+"but not beat, and the ratio of the two speeds. Without VIDEO\n"
 "the frames are a synthetic scene made in memory (a textured background,\n"
 "camera noise, boxes crossing it).\n"
 "\n"
@@ -71,7 +76,8 @@ static void print_usage(FILE *out)
 "      --frames N         frames held in memory, 2..%d (default %d; a 1080p\n"
 "                         colour frame takes 6.2 MB; at most half of the\n"
 "                         machine's memory)\n"
-"      --repeat R         timed passes per thread count, 1..%d (default %d)\n"
+"      --repeat R         timed passes per thread count, and runs of the whole\n"
+"                         command and of decoding only, 1..%d (default %d)\n"
 "      --size WxH         size of the synthetic scene (default 1920x1080)\n"
 "      --gray             model gray frames\n"
 "      --color            model colour frames (the default)\n"
@@ -453,6 +459,54 @@ static long remove_mask_dir(const char *dir)
     return files;
 }
 
+/* One run of a child process: wall seconds, CPU seconds, peak RSS (MB)
+ * and how it ended (exit status, or 128 + signal). */
+typedef struct child_run {
+    double seconds, cpu, peak_mb;
+    int status;
+} child_run;
+
+/* Runs argv as a child (path looked up in PATH when search) and waits for
+ * it. Returns 0, or posix_spawn's error when it could not start. */
+static int run_child(const char *path, char *const argv[], int search, child_run *r)
+{
+    struct rusage usage;
+    memset(&usage, 0, sizeof usage);
+    memset(r, 0, sizeof *r);
+    double t0 = cli_now_seconds();
+    pid_t pid;
+    int spawned = search ? posix_spawnp(&pid, path, NULL, NULL, argv, environ)
+                         : posix_spawn(&pid, path, NULL, NULL, argv, environ);
+    if (spawned != 0)
+        return spawned;
+    int wstatus = 0;
+    while (wait4(pid, &wstatus, 0, &usage) < 0 && errno == EINTR)
+        ;
+    r->seconds = cli_now_seconds() - t0;
+    r->cpu = usage.ru_utime.tv_sec + usage.ru_utime.tv_usec * 1e-6 +
+             usage.ru_stime.tv_sec + usage.ru_stime.tv_usec * 1e-6;
+    r->peak_mb = usage.ru_maxrss / 1024.0;
+    r->status = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : 128 + WTERMSIG(wstatus);
+    return 0;
+}
+
+static int cmp_run(const void *a, const void *b)
+{
+    double x = ((const child_run *)a)->seconds, y = ((const child_run *)b)->seconds;
+    return (x > y) - (x < y);
+}
+
+/* The median run of n by wall time (runs sorted in place). */
+static const child_run *median_run(child_run *runs, int n)
+{
+    qsort(runs, (size_t)n, sizeof *runs, cmp_run);
+    return &runs[n / 2];
+}
+
+/* The whole command and decoding only, --repeat runs each in turns (a busy
+ * machine then slows both alike); the ratio of their frames/s is taken run
+ * by run. Decoding only is the ffmpeg program decoding the video to null on
+ * as many threads: the floor the whole command can approach, not beat. */
 static int bench_command(const bench_options *o, int threads)
 {
     const char *tmp = getenv("TMPDIR");
@@ -487,6 +541,12 @@ static int bench_command(const bench_options *o, int threads)
     args[n++] = "--";
     args[n++] = (char *)o->video;
     args[n] = NULL;
+    /* ffmpeg -threads N -i file:VIDEO -f null - ("file:": a name with a
+     * colon is a file, not a protocol) */
+    char input[4200];
+    snprintf(input, sizeof input, "file:%s", o->video);
+    char *decode[] = {"ffmpeg", "-nostdin", "-hide_banner", "-loglevel", "error",
+                      "-threads", jobs, "-i", input, "-f", "null", "-", NULL};
 
     /* The command as it runs: the parameters given are passed on. */
     printf("whole command: bgsub -q -j %d", threads);
@@ -496,21 +556,35 @@ static int bench_command(const bench_options *o, int threads)
                    bgs_params_get(&o->params, (bgs_param)k));
     printf(" %s%s -o TEMP\n", o->channels == 1 ? "--gray " : "", o->video);
     fflush(stdout);
-    /* The child gets a Ctrl-C too and finishes cleanly; this process waits
-     * for it, removes the masks and returns 130. */
+    /* The children get a Ctrl-C too and finish cleanly; this process waits
+     * for them, removes the masks and returns 130. */
     cli_catch_stop_signals();
-    double t0 = cli_now_seconds();
-    pid_t pid;
-    int spawned = posix_spawn(&pid, "/proc/self/exe", NULL, NULL, args, environ);
-    int wstatus = 0;
-    struct rusage usage;
-    memset(&usage, 0, sizeof usage);
-    if (spawned == 0)
-        while (wait4(pid, &wstatus, 0, &usage) < 0 && errno == EINTR)
-            ;
-    double seconds = cli_now_seconds() - t0;
+    child_run whole[MAX_REPEAT], dec[MAX_REPEAT];
+    double ratio[MAX_REPEAT];
+    long written = 0;
+    int runs = 0, pairs = 0, spawned = 0;
+    const char *no_decoder = NULL;
+    while (runs < o->repeat && !cli_stop) {
+        spawned = run_child("/proc/self/exe", args, 0, &whole[runs]);
+        written = remove_mask_dir(masks);
+        if (spawned != 0 || cli_stop || whole[runs].status != 0)
+            break;
+        runs++;
+        if (no_decoder)
+            continue;
+        int error = run_child("ffmpeg", decode, 1, &dec[pairs]);
+        if (cli_stop)
+            break;
+        if (error != 0)
+            no_decoder = error == ENOENT ? "the ffmpeg program was not found" : strerror(error);
+        else if (dec[pairs].status != 0)
+            no_decoder = "ffmpeg failed on the video";
+        else {
+            ratio[pairs] = dec[pairs].seconds / whole[runs - 1].seconds;
+            pairs++;
+        }
+    }
     cli_release_stop_signals();
-    long written = remove_mask_dir(masks);
     rmdir(dir);
     if (spawned != 0) {
         cli_error("cannot start the whole command (/proc/self/exe): %s", strerror(spawned));
@@ -518,16 +592,25 @@ static int bench_command(const bench_options *o, int threads)
     }
     if (cli_stop)
         return EXIT_INTERRUPTED;
-    if (!WIFEXITED(wstatus) || WEXITSTATUS(wstatus) != 0) {
-        int code = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : 128 + WTERMSIG(wstatus);
+    if (runs < o->repeat) {
+        int code = whole[runs].status;
         cli_error("the whole command on %s failed (exit status %d)", o->video, code);
         return code == EXIT_INPUT ? EXIT_INPUT : EXIT_FAILURE_STATUS;
     }
+    const child_run *w = median_run(whole, runs);
     printf("  %ld frames in %.2f s: %.1f frames/s, CPU %.2f s, peak RSS %.1f MB\n",
-           written, seconds, written / seconds,
-           usage.ru_utime.tv_sec + usage.ru_utime.tv_usec * 1e-6 +
-               usage.ru_stime.tv_sec + usage.ru_stime.tv_usec * 1e-6,
-           usage.ru_maxrss / 1024.0);
+           written, w->seconds, written / w->seconds, w->cpu, w->peak_mb);
+    printf("decoding only: ffmpeg -threads %d -i %s -f null -", threads, o->video);
+    if (pairs == 0) {
+        printf(": not measured (%s)\n", no_decoder ? no_decoder : "no run");
+        return EXIT_OK_STATUS;
+    }
+    const child_run *d = median_run(dec, pairs);
+    printf("\n  %ld frames in %.2f s: %.1f frames/s, CPU %.2f s\n", written, d->seconds,
+           written / d->seconds, d->cpu);
+    printf("  whole command / decoding only: %.2f of the decoder's frames/s "
+           "(median of %d run%s in turns)\n",
+           median_of(ratio, pairs), pairs, pairs > 1 ? "s" : "");
     return EXIT_OK_STATUS;
 }
 

@@ -7,371 +7,38 @@
  * --min-duration long become events, widened by --pad-before and
  * --pad-after (clamped to the input) and merged where they overlap or touch,
  * as DVR-Scan does. The events are reported as CSV or JSON, and --extract
- * cuts each one into its own file by stream copy (src/io/video_cut.c).
+ * cuts each one into its own file, by stream copy from the keyframe before
+ * it (src/io/video_cut.c) or, with --clip-mode encode, at its exact frames
+ * by decoding and encoding again (src/io/clip_encode.c). The options are
+ * events_options.c's, the report events_report.c's (events.h).
  */
 #include "cli/cli.h"
+#include "cli/events.h"
 #include "cli/events_detect.h"
+#include "cli/events_boxes.h"
+#include "cli/out_heatmap.h"
+#include "cli/run_inputs.h"
+#include "cli/run_report.h"
 #include "cli/pipeline.h"
 #include "bgsub.h"
+#include "io/clip_encode.h"
+#include "io/frame_shrink.h"
 #include "io/frame_source.h"
+#include "io/image_io.h"
 #include "io/output_file.h"
 #include "io/video_cut.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <limits.h>
 #include <math.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
-#define DEFAULT_THRESHOLD 0.005
-#define DEFAULT_MIN_DURATION "0.2s"
-#define DEFAULT_PAD_BEFORE "1.5s"
-#define DEFAULT_PAD_AFTER "2s"
-/* Frames the model learns before it may report motion. Shorter than the
- * main command's 100: an event finder must not be blind for the first four
- * seconds, and a frame's foreground fraction (not its pixels) is what
- * counts here; see "Learning phase" in the README for the measurement. */
-#define EVENTS_LEARNING_FRAMES 50
-/* Inputs without a frame rate (image sequences) are timed at this rate. */
-#define DEFAULT_FPS 25.0
-/* Extension of the clips when the input's name has none. */
-#define DEFAULT_CLIP_EXTENSION "mkv"
-
-enum { FORMAT_CSV, FORMAT_JSON };
-
-/* A duration as given: frames ("12") or seconds ("1.5s"). */
-typedef struct span {
-    const char *text;
-    double seconds;
-    long frames;
-    int in_seconds;
-} span;
-
-typedef struct events_options {
-    const char *input;
-    const char *output;      /* -o FILE, NULL or "-" = stdout */
-    const char *extract_dir; /* --extract DIR */
-    int format, format_given;
-    double threshold;        /* motion: foreground fraction above this */
-    span min_duration, pad_before, pad_after;
-    double fps;              /* --fps, 0 = not given */
-    int channels;
-    int threads;
-    int force, quiet;
-    unsigned params_given;
-    bgs_params params;
-} events_options;
-
-/* Frame times: from the container's time stamps where it has them, else
- * from the frame rate. */
-typedef struct timeline {
-    const video_index *index; /* NULL: no time stamps */
-    double fps;
-    const char *fps_from;     /* "stream", "--fps" or "default" */
-} timeline;
-
-typedef struct events_run {
-    const events_options *opt;
-    frame_source *src;
-    video_index *index;
-    bgs_model *model;
-    pipeline *pipe;
-    uint8_t *mask;
-    detector det;
-    timeline times;
-    long frames, learning_frames, last_position;
-    long min_frames, pad_before, pad_after;
-    event *events;
-    long event_count;
-    double seconds;
-} events_run;
-
-enum {
-    OPT_THRESHOLD = 1000, OPT_MIN_DURATION, OPT_PAD_BEFORE, OPT_PAD_AFTER,
-    OPT_FORMAT, OPT_EXTRACT, OPT_FPS, OPT_GRAY, OPT_COLOR,
-    OPT_PARAM_BASE = 2000, /* + bgs_param key */
-};
-
-/* The library's defaults but a shorter learning phase: an event starts
- * only after it, and short clips are common here. */
-static void events_default_params(bgs_params *params)
-{
-    bgs_params_default(params);
-    params->learning_frames = EVENTS_LEARNING_FRAMES;
-}
-
-static void print_usage(FILE *out)
-{
-    fprintf(out,
-"Usage: bgsub events [options] INPUT [-o FILE] [--extract DIR]\n"
-"\n"
-"List the time ranges with motion in a video (or an image sequence): a frame\n"
-"is a motion frame when the model's foreground covers more than --threshold\n"
-"of it; runs of motion frames at least --min-duration long become events,\n"
-"widened by --pad-before and --pad-after (clamped to the video) and merged\n"
-"where they overlap or touch. Frames of the model's learning phase (the first\n"
-"%d here, see --learning-frames) cannot start an event.\n"
-"\n"
-"Output, one row per event (CSV with a header, or JSON with the settings):\n"
-"event, start_frame, end_frame (1-based, inclusive), start_time, end_time\n"
-"(seconds from the first frame; end_time is where the last frame ends),\n"
-"duration, peak_foreground (the largest foreground fraction of its motion\n"
-"frames), clip_start_frame, clip_start_time (the last keyframe at or before\n"
-"the start: where a cut without re-encoding begins), and with --extract the\n"
-"clip's file name. Times come from the video's time stamps; image sequences\n"
-"are timed at --fps (default 25 frames/s).\n"
-"\n"
-"Durations D are frames (12) or seconds with a trailing s (1.5s); seconds\n"
-"are turned into frames at the input's frame rate, rounded up.\n"
-"\n"
-"Options:\n"
-"  -o, --output FILE         write the events to FILE (default stdout)\n"
-"      --format csv|json     output format (default: json if FILE ends in\n"
-"                            .json, else csv)\n"
-"      --threshold F         foreground fraction of the frame that counts as\n"
-"                            motion: 0 <= F < 1, or a percentage such as 0.5%%\n"
-"                            (default %g)\n"
-"      --min-duration D      shortest run of motion frames that makes an\n"
-"                            event (default %s)\n"
-"      --pad-before D        add D before each event (default %s)\n"
-"      --pad-after D         add D after each event (default %s)\n"
-"      --extract DIR         cut each event into DIR/event_NNN.EXT (EXT of the\n"
-"                            input; mkv if it has none) by stream copy,\n"
-"                            starting at clip_start_frame; video files only\n"
-"  -f, --force               overwrite clips that already exist\n"
-"      --fps R               frame rate of inputs that have none (default 25)\n"
-"      --gray                model gray levels (1 channel; faster)\n"
-"      --color               model RGB colour (3 channels, the default)\n"
-"  -j, --threads N           model threads (default 0: one per core)\n"
-"  -q, --quiet               no summary or notes on stderr\n"
-"  -h, --help                this help\n"
-"\n"
-"Model parameters (default; bounds), as for bgsub but for --learning-frames:\n",
-            EVENTS_LEARNING_FRAMES, DEFAULT_THRESHOLD, DEFAULT_MIN_DURATION,
-            DEFAULT_PAD_BEFORE, DEFAULT_PAD_AFTER);
-    bgs_params defaults;
-    events_default_params(&defaults);
-    cli_param_help(out, &defaults);
-    fprintf(out,
-"\n"
-"Exit status: 0 success (also when no event is found), 2 bad option or\n"
-"parameter, 3 input missing or unreadable, 4 output or a clip cannot be\n"
-"written (or a clip exists, without --force), 1 other failure, 130\n"
-"interrupted (the events found so far are reported; nothing is extracted).\n");
-}
-
-static struct option *build_long_options(void)
-{
-    static const struct option fixed[] = {
-        {"output", required_argument, NULL, 'o'},
-        {"help", no_argument, NULL, 'h'},
-        {"force", no_argument, NULL, 'f'},
-        {"quiet", no_argument, NULL, 'q'},
-        {"threads", required_argument, NULL, 'j'},
-        {"threshold", required_argument, NULL, OPT_THRESHOLD},
-        {"min-duration", required_argument, NULL, OPT_MIN_DURATION},
-        {"pad-before", required_argument, NULL, OPT_PAD_BEFORE},
-        {"pad-after", required_argument, NULL, OPT_PAD_AFTER},
-        {"format", required_argument, NULL, OPT_FORMAT},
-        {"extract", required_argument, NULL, OPT_EXTRACT},
-        {"fps", required_argument, NULL, OPT_FPS},
-        {"gray", no_argument, NULL, OPT_GRAY},
-        {"grey", no_argument, NULL, OPT_GRAY},
-        {"color", no_argument, NULL, OPT_COLOR},
-        {"colour", no_argument, NULL, OPT_COLOR},
-    };
-    enum { NFIXED = sizeof fixed / sizeof fixed[0] };
-    static struct option all[NFIXED + BGS_PARAM_COUNT + 1];
-    cli_long_options(all, fixed, NFIXED, OPT_PARAM_BASE);
-    return all;
-}
-
-/* "12" (frames) or "1.5s" (seconds); both >= 0. */
-static int parse_span(const char *opt, const char *text, span *out)
-{
-    size_t len = strlen(text);
-    char number[64];
-    int ok = len > 0 && len < sizeof number;
-    if (ok && text[len - 1] == 's') {
-        memcpy(number, text, len - 1);
-        number[len - 1] = '\0';
-        ok = cli_parse_double(number, &out->seconds) == 0 && out->seconds >= 0 &&
-             out->seconds <= 1e6;
-        out->in_seconds = 1;
-    } else if (ok) {
-        ok = cli_parse_long(text, &out->frames) == 0 && out->frames >= 0 &&
-             out->frames <= 1000000000L;
-        out->in_seconds = 0;
-    }
-    if (!ok) {
-        cli_error("%s needs frames (12) or seconds (1.5s), at least 0, not '%s'",
-                  opt, text);
-        return -1;
-    }
-    out->text = text;
-    return 0;
-}
-
-/* A fraction (0.005) or a percentage (0.5%), from 0 up to (not) 1. */
-static int parse_threshold(const char *text, double *out)
-{
-    size_t len = strlen(text);
-    char number[64];
-    int percent = len > 0 && text[len - 1] == '%';
-    int ok = len > 0 && len < sizeof number;
-    if (ok) {
-        memcpy(number, text, len - percent);
-        number[len - percent] = '\0';
-        ok = cli_parse_double(number, out) == 0;
-    }
-    if (ok && percent)
-        *out /= 100;
-    if (!ok || *out < 0 || *out >= 1) {
-        cli_error("--threshold needs a fraction of the frame from 0 to below 1 "
-                  "(0.005) or a percentage (0.5%%), not '%s'", text);
-        return -1;
-    }
-    return 0;
-}
-
-static int has_suffix(const char *name, const char *suffix)
-{
-    size_t n = strlen(name), s = strlen(suffix);
-    return n >= s && strcasecmp(name + n - s, suffix) == 0;
-}
-
-/* The input's extension, or DEFAULT_CLIP_EXTENSION. */
-static const char *clip_extension(const char *input)
-{
-    const char *base = strrchr(input, '/');
-    base = base ? base + 1 : input;
-    const char *dot = strrchr(base, '.');
-    return dot && dot != base && dot[1] ? dot + 1 : DEFAULT_CLIP_EXTENSION;
-}
-
-/* After the loop: what the options mean together. */
-static int check_options(int argc, char **argv, events_options *o)
-{
-    if (optind >= argc) {
-        cli_error("no input given (usage: bgsub events [options] INPUT; see "
-                  "bgsub events --help)");
-        return EXIT_USAGE;
-    }
-    if (argc - optind > 1) {
-        cli_error("one input at a time: '%s' is extra", argv[optind + 1]);
-        return EXIT_USAGE;
-    }
-    o->input = argv[optind];
-    if (cli_refuse_empty_names("INPUT", "a video file or an image sequence", o->input,
-                               "-o", "a file name (or - for stdout)", o->output,
-                               "--extract", "a folder name", o->extract_dir,
-                               (const char *)NULL))
-        return EXIT_USAGE;
-    if (!o->format_given)
-        o->format = o->output && has_suffix(o->output, ".json") ? FORMAT_JSON : FORMAT_CSV;
-    /* The clips' names as a pattern: event_%03d.EXT, a % in EXT doubled. */
-    char clips[NAME_MAX + 16] = "event_%03d.";
-    size_t n = strlen(clips);
-    for (const char *c = clip_extension(o->input); *c && n + 3 < sizeof clips; c++) {
-        if (*c == '%')
-            clips[n++] = '%';
-        clips[n++] = *c;
-    }
-    clips[n] = '\0';
-    if (o->output && o->extract_dir && strcmp(o->output, "-") != 0 &&
-        output_path_in_family(o->output, o->extract_dir, clips, NULL)) {
-        cli_error("-o %s and --extract %s both write %s: give them other names", o->output,
-                  o->extract_dir, o->output);
-        return EXIT_USAGE;
-    }
-    if (bgs_params_check(&o->params) != BGS_OK) {
-        cli_error("%s", bgs_last_error());
-        return EXIT_USAGE;
-    }
-    return -1;
-}
-
-/* Returns -1 to go on, or an exit status (help, bad usage). */
-static int parse_options(int argc, char **argv, events_options *o)
-{
-    memset(o, 0, sizeof *o);
-    o->threshold = DEFAULT_THRESHOLD;
-    o->channels = 3;
-    parse_span("--min-duration", DEFAULT_MIN_DURATION, &o->min_duration);
-    parse_span("--pad-before", DEFAULT_PAD_BEFORE, &o->pad_before);
-    parse_span("--pad-after", DEFAULT_PAD_AFTER, &o->pad_after);
-    events_default_params(&o->params);
-
-    struct option *longopts = build_long_options();
-    optind = 0; /* 0, not 1: GNU getopt then resets all its state */
-    opterr = 0;
-    int c;
-    long n;
-    while ((c = getopt_long(argc, argv, ":o:hfqj:", longopts, NULL)) != -1) {
-        switch (c) {
-        case 'o': o->output = optarg; break;
-        case 'h': print_usage(stdout); return EXIT_OK_STATUS;
-        case 'f': o->force = 1; break;
-        case 'q': o->quiet = 1; break;
-        case 'j':
-            if (cli_parse_long(optarg, &n) != 0 || n < 0 || n > 256) {
-                cli_error("--threads needs a whole number from 0 to 256, not '%s'", optarg);
-                return EXIT_USAGE;
-            }
-            o->threads = (int)n;
-            break;
-        case OPT_THRESHOLD:
-            if (parse_threshold(optarg, &o->threshold)) return EXIT_USAGE;
-            break;
-        case OPT_MIN_DURATION:
-            if (parse_span("--min-duration", optarg, &o->min_duration)) return EXIT_USAGE;
-            break;
-        case OPT_PAD_BEFORE:
-            if (parse_span("--pad-before", optarg, &o->pad_before)) return EXIT_USAGE;
-            break;
-        case OPT_PAD_AFTER:
-            if (parse_span("--pad-after", optarg, &o->pad_after)) return EXIT_USAGE;
-            break;
-        case OPT_FORMAT:
-            if (strcmp(optarg, "csv") != 0 && strcmp(optarg, "json") != 0) {
-                cli_error("--format takes csv or json, not '%s'", optarg);
-                return EXIT_USAGE;
-            }
-            o->format = strcmp(optarg, "json") == 0 ? FORMAT_JSON : FORMAT_CSV;
-            o->format_given = 1;
-            break;
-        case OPT_EXTRACT: o->extract_dir = optarg; break;
-        case OPT_FPS:
-            if (cli_parse_double(optarg, &o->fps) != 0 || !(o->fps > 0 && o->fps <= 1000)) {
-                cli_error("--fps needs a frame rate above 0 and at most 1000, not '%s'",
-                          optarg);
-                return EXIT_USAGE;
-            }
-            break;
-        case OPT_GRAY: o->channels = 1; break;
-        case OPT_COLOR: o->channels = 3; break;
-        case ':':
-        case '?':
-            return cli_bad_option(c, argv, "bgsub events");
-        default:
-            if (c >= OPT_PARAM_BASE && c < OPT_PARAM_BASE + BGS_PARAM_COUNT) {
-                if (cli_param_parse(&o->params, &o->params_given, c - OPT_PARAM_BASE,
-                                    optarg))
-                    return EXIT_USAGE;
-                break;
-            }
-            cli_error("unhandled option (internal error)");
-            return EXIT_FAILURE_STATUS;
-        }
-    }
-    return check_options(argc, argv, o);
-}
+/* Seconds between two redraws of the progress line. */
+#define PROGRESS_INTERVAL 0.1
 
 static long clamp_long(long v, long lo, long hi)
 {
@@ -385,7 +52,7 @@ static int make_events(events_run *r)
     if (events_make(&r->det, r->pad_before, r->pad_after, r->last_position,
                     &r->events, &r->event_count) < 0)
         return -1;
-    if (r->index) {
+    if (r->index && r->opt->clip_mode == CLIP_COPY) {
         long indexed = video_index_frames(r->index);
         for (long i = 0; i < r->event_count && indexed > 0; i++)
             r->events[i].clip_first = video_index_keyframe_before(
@@ -395,30 +62,10 @@ static int make_events(events_run *r)
 }
 
 /* ------------------------------------------------------------------------ */
-/* Time                                                                     */
+/* Durations in frames                                                      */
 /* ------------------------------------------------------------------------ */
 
-static double frame_time(const timeline *t, long i)
-{
-    if (!t->index)
-        return i / t->fps;
-    long n = video_index_frames(t->index);
-    if (i < n)
-        return video_index_time(t->index, i);
-    /* Past what the container lists: go on at the frame rate. */
-    return video_index_time(t->index, n - 1) + (i - n + 1) / t->fps;
-}
-
-/* Where frame i stops being shown. */
-static double frame_end_time(const timeline *t, long i)
-{
-    if (t->index && i < video_index_frames(t->index)) {
-        double d = video_index_frame_duration(t->index, i);
-        return frame_time(t, i) + (d > 0 ? d : 1 / t->fps);
-    }
-    return frame_time(t, i) + 1 / t->fps;
-}
-
+/* A duration as the frames it covers at fps. */
 static long span_frames(const span *s, double fps)
 {
     if (!s->in_seconds)
@@ -490,6 +137,47 @@ static int prepare_extract_dir(const events_options *o)
     return 0;
 }
 
+/* --roi: an image of the frame's size; nonzero (gray level) is inside.
+ * Counts the region's pixels (the share of foreground is of them). */
+static int set_roi(events_run *r)
+{
+    const char *path = r->opt->roi_path;
+    char err[512];
+    image roi;
+    if (image_load(path, 1, &roi, err, sizeof err) != 0) {
+        cli_error("%s", err);
+        return EXIT_INPUT;
+    }
+    int status = 0, w = bgs_model_width(r->model), h = bgs_model_height(r->model);
+    long inside = 0;
+    if (roi.width != r->frame_w || roi.height != r->frame_h) {
+        cli_error("%s: region of interest is %dx%d, the frames are %dx%d", path,
+                  roi.width, roi.height, r->frame_w, r->frame_h);
+        status = EXIT_INPUT;
+    } else {
+        if (r->opt->scale > 1) { /* inside where most of the block is */
+            frame_shrink(roi.data, roi.width, roi.height, 1, roi.stride, r->opt->scale,
+                         roi.data, w);
+            roi.stride = w;
+            for (long i = 0; i < (long)w * h; i++)
+                roi.data[i] = roi.data[i] >= 128 ? 255 : 0;
+        }
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++)
+                inside += roi.data[roi.stride * y + x] != 0;
+        if (inside == 0) {
+            cli_error("%s: the region of interest is empty (all black)", path);
+            status = EXIT_INPUT;
+        } else if (bgs_model_set_roi(r->model, roi.data, roi.stride) != BGS_OK) {
+            cli_error("%s: %s", path, bgs_last_error());
+            status = EXIT_FAILURE_STATUS;
+        }
+    }
+    r->region_pixels = inside;
+    image_free(&roi);
+    return status;
+}
+
 static int open_events_run(events_run *r, const events_options *o)
 {
     char err[512];
@@ -504,16 +192,41 @@ static int open_events_run(events_run *r, const events_options *o)
     int status = open_timeline(r);
     if (status == 0)
         status = prepare_extract_dir(o);
+    if (status == 0 && o->heatmap_path &&
+        output_file_check(o->heatmap_path, o->force, err, sizeof err) != 0) {
+        cli_error("%s", err);
+        status = EXIT_OUTPUT;
+    }
     if (status)
         return status;
     detector_init(&r->det, o->threshold, r->min_frames);
-    int w = frame_source_width(r->src), h = frame_source_height(r->src);
+    r->frame_w = frame_source_width(r->src);
+    r->frame_h = frame_source_height(r->src);
+    int w = frame_shrink_size(r->frame_w, o->scale), h = frame_shrink_size(r->frame_h, o->scale);
     r->model = bgs_model_create(w, h, o->channels, &o->params);
     r->mask = malloc((size_t)w * h);
-    if (!r->model || !r->mask) {
+    if (o->scale > 1)
+        r->small = malloc((size_t)w * h * o->channels);
+    if (!r->model || !r->mask || (o->scale > 1 && !r->small)) {
         cli_error("%s: %s", o->input, r->model ? "out of memory" : bgs_last_error());
         return EXIT_FAILURE_STATUS;
     }
+    r->region_pixels = (long)w * h;
+    r->width = w;
+    r->height = h;
+    if (o->heatmap_path && heatmap_init(&r->heat, w, h) != 0) {
+        cli_error("out of memory for a %dx%d heat map", w, h);
+        return EXIT_FAILURE_STATUS;
+    }
+    if (o->boxes && events_boxes_init(&r->boxes, w, h, o->scale) != 0) {
+        cli_error("out of memory for the boxes of a %dx%d frame", w, h);
+        return EXIT_FAILURE_STATUS;
+    }
+    if (o->roi_path && (status = set_roi(r)) != 0)
+        return status;
+    r->total_frames = r->index ? video_index_frames(r->index) : frame_source_frame_count(r->src);
+    r->progress = !o->quiet && isatty(STDERR_FILENO);
+    r->start = cli_now_seconds();
     if (bgs_model_set_threads(r->model, o->threads) != BGS_OK && !o->quiet)
         cli_error("warning: %s; running on one thread", bgs_last_error());
     /* Times in seconds among the model's parameters count these frames. */
@@ -529,18 +242,70 @@ static int open_events_run(events_run *r, const events_options *o)
     return 0;
 }
 
+/* "bgsub: events: 120/300 frames (40%), 850.2 frames/s, ETA 0:01, 2 motion
+ * runs" while reading; "bgsub: events: clip 2/3, frame 1234/3000" while
+ * cutting (clip < 0: reading). At most ten times a second. */
+static void draw_progress(events_run *r, long done, long clip)
+{
+    double now = cli_now_seconds();
+    if (!r->progress || now - r->last_draw < PROGRESS_INTERVAL)
+        return;
+    r->last_draw = now;
+    char line[224];
+    int n;
+    long total = r->total_frames > done ? r->total_frames : done;
+    if (clip >= 0) {
+        n = snprintf(line, sizeof line, "bgsub: events: clip %ld/%ld, frame %ld",
+                     clip + 1, r->event_count, done);
+        if (n > 0 && (size_t)n < sizeof line && r->total_frames > 0)
+            snprintf(line + n, sizeof line - n, "/%ld", total);
+        cli_progress_line(line);
+        return;
+    }
+    double fps = now > r->start ? done / (now - r->start) : 0;
+    if (r->total_frames > 0)
+        n = snprintf(line, sizeof line, "bgsub: events: %ld/%ld frames (%d%%), %.1f frames/s",
+                     done, total, (int)(100.0 * done / total), fps);
+    else
+        n = snprintf(line, sizeof line, "bgsub: events: %ld frames, %.1f frames/s", done, fps);
+    if (r->total_frames > 0 && fps > 0 && n > 0 && (size_t)n < sizeof line) {
+        long left = (long)((total - done) / fps + 0.5);
+        n += snprintf(line + n, sizeof line - n, ", ETA %ld:%02ld", left / 60, left % 60);
+    }
+    if (n > 0 && (size_t)n < sizeof line)
+        snprintf(line + n, sizeof line - n, ", %ld motion run%s%s", r->det.count,
+                 r->det.count == 1 ? "" : "s",
+                 bgs_model_is_learning(r->model) ? " (learning the background)" : "");
+    cli_progress_line(line);
+}
+
 static int process_frame(events_run *r, const pipeline_frame *frame)
 {
-    int w = bgs_model_width(r->model), h = bgs_model_height(r->model);
+    int w = bgs_model_width(r->model);
     int learning = bgs_model_is_learning(r->model);
-    if (bgs_model_apply(r->model, frame->data, frame->stride, r->mask, w) != BGS_OK) {
+    const uint8_t *data = frame->data;
+    ptrdiff_t stride = frame->stride;
+    if (r->small) {
+        stride = (ptrdiff_t)w * r->opt->channels;
+        frame_shrink(frame->data, r->frame_w, r->frame_h, r->opt->channels, frame->stride,
+                     r->opt->scale, r->small, stride);
+        data = r->small;
+    }
+    if (bgs_model_apply(r->model, data, stride, r->mask, w) != BGS_OK) {
         cli_error("%s: %s", frame->name, bgs_last_error());
         return EXIT_FAILURE_STATUS;
     }
     r->frames++;
     r->learning_frames += learning;
+    if (r->opt->heatmap_path && !learning)
+        heatmap_add(&r->heat, r->mask, w);
+    if (r->opt->boxes && !learning &&
+        events_boxes_add(&r->boxes, frame->position, r->mask, w) != 0) {
+        cli_error("out of memory for the boxes");
+        return EXIT_FAILURE_STATUS;
+    }
     r->last_position = frame->position;
-    double foreground = (double)bgs_model_foreground(r->model) / ((double)w * h);
+    double foreground = (double)bgs_model_foreground(r->model) / (double)r->region_pixels;
     if (detector_add(&r->det, frame->position, foreground, !learning) < 0) {
         cli_error("out of memory for the motion runs");
         return EXIT_FAILURE_STATUS;
@@ -562,12 +327,14 @@ static int frame_loop(events_run *r)
             break;
         status = process_frame(r, frame);
         pipeline_release(r->pipe, frame);
+        draw_progress(r, r->frames, -1);
     }
     if (cli_stop)
         pipeline_stop_reading(r->pipe);
     char err[512];
     pipeline_finish(r->pipe, err, sizeof err); /* writes nothing: no masks */
     r->pipe = NULL;
+    cli_progress_clear();
     if (status)
         return status;
     if (r->frames == 0 && !cli_stop) {
@@ -581,40 +348,46 @@ static int frame_loop(events_run *r)
     return 0;
 }
 
-static void close_events_run(events_run *r)
+/* After an input: what only reading it needed (the report and the summary
+ * keep the events, the runs and the time stamps). */
+static void release_input(events_run *r)
 {
     if (r->pipe) {
         char err[512];
         pipeline_stop_reading(r->pipe);
         pipeline_finish(r->pipe, err, sizeof err);
+        r->pipe = NULL;
     }
-    free(r->events);
-    detector_free(&r->det);
+    heatmap_free(&r->heat);
+    events_boxes_free(&r->boxes);
     free(r->mask);
+    free(r->small);
     bgs_model_free(r->model);
-    video_index_free(r->index);
     if (r->src)
         frame_source_close(r->src);
+    r->mask = r->small = NULL;
+    r->model = NULL;
+    r->src = NULL;
+}
+
+static void close_events_run(events_run *r)
+{
+    release_input(r);
+    free(r->events);
+    detector_free(&r->det);
+    video_index_free(r->index);
 }
 
 /* ------------------------------------------------------------------------ */
 /* --extract                                                                */
 /* ------------------------------------------------------------------------ */
 
-/* DIR/event_NNN.EXT for event i (0-based); -1 if it does not fit. */
-static int clip_path(const events_run *r, long i, char *buf, size_t size)
-{
-    int n = snprintf(buf, size, "%s/event_%03ld.%s", r->opt->extract_dir, i + 1,
-                     clip_extension(r->opt->input));
-    return n < 0 || (size_t)n >= size ? -1 : 0;
-}
-
 /* Refuse existing clips (without --force) before any is written. */
 static int check_clip_names(const events_run *r)
 {
     char path[PATH_MAX], err[PATH_MAX + 128];
     for (long i = 0; i < r->event_count; i++) {
-        if (clip_path(r, i, path, sizeof path) != 0) {
+        if (events_clip_path(r, i, path, sizeof path) != 0) {
             cli_error("%s: path too long", r->opt->extract_dir);
             return EXIT_OUTPUT;
         }
@@ -626,15 +399,67 @@ static int check_clip_names(const events_run *r)
     return 0;
 }
 
+static void clip_progress(void *ctx, long position, long clip)
+{
+    draw_progress(ctx, position + 1, clip);
+}
+
+static void clip_draw(void *ctx, long position, uint8_t *rgb, int w, int h)
+{
+    const events_run *r = ctx;
+    canvas cv = {w, h, rgb};
+    events_boxes_draw(&r->boxes, position, &cv);
+}
+
+/* --clip-mode encode: every clip at its exact frames, in one more pass. */
+static int encode_events(events_run *r)
+{
+    clip_range *clips = calloc((size_t)r->event_count, sizeof *clips);
+    char (*paths)[PATH_MAX] = calloc((size_t)r->event_count, sizeof *paths);
+    char err[PATH_MAX + 256];
+    int status = 0;
+    if (r->event_count > 0 && (!clips || !paths)) {
+        cli_error("out of memory for the clips");
+        status = EXIT_FAILURE_STATUS;
+    }
+    for (long i = 0; status == 0 && i < r->event_count; i++) {
+        events_clip_path(r, i, paths[i], sizeof paths[i]);
+        clips[i] = (clip_range){r->events[i].first, r->events[i].last, paths[i]};
+    }
+    clip_encode_config cfg = {.input = r->opt->input, .clips = clips,
+                              .count = r->event_count, .fps = r->times.fps,
+                              .force = r->opt->force, .stop = &cli_stop,
+                              .progress = clip_progress,
+                              .draw = r->opt->boxes ? clip_draw : NULL, .ctx = r};
+    r->start = cli_now_seconds();
+    if (status == 0 && clip_encode_run(&cfg, &r->encoder, err, sizeof err) != 0) {
+        cli_error("%s", err);
+        status = cli_stop ? EXIT_INTERRUPTED : EXIT_OUTPUT;
+    }
+    cli_progress_clear();
+    free(clips);
+    free(paths);
+    return status;
+}
+
 static int extract_events(events_run *r)
 {
     int status = check_clip_names(r);
+    if (status == 0 && r->opt->clip_mode == CLIP_ENCODE)
+        return encode_events(r);
+    /* A cut by stream copy starts at a keyframe: say where that makes a
+     * clip overlap the one before. */
+    for (long i = 1; status == 0 && !r->opt->quiet && i < r->event_count; i++)
+        if (r->events[i].clip_first <= r->events[i - 1].last)
+            cli_error("note: clip %ld starts at the keyframe at frame %ld, inside clip "
+                      "%ld (--clip-mode encode cuts at the exact frames)", i + 1,
+                      r->events[i].clip_first + 1, i);
     long indexed = video_index_frames(r->index);
     char err[512], path[PATH_MAX];
     for (long i = 0; status == 0 && i < r->event_count; i++) {
         const event *e = &r->events[i];
         long last = clamp_long(e->last, e->clip_first, indexed - 1);
-        clip_path(r, i, path, sizeof path);
+        events_clip_path(r, i, path, sizeof path);
         if (video_cut_copy(r->opt->input, r->index, e->clip_first, last, path,
                            r->opt->force, err, sizeof err) != 0) {
             cli_error("%s", err);
@@ -644,149 +469,113 @@ static int extract_events(events_run *r)
     return status;
 }
 
-/* ------------------------------------------------------------------------ */
-/* The report                                                               */
-/* ------------------------------------------------------------------------ */
-
-static void write_csv(FILE *out, const events_run *r)
+/* Input i's options: with several inputs, its clips in DIR/NAME and its
+ * heat map in FILE-NAME.png. 0, or an exit status (printed). */
+static int input_options(const events_options *all, int i, events_input *in)
 {
-    int clips = r->opt->extract_dir != NULL;
-    fprintf(out, "event,start_frame,end_frame,start_time,end_time,duration,"
-                 "peak_foreground,clip_start_frame,clip_start_time%s\n",
-            clips ? ",clip" : "");
-    for (long i = 0; i < r->event_count; i++) {
-        const event *e = &r->events[i];
-        double start = frame_time(&r->times, e->first);
-        double end = frame_end_time(&r->times, e->last);
-        fprintf(out, "%ld,%ld,%ld,%.3f,%.3f,%.3f,%.6f,%ld,%.3f", i + 1,
-                e->first + 1, e->last + 1, start, end, end - start, e->peak,
-                e->clip_first + 1, frame_time(&r->times, e->clip_first));
-        if (clips) { /* quoted as RFC 4180 asks, should the name hold a comma */
-            char path[PATH_MAX];
-            clip_path(r, i, path, sizeof path);
-            fputs(",\"", out);
-            for (const char *c = path; *c; c++) {
-                if (*c == '"')
-                    fputc('"', out);
-                fputc(*c, out);
-            }
-            fputc('"', out);
-        }
-        fputc('\n', out);
+    in->opt = *all;
+    in->opt.input = all->inputs[i];
+    if (all->input_count == 1)
+        return 0;
+    char name[NAME_MAX + 1];
+    if (run_input_folder_name(in->opt.input, name, sizeof name) != 0) {
+        cli_error("%s: no name for its clips and heat map comes out of it", in->opt.input);
+        return EXIT_USAGE;
     }
-}
-
-static void json_span(FILE *out, const char *name, const span *s, long frames)
-{
-    fprintf(out, "    \"%s\": ", name);
-    cli_json_string(out, s->text);
-    fprintf(out, ",\n    \"%s_frames\": %ld,\n", name, frames);
-}
-
-static void write_json(FILE *out, const events_run *r)
-{
-    const events_options *o = r->opt;
-    fputs("{\n  \"input\": ", out);
-    cli_json_string(out, o->input);
-    fprintf(out, ",\n  \"frames\": %ld,\n  \"learning_frames\": %ld,\n"
-            "  \"width\": %d,\n  \"height\": %d,\n  \"fps\": %.6g,\n"
-            "  \"fps_from\": \"%s\",\n  \"times_from\": \"%s\",\n"
-            "  \"interrupted\": %s,\n  \"settings\": {\n    \"threshold\": %.6g,\n",
-            r->frames, r->learning_frames, bgs_model_width(r->model),
-            bgs_model_height(r->model), r->times.fps, r->times.fps_from,
-            r->times.index ? "timestamps" : "frame rate",
-            cli_stop ? "true" : "false", o->threshold);
-    json_span(out, "min_duration", &o->min_duration, r->min_frames);
-    json_span(out, "pad_before", &o->pad_before, r->pad_before);
-    json_span(out, "pad_after", &o->pad_after, r->pad_after);
-    fprintf(out, "    \"channels\": %d,\n    \"model\": {", o->channels);
-    for (int key = 0; key < BGS_PARAM_COUNT; key++)
-        fprintf(out, "%s\"%s\": %.7g", key ? ", " : "",
-                bgs_param_get_info((bgs_param)key)->name,
-                bgs_params_get(&o->params, (bgs_param)key));
-    fputs("}\n  },\n  \"events\": [", out);
-    for (long i = 0; i < r->event_count; i++) {
-        const event *e = &r->events[i];
-        double start = frame_time(&r->times, e->first);
-        double end = frame_end_time(&r->times, e->last);
-        fprintf(out, "%s\n    {\"event\": %ld, \"start_frame\": %ld, \"end_frame\": %ld, "
-                "\"start_time\": %.3f, \"end_time\": %.3f, \"duration\": %.3f, "
-                "\"peak_foreground\": %.6f, \"clip_start_frame\": %ld, "
-                "\"clip_start_time\": %.3f",
-                i ? "," : "", i + 1, e->first + 1, e->last + 1, start, end,
-                end - start, e->peak, e->clip_first + 1,
-                frame_time(&r->times, e->clip_first));
-        if (o->extract_dir) {
-            char path[PATH_MAX];
-            clip_path(r, i, path, sizeof path);
-            fputs(", \"clip\": ", out);
-            cli_json_string(out, path);
-        }
-        fputc('}', out);
+    int n = 0;
+    if (all->extract_dir) {
+        n = snprintf(in->extract_dir, sizeof in->extract_dir, "%s/%s", all->extract_dir,
+                     name);
+        in->opt.extract_dir = in->extract_dir;
     }
-    fputs(r->event_count ? "\n  ]\n}\n" : "]\n}\n", out);
-}
-
-static void fill_report(FILE *out, const void *ctx)
-{
-    const events_run *r = ctx;
-    (r->opt->format == FORMAT_JSON ? write_json : write_csv)(out, r);
-}
-
-/* To stdout, or to -o by the file policy (replacing an older one). */
-static int write_report(const events_run *r)
-{
-    char err[PATH_MAX + 128];
-    if (output_file_report(r->opt->output, 1, fill_report, r, "the events", err,
-                           sizeof err) != 0) {
-        cli_error("%s", err);
-        return EXIT_OUTPUT;
+    if (n >= 0 && (size_t)n < sizeof in->extract_dir && all->heatmap_path) {
+        size_t stem = strlen(all->heatmap_path) - 4; /* checked: ends in .png */
+        n = snprintf(in->heatmap, sizeof in->heatmap, "%.*s-%s%s", (int)stem,
+                     all->heatmap_path, name, all->heatmap_path + stem);
+        in->opt.heatmap_path = in->heatmap;
+    }
+    if (n < 0 || (size_t)n >= sizeof in->heatmap) {
+        cli_error("%s: the names of its clips or heat map are too long", in->opt.input);
+        return EXIT_USAGE;
     }
     return 0;
 }
 
-static void print_summary(const events_run *r)
+/* One input from its start to its clips and heat map. */
+static int run_input(events_run *r, const events_options *o)
 {
-    const events_options *o = r->opt;
-    if (r->frames > 0 && r->learning_frames == r->frames)
-        cli_error("warning: %s: all %ld frames were in the learning phase "
-                  "(--learning-frames %d); no event could be found", o->input,
-                  r->frames, o->params.learning_frames);
-    if (r->index && r->frames != video_index_frames(r->index) && !cli_stop)
-        cli_error("warning: %s: %ld frames decoded, the container lists %ld; "
-                  "times and cuts may be off by the difference", o->input,
-                  r->frames, video_index_frames(r->index));
-    long motion = detector_motion_frames(&r->det);
-    fprintf(stderr, "bgsub: events: %ld event%s (%ld motion frames) in %ld frames "
-            "(%ld learning) %dx%d, %.2f s: %.1f frames/s%s%s%s\n",
-            r->event_count, r->event_count == 1 ? "" : "s", motion, r->frames,
-            r->learning_frames, bgs_model_width(r->model), bgs_model_height(r->model),
-            r->seconds, r->seconds > 0 ? r->frames / r->seconds : 0.0,
-            o->extract_dir && !cli_stop ? ", clips in " : "",
-            o->extract_dir && !cli_stop ? o->extract_dir : "",
-            cli_stop ? " (interrupted: nothing extracted)" : "");
+    double t0 = cli_now_seconds();
+    int status = open_events_run(r, o);
+    if (status == 0)
+        status = frame_loop(r);
+    r->seconds = cli_now_seconds() - t0;
+    if (status == 0 && o->extract_dir && !cli_stop)
+        status = extract_events(r);
+    if (status == 0 && o->heatmap_path) {
+        char err[PATH_MAX + 128];
+        const char *slash = strrchr(o->input, '/');
+        status = heatmap_write_png(&r->heat, r->model, o->heatmap_path,
+                                   slash && slash[1] ? slash + 1 : o->input, o->force, err,
+                                   sizeof err);
+        if (status)
+            cli_error("%s", err);
+    }
+    release_input(r);
+    return status;
 }
 
 int cmd_events(int argc, char **argv)
 {
     events_options opt;
-    int status = parse_options(argc, argv, &opt);
+    int status = events_parse_options(argc, argv, &opt);
     if (status >= 0)
         return status;
     cli_catch_stop_signals();
-    double t0 = cli_now_seconds();
-    events_run r;
-    status = open_events_run(&r, &opt);
-    if (status == 0)
-        status = frame_loop(&r);
-    r.seconds = cli_now_seconds() - t0;
-    if (status == 0 && opt.extract_dir && !cli_stop)
-        status = extract_events(&r);
-    if (status == 0)
-        status = write_report(&r);
-    if (status == 0 && !opt.quiet)
-        print_summary(&r);
-    close_events_run(&r);
+    int count = opt.input_count, done = 0, failed = 0, first_failure = 0;
+    events_input *inputs = calloc((size_t)count, sizeof *inputs);
+    events_run *runs = calloc((size_t)count, sizeof *runs);
+    int *ok = calloc((size_t)count, sizeof *ok);
+    if (!inputs || !runs || !ok) {
+        free(inputs);
+        free(runs);
+        free(ok);
+        cli_error("out of memory");
+        return EXIT_FAILURE_STATUS;
+    }
+    char failed_names[512] = "";
+    int ran = 0;
+    for (int i = 0; i < count && !cli_stop; i++, ran++) {
+        status = input_options(&opt, i, &inputs[i]);
+        if (status == 0)
+            status = run_input(&runs[i], &inputs[i].opt);
+        else
+            runs[i].opt = &inputs[i].opt;
+        ok[i] = status == 0;
+        done += ok[i];
+        if (status && status != EXIT_INTERRUPTED) {
+            failed++;
+            first_failure = first_failure ? first_failure : status;
+            size_t used = strlen(failed_names);
+            snprintf(failed_names + used, sizeof failed_names - used, "%s%s",
+                     used ? ", " : "", opt.inputs[i]);
+        }
+    }
+    status = done ? 0 : first_failure ? first_failure : status;
+    events_report report = {runs, ok, count, &opt};
+    if (done)
+        status = events_write_report(&report);
+    for (int i = 0; i < count && status == 0 && !opt.quiet; i++)
+        if (ok[i])
+            events_print_summary(&runs[i], count > 1);
+    if (count > 1 && !opt.quiet)
+        run_report_inputs(count, done, failed, failed_names, count - ran, cli_stop != 0);
+    for (int i = 0; i < count; i++)
+        close_events_run(&runs[i]);
+    free(inputs);
+    free(runs);
+    free(ok);
+    if (status == 0 && failed)
+        status = count > 1 ? EXIT_SOME_FAILED : first_failure;
     if (status == 0 && cli_stop)
         status = EXIT_INTERRUPTED;
     return status;

@@ -14,6 +14,7 @@
 #include "cli/pipeline.h"
 #include "cli/preview.h"
 #include "cli/run.h"
+#include "cli/run_concurrent.h"
 #include "cli/run_inputs.h"
 #include "cli/run_options.h"
 #include "cli/run_report.h"
@@ -45,6 +46,8 @@ typedef struct run_state {
     int write_failed;       /* a writer failed; its message is still to print */
     run_totals totals;
     run_progress progress;
+    frame_source_options source_options; /* the source's, kept while it is open */
+    run_slot *slot;         /* one input of a concurrent run, else NULL */
 } run_state;
 
 /* --show: draw the frame (its mask is already queued for writing, so
@@ -173,6 +176,13 @@ static int load_model(run_state *s, int w, int h)
     return 0;
 }
 
+/* What a network stream has to say (ended, reconnecting): one line. */
+static void print_notice(void *ctx, const char *message)
+{
+    (void)ctx;
+    cli_error("%s", message);
+}
+
 /* The input, with --start-frame's frames passed over. */
 static int open_input(run_state *s)
 {
@@ -182,10 +192,14 @@ static int open_input(run_state *s)
         frame_source_raw_format format = o->raw;
         format.fps = o->fps;
         s->src = frame_source_open_raw(o->input, &format, o->channels, err, sizeof err);
-    } else if (o->skip_bad) { /* also past a broken first frame */
-        s->src = frame_source_open_skipping(o->input, o->channels, err, sizeof err);
     } else {
-        s->src = frame_source_open(o->input, o->channels, err, sizeof err);
+        s->source_options = o->source;
+        s->source_options.notice = o->quiet ? NULL : print_notice;
+        /* --on-error skip: also past a broken first frame */
+        s->src = o->skip_bad ? frame_source_open_skipping(o->input, o->channels,
+                                                          &s->source_options, err, sizeof err)
+                             : frame_source_open_with(o->input, o->channels,
+                                                      &s->source_options, err, sizeof err);
     }
     if (!s->src) {
         cli_error("%s", err);
@@ -237,17 +251,23 @@ static int open_model(run_state *s, int w, int h)
                   bgs_model_frame_rate(s->model));
     if (o->roi_path && (status = set_roi(s->model, o->roi_path)) != 0)
         return status;
-    if (bgs_model_set_threads(s->model, o->threads) != BGS_OK)
+    if (s->slot && s->slot->pool) { /* several inputs at once: one pool for all */
+        if (bgs_model_set_pool(s->model, s->slot->pool) != BGS_OK)
+            cli_error("warning: %s: %s; running on one thread", run_input_name(o),
+                      bgs_last_error());
+    } else if (bgs_model_set_threads(s->model, o->threads) != BGS_OK) {
         cli_error("warning: %s; running on one thread", bgs_last_error());
+    }
     return 0;
 }
 
-static int open_run(run_state *s, const run_options *o, preview *pv)
+static int open_run(run_state *s, const run_options *o, preview *pv, run_slot *slot)
 {
     char err[PATH_MAX + 128];
     memset(s, 0, sizeof *s);
     s->opt = o;
     s->preview = pv;
+    s->slot = slot;
     int status = open_input(s);
     int w = status ? 0 : frame_source_width(s->src), h = status ? 0 : frame_source_height(s->src);
     if (status || (status = open_model(s, w, h)) != 0)
@@ -265,6 +285,10 @@ static int open_run(run_state *s, const run_options *o, preview *pv)
         return EXIT_FAILURE_STATUS;
     }
     run_report_start(&s->progress, o, s->src, s->model, s->fps, s->outs);
+    if (slot) { /* the concurrent run draws one progress line for all */
+        s->progress.enabled = 0;
+        atomic_store(&slot->total, s->progress.total);
+    }
     pipeline_config cfg = {
         .src = s->src, .max_frames = o->max_frames, .writers = o->writers,
         .write = outputs_at(s->outs, OUTPUT_ANY_ORDER) ? outputs_write_any_order : NULL,
@@ -292,6 +316,9 @@ static int finish_pipeline(run_state *s, int status)
     int write_status = pipeline_finish(s->pipe, err, sizeof err);
     s->pipe = NULL;
     s->totals.bad_frames = frame_source_bad_frames(s->src);
+    s->totals.reconnects = frame_source_reconnects(s->src);
+    s->totals.gap_seconds = frame_source_gap_seconds(s->src);
+    s->totals.end_problem = cli_stop ? NULL : frame_source_end_problem(s->src);
     int stream_status = outputs_finish_streams(s->outs, 1, stream_err, sizeof stream_err);
     if (stream_status && !write_status && !status) {
         cli_error("%s", stream_err);
@@ -334,6 +361,8 @@ static int frame_loop(run_state *s, double t0)
         pipeline_release(s->pipe, frame);
         if (status == 0)
             run_report_progress(&s->progress, &s->totals, s->model);
+        if (s->slot)
+            atomic_store(&s->slot->frames, s->totals.frames);
     }
     cli_progress_clear();
     status = finish_pipeline(s, status);
@@ -343,6 +372,9 @@ static int frame_loop(run_state *s, double t0)
         cli_error("%s: no frames to process", run_input_name(o));
         return EXIT_INPUT;
     }
+    /* A network stream cut or stalled: its masks are kept, and said so. */
+    if (s->totals.end_problem)
+        cli_error("warning: %s; the masks so far are written", s->totals.end_problem);
     if (s->preview && o->snapshot_at > preview_last_frame(s->preview) && !o->quiet)
         cli_error("--snapshot-at %ld: the run ended at frame %ld; no snapshot taken",
                   o->snapshot_at, preview_last_frame(s->preview));
@@ -355,34 +387,33 @@ static int frame_loop(run_state *s, double t0)
         cli_error("%s", err);
         return status;
     }
-    return cli_stop ? EXIT_INTERRUPTED : 0;
+    return cli_stop ? EXIT_INTERRUPTED : s->totals.end_problem ? EXIT_INPUT_CUT : 0;
 }
 
 /* One input from start to end: its own source, model and outputs. */
-static int run_one_input(const run_options *opt, preview *pv)
+static int run_one_input(const run_options *opt, preview *pv, run_slot *slot)
 {
     double t0 = cli_now_seconds();
     run_state s;
-    int status = open_run(&s, opt, pv);
+    int status = open_run(&s, opt, pv, slot);
     if (status == 0) {
         status = frame_loop(&s, t0);
-        if (!opt->quiet && (status == 0 || status == EXIT_INTERRUPTED))
-            run_report_summary(&s.totals, s.model, s.outs);
+        if (!opt->quiet &&
+            (status == 0 || status == EXIT_INTERRUPTED || status == EXIT_INPUT_CUT))
+            run_report_summary(&s.totals, s.model, s.outs,
+                               slot ? run_input_name(opt) : NULL);
     }
     close_run(&s);
     return status;
 }
 
-/* The options of input i of several: its folder DIR/NAME, and the file
- * options (plain names, checked) inside that folder. */
-typedef struct input_paths {
-    char dir[PATH_MAX];
-    char file[OUTPUT_KINDS_MAX][PATH_MAX];
-} input_paths;
+int run_input(const run_options *one, run_slot *slot)
+{
+    return run_one_input(one, NULL, slot);
+}
 
-/* 0, or EXIT_OUTPUT (printed) if a path does not fit. */
-static int options_for_input(const run_options *all, int i, run_options *one,
-                             input_paths *paths)
+int run_options_for_input(const run_options *all, int i, run_options *one,
+                          run_input_paths *paths)
 {
     char name[256];
     *one = *all;
@@ -403,24 +434,33 @@ static int options_for_input(const run_options *all, int i, run_options *one,
     return too_long ? EXIT_OUTPUT : 0;
 }
 
+int run_inputs_status(int done, int failed, int first_failure, int interrupted)
+{
+    if (interrupted)
+        return EXIT_INTERRUPTED;
+    if (failed == 0)
+        return 0;
+    return done > 0 ? EXIT_SOME_FAILED : first_failure;
+}
+
 /* Several inputs, one after the other. A failure is reported (by the run
  * itself) and the next input goes on, unless --on-error stop was given;
- * the status is the first failure's (130 if interrupted). */
+ * the status is run_inputs_status's. */
 static int run_several_inputs(const run_options *opt)
 {
     int first_failure = 0, done = 0, failed = 0, i;
     char failed_names[512] = "";
     size_t used = 0;
-    input_paths *paths = malloc(sizeof *paths);
+    run_input_paths *paths = malloc(sizeof *paths);
     if (!paths) {
         cli_error("out of memory");
         return EXIT_FAILURE_STATUS;
     }
     for (i = 0; i < opt->input_count && !cli_stop; i++) {
         run_options one;
-        int status = options_for_input(opt, i, &one, paths);
+        int status = run_options_for_input(opt, i, &one, paths);
         if (status == 0)
-            status = run_one_input(&one, NULL);
+            status = run_one_input(&one, NULL, NULL);
         if (status == EXIT_INTERRUPTED || cli_stop) {
             first_failure = EXIT_INTERRUPTED;
             i++;
@@ -446,7 +486,8 @@ static int run_several_inputs(const run_options *opt)
     if (!opt->quiet)
         run_report_inputs(opt->input_count, done, failed, failed_names,
                           opt->input_count - i, cli_stop != 0);
-    return first_failure;
+    return run_inputs_status(done, failed, first_failure,
+                             first_failure == EXIT_INTERRUPTED);
 }
 
 int cmd_run(int argc, char **argv)
@@ -458,7 +499,7 @@ int cmd_run(int argc, char **argv)
 
     cli_catch_stop_signals();
     if (opt.input_count > 1)
-        return run_several_inputs(&opt);
+        return opt.concurrent ? run_concurrent(&opt) : run_several_inputs(&opt);
     preview *pv = NULL;
     if (opt.show) { /* before any work, so a missing display fails first */
         char err[512];
@@ -472,5 +513,5 @@ int cmd_run(int argc, char **argv)
             return EXIT_DISPLAY;
         }
     }
-    return run_one_input(&opt, pv);
+    return run_one_input(&opt, pv, NULL);
 }

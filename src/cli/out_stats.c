@@ -66,12 +66,15 @@ static void fill_json(FILE *out, const void *ctx)
     fprintf(out, ",\n  \"width\": %d,\n  \"height\": %d,\n  \"channels\": %d,\n"
             "  \"first_frame\": %ld,\n  \"frames\": %ld,\n  \"learning_frames\": %ld,\n"
             "  \"skipped_frames\": %ld,\n  \"relearns\": %ld,\n"
+            "  \"reconnects\": %ld,\n  \"gap_seconds\": %.3f,\n"
+            "  \"stream_cut\": %s,\n"
             "  \"interrupted\": %s,\n  \"seconds\": %.3f,\n"
             "  \"frames_per_second\": %.2f,\n  \"model_frames_per_second\": %.2f,\n"
             "  \"mean_foreground\": %.6f,\n  \"kernel\": \"%s\",\n  \"threads\": %d,\n"
             "  \"bytes_per_pixel\": %zu,\n  \"params\": {",
             bgs_model_width(m), bgs_model_height(m), bgs_model_channels(m), o->start_frame,
             t->frames, t->learning_frames, t->bad_frames, bgs_model_relearn_count(m),
+            t->reconnects, t->gap_seconds, t->end_problem ? "true" : "false",
             t->interrupted ? "true" : "false", t->total_seconds, fps, model_fps,
             t->frames ? t->foreground_sum / t->frames : 0.0, bgs_model_kernel_name(m),
             bgs_model_threads(m), bgs_model_bytes_per_pixel(m));

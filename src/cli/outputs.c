@@ -14,7 +14,7 @@
 
 extern const output_kind output_masks, output_stdout, output_mask_video,
     output_overlay_video, output_blobs, output_background, output_model,
-    output_stats, output_stats_csv;
+    output_stats, output_stats_csv, output_heatmap;
 
 /* In this order they are opened, described, summed up and finished. */
 const output_kind *const output_kinds[] = {
@@ -27,6 +27,7 @@ const output_kind *const output_kinds[] = {
     &output_model,          /* --save-model FILE           out_model.c  */
     &output_stats,          /* --stats FILE                out_stats.c  */
     &output_stats_csv,      /* --stats-csv FILE            out_stats.c  */
+    &output_heatmap,        /* --heatmap FILE.png          out_heatmap.c */
 };
 const int output_kind_count = (int)(sizeof output_kinds / sizeof output_kinds[0]);
 _Static_assert(sizeof output_kinds / sizeof output_kinds[0] <= OUTPUT_KINDS_MAX,

@@ -14,6 +14,8 @@
 
 /* At most this many output kinds (outputs.c's table). */
 #define OUTPUT_KINDS_MAX 16
+/* At most this many --input-option. */
+#define RUN_INPUT_OPTIONS_MAX 64
 
 typedef struct run_options {
     const char *input;
@@ -51,6 +53,13 @@ typedef struct run_options {
     const char *roi_path;   /* --roi MASK: region of interest image */
     unsigned params_given;  /* bit per bgs_param set on the command line */
     bgs_params params;
+    /* --input-format, --input-option (its options point at
+     * input_options), --timeout, --reconnect. */
+    frame_source_options source;
+    const char *input_options[RUN_INPUT_OPTIONS_MAX];
+    int concurrent;         /* several inputs at once: 1 --concurrent, 0
+                               --sequential, -1 not said (at once when
+                               one is live) */
 } run_options;
 
 /* The figures of a run so far. */
@@ -62,6 +71,9 @@ typedef struct run_totals {
     double total_seconds;   /* the whole run (set at its end) */
     long bad_frames;        /* frames passed over with --on-error skip */
     int interrupted;        /* SIGINT/SIGTERM came */
+    long reconnects;        /* a network stream opened again (--reconnect) */
+    double gap_seconds;     /* ... and the time it sent no frame */
+    const char *end_problem; /* how a network stream ended early, or NULL */
 } run_totals;
 
 /* The input as messages name it: "stdin" for "-". */

@@ -1,6 +1,8 @@
 /* run_inputs.c - output folder names for several inputs (run_inputs.h). */
 #include "cli/run_inputs.h"
 
+#include "io/frame_source.h"
+
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,10 +50,42 @@ static int resolve_dots(const char *path, size_t len, char *name, size_t size)
     return last_component(real, strlen(real), name, size) < 0 ? -1 : 0;
 }
 
+/* A URL's name: its host, port and path without the last extension and
+ * the query, '/' and ':' made '-' ("rtsp://user:pw@cam1:554/live/ch1.sdp?x"
+ * -> "cam1-554-live-ch1"), so that cameras that share a path (/stream1)
+ * still get names of their own. */
+static int url_folder_name(const char *url, char *name, size_t size)
+{
+    const char *at = strstr(url, "://") + 3;
+    size_t len = strcspn(at, "?#");
+    const char *slash = memchr(at, '/', len);
+    const char *user = memchr(at, '@', slash ? (size_t)(slash - at) : len);
+    if (user) { /* user:password@ is no part of the name */
+        len -= (size_t)(user + 1 - at);
+        at = user + 1;
+    }
+    while (len > 0 && at[len - 1] == '/')
+        len--;
+    if (len == 0 || len >= size)
+        return -1;
+    size_t n = 0;
+    for (size_t i = 0; i < len; i++)
+        if (n > 0 || (at[i] != '/' && at[i] != ':')) /* no '-' first */
+            name[n++] = at[i] == '/' || at[i] == ':' ? '-' : at[i];
+    name[n] = '\0';
+    char *last = strrchr(name, '-');
+    char *dot = strrchr(name, '.');
+    if (dot && last && dot > last + 1 && memchr(at, '/', len)) /* the path's extension */
+        *dot = '\0';
+    return name[0] ? 0 : -1;
+}
+
 int run_input_folder_name(const char *input, char *name, size_t size)
 {
     if (strcmp(input, "-") == 0)
         return snprintf(name, size, "stdin") < (int)size ? 0 : -1;
+    if (frame_source_is_network(input))
+        return url_folder_name(input, name, size);
     size_t len = strlen(input);
     const char *query = strchr(input, '?');
     if (query && strstr(input, "://"))

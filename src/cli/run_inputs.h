@@ -12,7 +12,9 @@
  * slashes and without its extension ("clips/a.mp4" -> "a", "seq/" ->
  * "seq"). For a printf pattern ("seq/input/in%06d.png") the folder holding
  * the files is named instead, passing over a ChangeDetection.net "input"
- * folder ("seq"). "-" (stdin) is "stdin"; a URL's query is dropped. "." and
+ * folder ("seq"). "-" (stdin) is "stdin"; a network stream is named by its host,
+ * port and path with '-' for '/' and ':', the last extension and the query
+ * dropped ("rtsp://cam1:554/live/ch1.sdp" -> "cam1-554-live-ch1"). "." and
  * ".." are resolved to the folder's real name. 0, or -1 if no usable name
  * comes out (the caller reports it).
  */

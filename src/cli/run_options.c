@@ -23,6 +23,8 @@ enum {
     OPT_SHOW, OPT_REALTIME, OPT_NO_REALTIME, OPT_SNAPSHOT_AT,
     OPT_ON_ERROR, OPT_LOAD_MODEL, OPT_WRITERS,
     OPT_ROI, OPT_RAW, OPT_FPS, OPT_MIN_BLOB_AREA, OPT_RENUMBER,
+    OPT_INPUT_FORMAT, OPT_INPUT_OPTION, OPT_TIMEOUT, OPT_RECONNECT, OPT_CONCURRENT,
+    OPT_SEQUENTIAL,
     OPT_OUTPUT_BASE = 1500, /* + row of the output table (its FILE option) */
     OPT_PARAM_BASE = 2000,  /* + bgs_param key */
 };
@@ -36,7 +38,7 @@ static void print_usage(FILE *out)
 "       bgsub --show [options] INPUT [-o DIR]\n"
 "       bgsub eval SEQ_DIR MASK_DIR | DATASET RESULTS   (bgsub eval --help)\n"
 "       bgsub segment IMAGE -o MASK.png   (bgsub segment --help)\n"
-"       bgsub events VIDEO [-o FILE]      (bgsub events --help)\n"
+"       bgsub events INPUT... [-o FILE]   (bgsub events --help)\n"
 "       bgsub bench [VIDEO]               (bgsub bench --help)\n"
 "\n"
 "Background subtraction with a per-pixel Gaussian mixture (Stauffer-Grimson).\n"
@@ -50,10 +52,12 @@ static void print_usage(FILE *out)
 "Several INPUTs: each gets its own model and its own folder DIR/NAME, NAME\n"
 "being the input's file name without extension (two inputs with the same\n"
 "NAME are refused). --stats, --stats-csv, --save-model, --mask-video,\n"
-"--overlay-video and --blobs then take a file name without a folder, written\n"
-"in each input's folder. An input that fails is reported and the others\n"
-"still run (with --on-error stop the run stops there); the exit status is\n"
-"then the first failure's.\n"
+"--overlay-video, --blobs and --heatmap then take a file name without a folder,\n"
+"written in each input's folder. They run one after the other, or\n"
+"all at the same time with --concurrent (the default when one of them is a\n"
+"network stream or a camera). An input that fails is reported and the\n"
+"others still run (one after the other, --on-error stop ends the run\n"
+"there); the exit status is then 7 (the first failure's if none was done).\n"
 "\n"
 "Input and output:\n"
 "  -o, --output DIR          folder for the masks (created if missing); -o -\n"
@@ -64,6 +68,25 @@ static void print_usage(FILE *out)
 "      --fps X               frame rate of inputs that have none (raw frames,\n"
 "                            image sequences): blob times, video rate, preview,\n"
 "                            the model's times in seconds (else 25)\n"
+"      --input-format NAME   read INPUT as FFmpeg's input format NAME instead\n"
+"                            of probing it: mpegts, rawvideo, v4l2, ...\n"
+"      --input-option KEY=VALUE  an option for FFmpeg's input, protocol or\n"
+"                            device (repeatable): rtsp_transport=tcp,\n"
+"                            timeout=5000000 (a protocol's, microseconds),\n"
+"                            input_format=mjpeg and video_size=1280x720\n"
+"                            (V4L2), video_size=640x480 and pixel_format=gray\n"
+"                            (rawvideo); one no input of FFmpeg knows is an\n"
+"                            error, one this input does not take a note\n"
+"      --timeout SECONDS     a network stream that sends nothing for this long\n"
+"                            has stalled (default %g; 0 waits for ever)\n"
+"      --reconnect           a network stream that ends, breaks or stalls is\n"
+"                            opened again (after 0.5 s, doubling up to 30 s)\n"
+"                            until it answers; masks and outputs go on, the\n"
+"                            gap is counted in the summary and --stats\n"
+"      --concurrent          several inputs at the same time, each on its own\n"
+"                            threads, models on one shared pool (the default\n"
+"                            when an input is a network stream or a camera)\n"
+"      --sequential          several inputs one after the other\n"
 "      --mask-video FILE     write the masks as a lossless video too: .mkv,\n"
 "                            .avi or .nut (FFV1), .mp4 or .mov (H.264 qp 0);\n"
 "                            -o is then optional\n"
@@ -110,7 +133,11 @@ static void print_usage(FILE *out)
 "                            when interrupted): timing, foreground per frame,\n"
 "                            parameters; - for stdout\n"
 "      --stats-csv FILE      write frame,foreground per frame as CSV; - for\n"
-"                            stdout\n"
+"                            stdout\n""      --heatmap FILE.png    write a motion heat map at the end: the share of\n"
+"                            frames each pixel was foreground in (after the\n"
+"                            learning phase), coloured over the background,\n"
+"                            with its scale\n"
+
 "  -h, --help                this help\n"
 "  -V, --version             print the version\n"
 "\n"
@@ -129,13 +156,15 @@ static void print_usage(FILE *out)
 "  folder); q or Esc quit. Quitting or\n"
 "  closing the window ends the run like an interrupt, but with status 0.\n"
 "\n"
-"Model parameters (default; bounds):\n");
+"Model parameters (default; bounds):\n", FRAME_SOURCE_DEFAULT_TIMEOUT);
     cli_param_help(out, NULL);
     fprintf(out,
 "\n"
 "Exit status: 0 success, 2 bad option or parameter, 3 input missing or\n"
 "unreadable, 4 output cannot be written, 5 --show cannot open a window (no\n"
-"display), 1 other failure, 130 interrupted (SIGINT, SIGTERM or SIGHUP: the\n"
+"display), 6 a network stream ended without an end of stream (cut, or no\n"
+"data for --timeout; its masks are kept), 7 several inputs and some failed,\n"
+"1 other failure, 130 interrupted (SIGINT, SIGTERM or SIGHUP: the\n"
 "current frame is finished, the masks so far kept and the videos finished).\n");
 }
 
@@ -172,6 +201,12 @@ static struct option *build_long_options(void)
         {"fps", required_argument, NULL, OPT_FPS},
         {"min-blob-area", required_argument, NULL, OPT_MIN_BLOB_AREA},
         {"renumber", no_argument, NULL, OPT_RENUMBER},
+        {"input-format", required_argument, NULL, OPT_INPUT_FORMAT},
+        {"input-option", required_argument, NULL, OPT_INPUT_OPTION},
+        {"timeout", required_argument, NULL, OPT_TIMEOUT},
+        {"reconnect", no_argument, NULL, OPT_RECONNECT},
+        {"concurrent", no_argument, NULL, OPT_CONCURRENT},
+        {"sequential", no_argument, NULL, OPT_SEQUENTIAL},
     };
     enum { NFIXED = sizeof fixed / sizeof fixed[0] };
     static struct option with_outputs[NFIXED + OUTPUT_KINDS_MAX];
@@ -319,6 +354,9 @@ int run_options_parse(int argc, char **argv, run_options *o)
     o->realtime = -1;
     o->writers = 1;
     o->min_blob_area = 1;
+    o->concurrent = -1;
+    o->source.timeout = FRAME_SOURCE_DEFAULT_TIMEOUT;
+    o->source.options = o->input_options;
     bgs_params_default(&o->params);
 
     struct option *longopts = build_long_options();
@@ -377,6 +415,24 @@ int run_options_parse(int argc, char **argv, run_options *o)
             }
             break;
         case OPT_RENUMBER: o->renumber = 1; break;
+        case OPT_INPUT_FORMAT: o->source.format = optarg; break;
+        case OPT_INPUT_OPTION:
+            if (o->source.option_count == RUN_INPUT_OPTIONS_MAX) {
+                cli_error("--input-option: at most %d", RUN_INPUT_OPTIONS_MAX);
+                return EXIT_USAGE;
+            }
+            o->input_options[o->source.option_count++] = optarg;
+            break;
+        case OPT_TIMEOUT:
+            if (cli_parse_double(optarg, &o->source.timeout) != 0 ||
+                !(o->source.timeout >= 0 && o->source.timeout <= 1e6)) {
+                cli_error("--timeout needs seconds from 0 (none) to 1e6, not '%s'", optarg);
+                return EXIT_USAGE;
+            }
+            break;
+        case OPT_RECONNECT: o->source.reconnect = 1; break;
+        case OPT_CONCURRENT: o->concurrent = 1; break;
+        case OPT_SEQUENTIAL: o->concurrent = 0; break;
         case OPT_MIN_BLOB_AREA:
             if (parse_count("--min-blob-area", optarg, 1, &o->min_blob_area)) return EXIT_USAGE;
             break;
@@ -439,6 +495,17 @@ int run_options_parse(int argc, char **argv, run_options *o)
         cli_error("%s", bgs_last_error());
         return EXIT_USAGE;
     }
+    char err[512];
+    if (frame_source_check_options(&o->source, err, sizeof err) != 0) {
+        cli_error("%s", err);
+        return EXIT_USAGE;
+    }
+    if (o->concurrent < 0) /* a live input never ends: the others cannot wait */
+        for (int i = 0; i < o->input_count && o->concurrent < 0; i++)
+            if (frame_source_is_live(o->inputs[i]))
+                o->concurrent = 1;
+    if (o->concurrent < 0)
+        o->concurrent = 0;
     return -1;
 }
 

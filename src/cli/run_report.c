@@ -94,12 +94,13 @@ void run_report_progress(run_progress *p, const run_totals *t, const bgs_model *
     cli_progress_line(line);
 }
 
-void run_report_summary(const run_totals *t, const bgs_model *model, const outputs *outs)
+void run_report_summary(const run_totals *t, const bgs_model *model, const outputs *outs,
+                        const char *name)
 {
     double fps = t->total_seconds > 0 ? t->frames / t->total_seconds : 0;
     double model_fps = t->model_seconds > 0 ? t->frames / t->model_seconds : 0;
     double fg = t->frames ? 100.0 * t->foreground_sum / t->frames : 0;
-    char notes[256] = "", where[2048];
+    char notes[384] = "", where[2048];
     long relearns = bgs_model_relearn_count(model);
     if (t->bad_frames)
         snprintf(notes, sizeof notes, ", %ld undecodable frames skipped", t->bad_frames);
@@ -110,13 +111,23 @@ void run_report_summary(const run_totals *t, const bgs_model *model, const outpu
     if (relearns) /* a global change is news: the masks were blanked */
         snprintf(notes + strlen(notes), sizeof notes - strlen(notes),
                  ", %ld sudden global changes re-learnt", relearns);
+    if (t->reconnects) /* a gap in the masks */
+        snprintf(notes + strlen(notes), sizeof notes - strlen(notes),
+                 ", %ld reconnection%s (%.1f s without frames)", t->reconnects,
+                 t->reconnects == 1 ? "" : "s", t->gap_seconds);
+    if (t->end_problem)
+        snprintf(notes + strlen(notes), sizeof notes - strlen(notes),
+                 " (the stream was cut)");
     outputs_summary(outs, where, sizeof where);
+    flockfile(stderr); /* one line, also when inputs run at the same time */
+    cli_progress_clear();
     fprintf(stderr,
-            "bgsub: %ld frames (%ld learning) %dx%d in %.2f s: %.1f frames/s "
+            "bgsub: %s%s%ld frames (%ld learning) %dx%d in %.2f s: %.1f frames/s "
             "(model alone %.1f frames/s), mean foreground %.2f%%, %s%s%s\n",
-            t->frames, t->learning_frames, bgs_model_width(model), bgs_model_height(model),
+            name ? name : "", name ? ": " : "", t->frames, t->learning_frames, bgs_model_width(model), bgs_model_height(model),
             t->total_seconds, fps, model_fps, fg, where, notes,
             t->interrupted ? " (interrupted)" : "");
+    funlockfile(stderr);
 }
 
 void run_report_inputs(int count, int done, int failed, const char *failed_names,

@@ -29,8 +29,10 @@ void run_report_start(run_progress *p, const run_options *o, const frame_source 
  * while the model learns). */
 void run_report_progress(run_progress *p, const run_totals *t, const bgs_model *model);
 
-/* "bgsub: 300 frames (100 learning) 320x240 in 1.20 s: ...". */
-void run_report_summary(const run_totals *t, const bgs_model *model, const outputs *outs);
+/* "bgsub: 300 frames (100 learning) 320x240 in 1.20 s: ...", after
+ * "NAME: " when name is not NULL (inputs run at the same time). */
+void run_report_summary(const run_totals *t, const bgs_model *model, const outputs *outs,
+                        const char *name);
 
 /* "bgsub: 3 inputs: 2 done, 1 failed (b.mp4), 1 not run". */
 void run_report_inputs(int count, int done, int failed, const char *failed_names,

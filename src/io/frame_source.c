@@ -53,8 +53,8 @@ static const frame_source_ops *backend_of(const char *input)
 /* A source of the backend ops, opened (its first frame decoded), or NULL. */
 static frame_source *open_source(const frame_source_ops *ops, const char *input,
                                  const frame_source_raw_format *format,
-                                 int channels, int skip_bad, char *err,
-                                 size_t errlen)
+                                 const frame_source_options *options,
+                                 int channels, int skip_bad, char *err, size_t errlen)
 {
     if (!input || (channels != 1 && channels != 3)) {
         io_fail(err, errlen, input ? input : "(null)",
@@ -75,7 +75,17 @@ static frame_source *open_source(const frame_source_ops *ops, const char *input,
     src->position = -1;
     src->channels = channels;
     src->skip_bad = skip_bad;
+    src->options = options;
+    if (frame_source_live_init(src, input) < 0) {
+        io_fail(err, errlen, input, "out of memory");
+        frame_source_close(src);
+        return NULL;
+    }
+    frame_source_live_arm(src);
     if (ops->open(src, format, err, errlen) < 0) {
+        if (atomic_load(&src->live.stalled))
+            io_fail(err, errlen, src->input, "cannot open: no data for %g s (--timeout)",
+                    src->live.timeout);
         frame_source_close(src);
         return NULL;
     }
@@ -87,22 +97,30 @@ static frame_source *open_source(const frame_source_ops *ops, const char *input,
 frame_source *frame_source_open(const char *input, int channels, char *err,
                                 size_t errlen)
 {
-    return open_source(backend_of(input ? input : ""), input, NULL, channels, 0, err,
-                       errlen);
+    return frame_source_open_with(input, channels, NULL, err, errlen);
+}
+
+frame_source *frame_source_open_with(const char *input, int channels,
+                                     const frame_source_options *options,
+                                     char *err, size_t errlen)
+{
+    return open_source(backend_of(input ? input : ""), input, NULL, options, channels, 0,
+                       err, errlen);
 }
 
 frame_source *frame_source_open_skipping(const char *input, int channels,
+                                         const frame_source_options *options,
                                          char *err, size_t errlen)
 {
-    return open_source(backend_of(input ? input : ""), input, NULL, channels, 1, err,
-                       errlen);
+    return open_source(backend_of(input ? input : ""), input, NULL, options, channels, 1,
+                       err, errlen);
 }
 
 frame_source *frame_source_open_raw(const char *input,
                                     const frame_source_raw_format *format,
                                     int channels, char *err, size_t errlen)
 {
-    return open_source(&frame_source_raw, input, format, channels, 0, err, errlen);
+    return open_source(&frame_source_raw, input, format, NULL, channels, 0, err, errlen);
 }
 
 int frame_source_read(frame_source *src, const uint8_t **data,
@@ -111,7 +129,10 @@ int frame_source_read(frame_source *src, const uint8_t **data,
     if (src->pending) {
         src->pending = 0;
     } else {
+        frame_source_live_arm(src);
         int ret = src->ops->next(src, err, errlen);
+        if (ret <= 0 && src->live.network) /* the end of a stream: ended, or cut? */
+            ret = frame_source_live_after_end(src, ret, err, errlen);
         if (ret <= 0)
             return ret;
     }
@@ -235,11 +256,20 @@ const char *frame_source_current_name(const frame_source *src)
     return src->current_name ? src->current_name : src->input;
 }
 
+const char *frame_source_end_problem(const frame_source *src)
+{
+    return src->live.problem[0] ? src->live.problem : NULL;
+}
+
+long frame_source_reconnects(const frame_source *src) { return src->live.reconnects; }
+double frame_source_gap_seconds(const frame_source *src) { return src->live.gap_seconds; }
+
 void frame_source_close(frame_source *src)
 {
     if (!src)
         return;
     src->ops->close(src);
+    frame_source_live_free(src);
     free(src->input);
     free(src);
 }

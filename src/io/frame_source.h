@@ -47,10 +47,64 @@ typedef struct frame_source_raw_format {
 frame_source *frame_source_open(const char *input, int channels, char *err,
                                 size_t errlen);
 
-/* frame_source_open with frame_source_set_skip_bad(src, 1) from the start,
- * so that a first frame that cannot be decoded is passed over too. */
+/*
+ * What the user tells libavformat about an input, and how a network stream
+ * is watched (frame_source_open_with). The caller keeps it (and the strings
+ * it points to) alive as long as the source.
+ */
+typedef struct frame_source_options {
+    const char *format;         /* --input-format: a demuxer or device name
+                                   (mpegts, rawvideo, v4l2); NULL: probe */
+    const char *const *options; /* --input-option: "KEY=VALUE" strings,
+                                   handed to avformat_open_input */
+    int option_count;
+    /* A network stream (frame_source_is_network) that sends nothing for
+     * this many seconds while a frame is awaited, opening included, has
+     * stalled: it ends (or reconnects). 0: wait for ever. */
+    double timeout;
+    /* A network stream that ends, breaks or stalls is opened again, after
+     * 0.5 s, then 1, 2, 4 ... up to 30 s between tries, until it answers
+     * or the read is interrupted; frames go on being numbered from where
+     * they were. */
+    int reconnect;
+    /* Told what happens to a network stream, in one line each ("the stream
+     * ended ...; reconnecting in 0.5 s"). May be NULL. Called on the
+     * thread that reads. */
+    void (*notice)(void *ctx, const char *message);
+    void *notice_ctx;
+} frame_source_options;
+
+/* The read timeout of network streams when none is given, in seconds. */
+#define FRAME_SOURCE_DEFAULT_TIMEOUT 10.0
+
+/* frame_source_open, with options (NULL: none). Options are for what
+ * libavformat opens (videos, streams, cameras, stdin); a folder or pattern
+ * of images takes none. An option that no part of libavformat knows is an
+ * error; one that this input's demuxer and protocol do not take is passed
+ * over with a notice (options apply to every input of a run). */
+frame_source *frame_source_open_with(const char *input, int channels,
+                                     const frame_source_options *options,
+                                     char *err, size_t errlen);
+
+/* frame_source_open_with with frame_source_set_skip_bad(src, 1) from the
+ * start, so that a first frame that cannot be decoded is passed over too. */
 frame_source *frame_source_open_skipping(const char *input, int channels,
+                                         const frame_source_options *options,
                                          char *err, size_t errlen);
+
+/* Checks --input-format and --input-option values before any work: the
+ * format exists, each option is KEY=VALUE with a KEY that libavformat
+ * knows (a demuxer's, a protocol's or a generic one). 0, or -1 with a
+ * one-line reason in err. Loads FFmpeg. */
+int frame_source_check_options(const frame_source_options *options, char *err,
+                               size_t errlen);
+
+/* Whether input is a network stream: a URL whose protocol is not file: or
+ * pipe: (rtsp://, http://, tcp://, udp://, srt://, ...). */
+int frame_source_is_network(const char *input);
+/* Whether input is live: a network stream or a camera (/dev/video*). Live
+ * inputs do not end by themselves, so several run at the same time. */
+int frame_source_is_live(const char *input);
 
 /*
  * Open raw frames of the given format from a file, or from standard input
@@ -129,6 +183,21 @@ void frame_source_set_interrupt(frame_source *src, const volatile sig_atomic_t *
  * pipe) gives up as soon as it can (a blocking read() only when a signal
  * interrupts it; see pipeline.c), and reads fail from then on. */
 void frame_source_cancel(frame_source *src);
+
+/* After frame_source_read returned 0: NULL when the input ended as it
+ * should (the end of a file, of a transfer of known length), else why a
+ * network stream ended without an end of stream, as one line: "the stream
+ * ended after 412 frames (the connection closed)", "... broke after 412
+ * frames (cannot read: Connection reset by peer)", "no data for 2 s
+ * (--timeout 2) after 412 frames". A network stream has no end of its own
+ * (MPEG-TS over TCP, RTSP, a camera's HTTP stream), so any end of one
+ * that is not a transfer of known length read to its end counts. */
+const char *frame_source_end_problem(const frame_source *src);
+/* Times a network stream was opened again (frame_source_options.reconnect)
+ * and the seconds it sent no frame in all, from its end to its first frame
+ * after each reconnection. */
+long frame_source_reconnects(const frame_source *src);
+double frame_source_gap_seconds(const frame_source *src);
 
 /* 0-based position in the input of the frame last returned: in an image
  * sequence the file's index (skipped and broken files count), in a video

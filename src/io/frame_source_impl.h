@@ -42,10 +42,28 @@ typedef struct frame_source_ops {
      * buffer, NULL: none wider than the row rounded to FRAME_ROW_ALIGN. */
     ptrdiff_t (*stride)(const frame_source *src);
     void (*close)(frame_source *src);
+    /* After next gave 0: whether the input ended where it said it would
+     * (see frame_source_end_problem). NULL: every end is. */
+    int (*end_is_proper)(const frame_source *src);
 } frame_source_ops;
 
 extern const frame_source_ops frame_source_video, frame_source_folder,
     frame_source_pattern, frame_source_raw;
+
+/* A network stream, watched (source_live.c): its read timeout, how it
+ * ended, its reconnections. */
+typedef struct frame_source_live {
+    int network;          /* frame_source_is_network(input) */
+    char *url;            /* kept to open it again */
+    double timeout;       /* seconds; 0: none */
+    int reconnect;
+    double waiting_since; /* when the read now waiting last saw data */
+    long long seen_at;    /* the input position it last saw (bytes) */
+    atomic_int stalled;   /* the read gave up: nothing for timeout s */
+    char problem[1024];   /* frame_source_end_problem, "" if none */
+    long reconnects;
+    double gap_seconds;
+} frame_source_live;
 
 struct frame_source {
     const frame_source_ops *ops;
@@ -70,11 +88,31 @@ struct frame_source {
     int renumber;     /* frame_source_set_renumber: number by position */
     const volatile sig_atomic_t *interrupt; /* set: stop waiting for input */
     atomic_int cancelled; /* frame_source_cancel: stop waiting for input */
+    const frame_source_options *options; /* frame_source_open_with's, or NULL */
+    frame_source_live live;
 };
 
 /* Whether a wait for input should end: an interrupt (signal) or a cancel
  * from another thread. */
 int frame_source_should_stop(frame_source *src);
+
+/* source_live.c, for frame_source.c: set up from the options (0, or -1
+ * when out of memory); a read is about to wait; what to do when next gave
+ * ret <= 0 (a network stream's end or failure becomes a problem, or a
+ * reconnection: the first frame of the new connection is then in
+ * src->data, and 1 comes back); the source is closed. */
+int frame_source_live_init(frame_source *src, const char *input);
+void frame_source_live_arm(frame_source *src);
+int frame_source_live_after_end(frame_source *src, int ret, char *err, size_t errlen);
+void frame_source_live_free(frame_source *src);
+/* For the wait of a network read (source_video.c's interrupt callback):
+ * position is how far the input has been read (bytes, -1 if unknown); 1
+ * once nothing has come for the timeout. */
+int frame_source_live_stalled(frame_source *src, long long position);
+
+/* Registers libavdevice's inputs (cameras) with libavformat: 0, or -1 if
+ * it cannot be loaded (source_video.c). */
+int frame_source_register_devices(void);
 
 /* stat() says: a folder, a regular file. */
 int frame_source_is_directory(const char *path);

@@ -31,12 +31,12 @@ int libav_load(char *why, size_t whylen);
 
 #define LIBAV_FUNCTIONS(X) \
     X(av_buffer_create) X(av_buffer_pool_get) X(av_buffer_pool_init2) \
-    X(av_buffer_pool_uninit) X(av_d2q) X(av_dict_free) X(av_dict_set) \
+    X(av_buffer_pool_uninit) X(av_d2q) X(av_dict_free) X(av_dict_get) X(av_dict_set) \
     X(av_find_best_stream) X(av_find_input_format) X(av_frame_alloc) \
     X(av_frame_free) X(av_frame_get_buffer) X(av_frame_make_writable) \
     X(av_frame_unref) X(av_free) X(av_freep) X(av_get_pix_fmt_name) \
     X(av_guess_format) X(av_image_fill_linesizes) X(av_image_fill_plane_sizes) \
-    X(av_interleaved_write_frame) X(av_log_set_level) X(av_malloc) \
+    X(av_interleaved_write_frame) X(av_log_set_level) X(av_malloc) X(av_opt_find) \
     X(av_packet_alloc) X(av_packet_free) X(av_packet_rescale_ts) \
     X(av_packet_unref) X(av_pix_fmt_desc_get) X(av_read_frame) \
     X(av_rescale_q) X(av_seek_frame) X(av_strerror) X(av_write_trailer) \
@@ -47,7 +47,7 @@ int libav_load(char *why, size_t whylen);
     X(avcodec_receive_frame) X(avcodec_receive_packet) X(avcodec_send_frame) \
     X(avcodec_send_packet) X(avformat_alloc_context) \
     X(avformat_alloc_output_context2) X(avformat_close_input) \
-    X(avformat_find_stream_info) X(avformat_free_context) \
+    X(avformat_find_stream_info) X(avformat_free_context) X(avformat_get_class) \
     X(avformat_index_get_entries_count) X(avformat_index_get_entry) \
     X(avformat_new_stream) X(avformat_open_input) X(avformat_query_codec) \
     X(avformat_write_header) X(avio_alloc_context) X(avio_context_free) \
@@ -70,6 +70,7 @@ extern struct libav_functions libav;
 #define av_buffer_pool_uninit (libav.av_buffer_pool_uninit)
 #define av_d2q (libav.av_d2q)
 #define av_dict_free (libav.av_dict_free)
+#define av_dict_get (libav.av_dict_get)
 #define av_dict_set (libav.av_dict_set)
 #define av_find_best_stream (libav.av_find_best_stream)
 #define av_find_input_format (libav.av_find_input_format)
@@ -87,6 +88,7 @@ extern struct libav_functions libav;
 #define av_interleaved_write_frame (libav.av_interleaved_write_frame)
 #define av_log_set_level (libav.av_log_set_level)
 #define av_malloc (libav.av_malloc)
+#define av_opt_find (libav.av_opt_find)
 #define av_packet_alloc (libav.av_packet_alloc)
 #define av_packet_free (libav.av_packet_free)
 #define av_packet_rescale_ts (libav.av_packet_rescale_ts)
@@ -115,6 +117,7 @@ extern struct libav_functions libav;
 #define avformat_close_input (libav.avformat_close_input)
 #define avformat_find_stream_info (libav.avformat_find_stream_info)
 #define avformat_free_context (libav.avformat_free_context)
+#define avformat_get_class (libav.avformat_get_class)
 #define avformat_index_get_entries_count (libav.avformat_index_get_entries_count)
 #define avformat_index_get_entry (libav.avformat_index_get_entry)
 #define avformat_new_stream (libav.avformat_new_stream)

@@ -9,6 +9,7 @@
 #include "io/frame_source_impl.h"
 
 #include "io/image_io.h"
+#include "io/input_options.h"
 #include "io/io_util.h"
 
 #include <dlfcn.h>
@@ -553,7 +554,7 @@ static int video_open_decoder(frame_source *src, AVStream *stream,
  * libraries it pulls in (X11, SDL, PulseAudio, ...) made every start of
  * bgsub some 0.05-0.08 s of CPU slower. Its devices become visible to
  * libavformat once registered, so the library stays loaded. */
-static int register_devices(void)
+int frame_source_register_devices(void)
 {
     static const char library[] =
         "libavdevice.so." AV_STRINGIFY(LIBAVDEVICE_VERSION_MAJOR);
@@ -570,10 +571,29 @@ static int register_devices(void)
 
 /* libavformat calls this while it waits for data (network protocols poll
  * it every ~100 ms; a blocking read that a signal interrupts asks it
- * before retrying): nonzero ends the wait with AVERROR_EXIT. */
+ * before retrying): nonzero ends the wait with AVERROR_EXIT. A network
+ * stream's wait also ends once nothing has come for its timeout (how far
+ * the input has been read tells whether data came). */
 static int video_interrupt_callback(void *opaque)
 {
-    return frame_source_should_stop(opaque);
+    frame_source *src = opaque;
+    const video_state *v = src->state;
+    const AVIOContext *pb = v && v->format ? v->format->pb : NULL;
+    return frame_source_should_stop(src) ||
+           frame_source_live_stalled(src, pb ? (long long)pb->pos : -1);
+}
+
+/* A network stream ends where it should only as a transfer of a known
+ * length read to its end (HTTP with a Content-Length): MPEG-TS over TCP,
+ * RTSP or a camera's stream have no end of their own. */
+static int video_end_is_proper(const frame_source *src)
+{
+    const video_state *v = src->state;
+    const AVIOContext *pb = v && v->format ? v->format->pb : NULL;
+    if (!src->live.network)
+        return 1;
+    int64_t size = pb ? avio_size((AVIOContext *)pb) : -1;
+    return size > 0 && pb->pos >= size;
 }
 
 static int open_video(frame_source *src, char *err, size_t errlen)
@@ -592,22 +612,33 @@ static int open_video(frame_source *src, char *err, size_t errlen)
     /* A V4L2 camera (bgsub --show /dev/video0) is a libavdevice input that
      * probing does not find by itself: name the format. */
     const AVInputFormat *device = NULL;
-    if (strncmp(src->input, "/dev/video", 10) == 0 && register_devices() == 0)
+    if (strncmp(src->input, "/dev/video", 10) == 0 && frame_source_register_devices() == 0)
         device = av_find_input_format("video4linux2");
+    /* --input-format and --input-option. */
+    AVDictionary *options = NULL;
+    if (input_options_apply(src, &options, &device, err, errlen) < 0)
+        return -1;
     v->format = avformat_alloc_context();
-    if (!v->format)
+    if (!v->format) {
+        av_dict_free(&options);
         return io_fail(err, errlen, src->input, "out of memory");
+    }
     v->format->interrupt_callback.callback = video_interrupt_callback;
     v->format->interrupt_callback.opaque = src;
     /* An existing file is that file, never a pattern of image names:
-     * "img%d.png" is read as one image, not as img0.png, img1.png, ... */
-    AVDictionary *options = NULL;
-    if (regular)
+     * "img%d.png" is read as one image, not as img0.png, img1.png, ...
+     * (unless --input-option pattern_type=... says otherwise). */
+    int our_pattern_type = regular && !av_dict_get(options, "pattern_type", NULL, 0);
+    if (our_pattern_type)
         av_dict_set(&options, "pattern_type", "none", 0);
     int ret = avformat_open_input(&v->format, url, device, &options);
-    av_dict_free(&options);
-    if (ret < 0)
+    if (our_pattern_type) /* not the user's: no notice when a demuxer leaves it */
+        av_dict_set(&options, "pattern_type", NULL, 0);
+    if (ret < 0) {
+        av_dict_free(&options);
         return fail_av(err, errlen, src->input, "cannot open", ret);
+    }
+    input_options_leftovers(src, options, v->format);
     ret = avformat_find_stream_info(v->format, NULL);
     if (ret < 0)
         return fail_av(err, errlen, src->input, "cannot read stream info", ret);
@@ -680,5 +711,5 @@ static void video_close(frame_source *src)
 const frame_source_ops frame_source_video = {
     .kind = FRAME_SOURCE_VIDEO, .open = video_open, .next = video_next,
     .skip = video_skip, .position = video_position, .stride = video_stride,
-    .close = video_close,
+    .close = video_close, .end_is_proper = video_end_is_proper,
 };

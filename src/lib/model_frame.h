@@ -169,9 +169,6 @@ int model_update_pixel(pixel_model *px, int K, int C, const float x[3],
 frame_rates model_rates_for_frame(const bgs_model *m, int have_mask, float learning_rate);
 
 /* model_rules.c */
-int model_shift_range(const bgs_model *m);
-void model_shift_sums(bgs_model *m);
-float model_first_mean_sum(const bgs_model *m, int x, int y);
 void model_count_tile_row(bgs_model *m, int y, const uint8_t *mask_row, long marked);
 void model_find_light_changes(bgs_model *m, apply_job *job, long marked_total);
 bgs_status model_find_ghosts(bgs_model *m, apply_job *job);
@@ -181,6 +178,7 @@ int model_needs_decide(const apply_job *job);
 int model_may_decide(const apply_job *job);
 
 /* model_shift.c */
+void model_shift_sums(bgs_model *m);
 void model_estimate_shift(bgs_model *m, const uint8_t *frame, ptrdiff_t stride,
                            int *dx, int *dy);
 

@@ -130,38 +130,6 @@ static int matches_background(const uint16_t *f, int K, int C, const float v[3],
 }
 
 
-/* Sum over channels of the mean of pixel (x, y)'s first component. */
-/* The shifts tried: up to max_shift, and no more than an eighth of the
- * frame's width or height (a small frame has few points, and a wide
- * search would find chance matches). */
-int model_shift_range(const bgs_model *m)
-{
-    int S = m->params.max_shift;
-    S = S < m->shape.width / 8 ? S : m->shape.width / 8;
-    return S < m->height / 8 ? S : m->height / 8;
-}
-
-/* shift_nflat and shift_flat_sum from the points. */
-void model_shift_sums(bgs_model *m)
-{
-    m->shift_nflat = 0;
-    m->shift_flat_sum = 1.0f;
-    for (int i = 0; i < m->shift_npoints; i++)
-        if (m->shift_points[i].flat) {
-            m->shift_nflat++;
-            m->shift_flat_sum += m->shift_points[i].b;
-        }
-}
-
-float model_first_mean_sum(const bgs_model *m, int x, int y)
-{
-    const uint16_t *f = pixel_fields(m, x, y);
-    float sum = 0.0f;
-    for (int c = 0; c < m->shape.channels; c++)
-        sum += mean_at(f + (FIELD_MEAN + c) * BLOCK);
-    return sum;
-}
-
 /* Spatial consistency: a pixel within r->neighbour_radius (square window,
  * clipped to the frame and the region of interest) has a background
  * component that v matches. */

@@ -40,10 +40,42 @@
 #define SHIFT_LATTICE 3
 #define SHIFT_LATTICE_EVERY 3
 
+/* The shifts tried: up to max_shift, and no more than an eighth of the
+ * frame's width or height (a small frame has few points, and a wide
+ * search would find chance matches). */
+static int shift_range(const bgs_model *m)
+{
+    int S = m->params.max_shift;
+    S = S < m->shape.width / 8 ? S : m->shape.width / 8;
+    return S < m->height / 8 ? S : m->height / 8;
+}
+
+/* shift_nflat and shift_flat_sum from the points. */
+void model_shift_sums(bgs_model *m)
+{
+    m->shift_nflat = 0;
+    m->shift_flat_sum = 1.0f;
+    for (int i = 0; i < m->shift_npoints; i++)
+        if (m->shift_points[i].flat) {
+            m->shift_nflat++;
+            m->shift_flat_sum += m->shift_points[i].b;
+        }
+}
+
+/* Sum over channels of the mean of pixel (x, y)'s first component. */
+static float first_mean_sum(const bgs_model *m, int x, int y)
+{
+    const uint16_t *f = pixel_fields(m, x, y);
+    float sum = 0.0f;
+    for (int c = 0; c < m->shape.channels; c++)
+        sum += mean_at(f + (FIELD_MEAN + c) * BLOCK);
+    return sum;
+}
+
 /* Picks the points of the shift estimate from the model as it is now. */
 static void refresh_shift_points(bgs_model *m)
 {
-    const int W = m->shape.width, H = m->height, S = model_shift_range(m);
+    const int W = m->shape.width, H = m->height, S = shift_range(m);
     const int most[2] = {SHIFT_EDGE_POINTS, SHIFT_POINTS - SHIFT_EDGE_POINTS};
     int step = (int)ceil(sqrt((double)W * H / SHIFT_GRID));
     step = step < 2 ? 2 : step;
@@ -58,9 +90,9 @@ static void refresh_shift_points(bgs_model *m)
         for (int y = S + step / 2; y < H - S - 1; y += step)
             for (int x = S + step / 2; x < W - S - 1; x += step) {
                 float w = weight_at(pixel_fields(m, x, y) + FIELD_WEIGHT * BLOCK);
-                float b = model_first_mean_sum(m, x, y);
-                float edge = fabsf(model_first_mean_sum(m, x + 1, y) - b) +
-                             fabsf(model_first_mean_sum(m, x, y + 1) - b);
+                float b = first_mean_sum(m, x, y);
+                float edge = fabsf(first_mean_sum(m, x + 1, y) - b) +
+                             fabsf(first_mean_sum(m, x, y + 1) - b);
                 int flat = edge < SHIFT_FLAT_EDGE && w >= LIGHT_SETTLED_WEIGHT;
                 if (!flat && !(edge >= SHIFT_MIN_EDGE && w >= SHIFT_EDGE_WEIGHT))
                     continue;
@@ -123,7 +155,7 @@ static float shift_gain(const bgs_model *m, const uint8_t *frame, ptrdiff_t stri
 void model_estimate_shift(bgs_model *m, const uint8_t *frame, ptrdiff_t stride,
                            int *dx, int *dy)
 {
-    const int S = model_shift_range(m);
+    const int S = shift_range(m);
     *dx = *dy = 0;
     if (m->shift_refreshed < 0 || m->frames - m->shift_refreshed >= SHIFT_REFRESH ||
         m->shift_points_for != S) {

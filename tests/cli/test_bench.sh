@@ -56,13 +56,45 @@ if [ -f "$VIDEO" ]; then
         printf '%s\n' "$line" | grep -Eq '^  300 frames in [0-9.]+ s: [0-9.]+ frames/s, CPU [0-9.]+ s, peak RSS [0-9.]+ MB$'; then
         ok "video: model on its first 20 frames, whole command wrote all 300 masks"
     else fail "video: model and whole command" "rc=$RC" "$OUT" "$ERR"; fi
-    # A name that starts with '-' reaches the whole command as the input.
+    # Decoding only, in turns with the whole command: the ffmpeg program on
+    # the same video and threads; the ratio printed is the whole command's
+    # frames/s over the decoder's, recomputed here from the two lines (one
+    # run each: the median of one ratio is that ratio).
+    if command -v ffmpeg > /dev/null 2>&1; then
+        fps_after() { printf '%s\n' "$OUT" | grep -A1 "^$1" | tail -1 |
+            sed -n 's/^  300 frames in [0-9.]* s: \([0-9.]*\) frames\/s.*/\1/p'; }
+        whole=$(fps_after 'whole command:'); decoded=$(fps_after 'decoding only:')
+        ratio=$(printf '%s\n' "$OUT" | sed -n 's/^  whole command \/ decoding only: \([0-9.]*\) of .*(median of 1 run in turns)$/\1/p')
+        if printf '%s\n' "$OUT" | grep -q "^decoding only: ffmpeg -threads 2 -i $VIDEO -f null -$" &&
+            positive "$decoded" && awk -v w="$whole" -v d="$decoded" -v r="$ratio" \
+                'BEGIN { exit !(r != "" && d > 0 && (r - w / d) ^ 2 < 0.006 ^ 2) }'; then
+            ok "decoding only: ffmpeg on 2 threads, $decoded frames/s; ratio $ratio = $whole / $decoded"
+        else fail "decoding only and the ratio" "whole=$whole decoded=$decoded ratio=$ratio" "$OUT"; fi
+        run "$B" bench --frames 2 --repeat 3 -j 1 "$VIDEO"
+        [ "$RC" -eq 0 ] && printf '%s\n' "$OUT" | grep -q "^decoding only: ffmpeg -threads 1 " &&
+            printf '%s\n' "$OUT" | grep -Eq '^  whole command / decoding only: [0-9.]+ of .*\(median of 3 runs in turns\)$' &&
+            ok "--repeat 3: three runs of each in turns, -j 1 gives the decoder one thread" ||
+            fail "--repeat 3 runs of each" "rc=$RC" "$OUT" "$ERR"
+    else
+        skip "decoding only" "the ffmpeg program is not installed (make deps installs it)"
+    fi
+    # Without the ffmpeg program the whole command is still measured and the
+    # decoding is said to be not measured, not failed.
+    run env PATH=/nonexistent "$B" bench --frames 2 --repeat 1 -j 1 "$VIDEO"
+    [ "$RC" -eq 0 ] && printf '%s\n' "$OUT" | grep -q '^  300 frames in' &&
+        printf '%s\n' "$OUT" | grep -q '^decoding only: .*: not measured (the ffmpeg program was not found)$' &&
+        ok "no ffmpeg program: decoding only not measured, the rest measured, status 0" ||
+        fail "bench without ffmpeg" "rc=$RC" "$OUT" "$ERR"
+    # A name that starts with '-' reaches the whole command and the decoder
+    # as the input.
     cp "$VIDEO" "$WORK/-dash.mp4"
     here=$(pwd)
     cd "$WORK" && run "$B" bench --frames 2 --repeat 1 -j 1 -- -dash.mp4
     cd "$here" || exit 1
     printf '%s\n' "$OUT" | grep -q '^  300 frames in' && [ "$RC" -eq 0 ] &&
-        ok "a video named -dash.mp4 (after --) reaches the whole command" ||
+        { ! command -v ffmpeg > /dev/null 2>&1 ||
+            printf '%s\n' "$OUT" | grep -q '^  whole command / decoding only: '; } &&
+        ok "a video named -dash.mp4 (after --) reaches the whole command and the decoder" ||
         fail "video named -dash.mp4" "rc=$RC" "$OUT" "$ERR"
     # The masks go under TMPDIR: one that does not exist fails, naming it.
     TMPDIR=$WORK/missing expect_error "TMPDIR is where the masks go (a missing one: status 1)" 1 \

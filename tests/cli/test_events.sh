@@ -239,7 +239,7 @@ expect_error "missing input" 3 "nope\.mp4: cannot open" "$B" events "$WORK/nope.
 head -c 5000 /dev/urandom > "$WORK/junk.mp4"
 expect_error "a file that is not a video" 3 "junk\.mp4" "$B" events "$WORK/junk.mp4"
 expect_error "no input" 2 "no input given" "$B" events
-expect_error "two inputs" 2 "one input at a time" "$B" events "$V" "$V"
+expect_error "two inputs with one name, clips asked for" 2 "motion\.mp4 and .*motion\.mp4" "$B" events "$V" "$V" --extract "$WORK/twice"
 expect_error "--threshold abc" 2 "--threshold needs a fraction" "$B" events "$V" --threshold abc
 expect_error "--threshold 1" 2 "--threshold needs a fraction" "$B" events "$V" --threshold 1
 expect_error "--threshold -0.1" 2 "--threshold needs a fraction" "$B" events "$V" --threshold -0.1

@@ -273,12 +273,15 @@ echo "$ERR" | grep -q '^bgsub: 3 inputs: 3 done, 0 failed$' && [ "$(echo "$ERR" 
 grep -q "\"input\": \"$WORK/seq2\"" "$WORK/multi/seq2/run.json" &&
     ok "several inputs: each --stats file is about its own input" || fail "per-input stats" "$(head -3 "$WORK/multi/seq2/run.json")"
 run "$B" -q $L "$SEQ" "$WORK/none.mp4" "$WORK/seq2" -o "$WORK/multi2"
-[ "$RC" -eq 3 ] && [ "$(echo "$ERR" | grep -c .)" -eq 1 ] && echo "$ERR" | grep -q "none.mp4" &&
+[ "$RC" -eq 7 ] && [ "$(echo "$ERR" | grep -c .)" -eq 1 ] && echo "$ERR" | grep -q "none.mp4" &&
     [ -f "$WORK/multi2/seq/bin0000$N.png" ] && [ -f "$WORK/multi2/seq2/bin0000$N.png" ] &&
-    ok "several inputs: a failing input is reported, the others run, status 3" ||
+    ok "several inputs: a failing input is reported, the others run, status 7 (some failed)" ||
     fail "several inputs with a failure" "rc=$RC" "$ERR"
+run "$B" -q $L "$WORK/none.mp4" "$WORK/none2.mp4" -o "$WORK/multi2b"
+[ "$RC" -eq 3 ] && ok "several inputs, all failed: the first failure's status (3)" ||
+    fail "several inputs, all failed" "rc=$RC" "$ERR"
 run "$B" $L "$SEQ" "$WORK/none.mp4" "$WORK/seq2" -o "$WORK/multi3" --on-error stop
-echo "$ERR" | grep -q '^bgsub: 3 inputs: 1 done, 1 failed (.*none\.mp4), 1 not run$' && [ "$RC" -eq 3 ] &&
+echo "$ERR" | grep -q '^bgsub: 3 inputs: 1 done, 1 failed (.*none\.mp4), 1 not run$' && [ "$RC" -eq 7 ] &&
     [ ! -e "$WORK/multi3/seq2" ] && ok "several inputs with --on-error stop: the run stops at the failure" ||
     fail "several inputs --on-error stop" "rc=$RC" "$ERR"
 # Names: "." is the folder's real name, - is "stdin".

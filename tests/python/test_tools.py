@@ -39,7 +39,9 @@ class Segment(unittest.TestCase):
             for key in ("means", "thresholds"):
                 self.assertIn(key, text)
             if k == "auto":
-                self.assertIn("bic_per_k", fit)
+                self.assertEqual([p["k"] for p in fit.per_k], [1, 2, 3, 4])
+                self.assertEqual(fit.per_k, want["per_k"])
+                self.assertEqual(fit.criterion, want["criterion"])
         mask, fit = bgsub.segment(img, k=2, raw_labels=True)
         self.assertEqual(set(np.unique(mask)), {0, 1})
         self.assertAlmostEqual(fit.means[0], 70, delta=2)
