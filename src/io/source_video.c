@@ -657,7 +657,9 @@ static int open_video(frame_source *src, char *err, size_t errlen)
     }
     AVStream *stream = v->format->streams[v->stream_index];
     video_read_timing(src, stream);
-    v->position = -1;
+    /* -1 before the first frame; a stream opened again (--reconnect) goes
+     * on from the last frame's position, so its numbers are not reused. */
+    v->position = src->position;
     v->last_pts = AV_NOPTS_VALUE;
     v->start_pts = stream->start_time;
     double tick = rational_to_double(stream->time_base);
