@@ -334,7 +334,7 @@ clean:
 FUZZ_SECONDS ?= 60
 FUZZ_CC      ?= clang
 FUZZ_BUILD    = build-fuzz
-FUZZ_TARGETS  = fuzz_png fuzz_jpeg fuzz_bmp fuzz_model fuzz_cli
+FUZZ_TARGETS  = fuzz_png fuzz_jpeg fuzz_bmp fuzz_model fuzz_cli fuzz_eval_range fuzz_eval_gt
 # The option parser's target links the program's own objects (not main.c).
 FUZZ_CLI_OBJ  = $(filter-out $(FUZZ_BUILD)/src/cli/main.o,$(CLI_SRC:%.c=$(FUZZ_BUILD)/%.o))
 FUZZ_SAN      = -fsanitize=address,undefined -fno-sanitize-recover=undefined \
@@ -345,6 +345,8 @@ FUZZ_MAX_LEN_fuzz_jpeg  = 65536
 FUZZ_MAX_LEN_fuzz_bmp   = 65536
 FUZZ_MAX_LEN_fuzz_model = 262144
 FUZZ_MAX_LEN_fuzz_cli   = 1024
+FUZZ_MAX_LEN_fuzz_eval_range = 256
+FUZZ_MAX_LEN_fuzz_eval_gt    = 65536
 # (fuzz-run-NAME and fuzz-merge-NAME cannot be .PHONY: make applies no
 # pattern rule to a phony target.)
 .PHONY: fuzz fuzz-build fuzz-merge
@@ -359,7 +361,7 @@ fuzz-build:
 	for t in $(FUZZ_TARGETS); do \
 	  $(FUZZ_CC) $(CPPFLAGS_ALL) -Itests/fuzz $(PKG_CFLAGS) -std=c11 $(WARN) -g -O1 \
 	    $(FUZZ_SAN) -fsanitize=fuzzer -o $(FUZZ_BUILD)/$$t tests/fuzz/$$t.c \
-	    $$( [ $$t = fuzz_cli ] && echo $(FUZZ_CLI_OBJ) ) $(FUZZ_BUILD)/libbgsub_draw.a \
+	    $$( case $$t in fuzz_cli|fuzz_eval_*) echo $(FUZZ_CLI_OBJ) ;; esac ) $(FUZZ_BUILD)/libbgsub_draw.a \
 	    $(FUZZ_BUILD)/libbgsub_io.a $(FUZZ_BUILD)/libbgsub.a $(LDLIBS_ALL) || exit 1; \
 	done
 

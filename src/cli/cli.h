@@ -22,7 +22,7 @@ enum {
     EXIT_INPUT_CUT = 6,       /* a network stream ended without an end of
                                  stream (cut, or stalled past --timeout)    */
     EXIT_SOME_FAILED = 7,     /* several inputs: some failed, some did not  */
-    EXIT_INTERRUPTED = 130,   /* stopped by SIGINT/SIGTERM after a clean flush */
+    EXIT_INTERRUPTED = 130,   /* stopped by SIGINT/SIGTERM/SIGHUP, cleanly    */
 };
 
 /* Sub-commands: each parses its own argv (argv[0] is the sub-command name)
@@ -38,7 +38,7 @@ int cmd_bench(int argc, char **argv);   /* bgsub bench [VIDEO]                */
 int cmd_run_check_options(int argc, char **argv);
 
 /*
- * SIGINT and SIGTERM, the same for every sub-command: once caught, the
+ * SIGINT, SIGTERM and SIGHUP, the same for every sub-command: once caught, the
  * signal's number is in cli_stop, and the work in hand ends cleanly (the
  * current frame finished, outputs kept; exit status 130). The handler is
  * installed without SA_RESTART, so a blocking read is interrupted. While
@@ -60,6 +60,11 @@ void cli_progress_clear(void);
  * line first). */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* Everything printed on stdout is out (flushed, no write failed): 0, or
+ * EXIT_OUTPUT after "standard output: REASON" (a full disk, /dev/full, a
+ * closed stdout or pipe). */
+int cli_check_stdout(void);
+
 /* getopt_long returned ':' (a value missing) or '?' (an unknown option):
  * says so in one line, pointing at "COMMAND --help", and returns
  * EXIT_USAGE. */
@@ -77,6 +82,10 @@ double cli_now_seconds(void);
 int cli_parse_double(const char *text, double *value);
 int cli_parse_long(const char *text, long *value);
 
+/* What goes between dir and a name in it: "/", or "" when dir ends with one
+ * ("masks/" + "bin000001.png", not "masks//bin000001.png"). */
+const char *cli_dir_sep(const char *dir);
+
 /* buf = "dir/" + pattern formatted with number (pattern already checked by
  * io_is_frame_pattern, io/io_util.h). 0, or -1 if the path does not fit in size. */
 int cli_frame_path(char *buf, size_t size, const char *dir,
@@ -93,7 +102,10 @@ int cli_read_file(const char *path, size_t max_size, uint8_t **data,
  * NULL. */
 int cli_refuse_empty_names(const char *option, ...);
 
-/* Write text as a JSON string literal (quotes, escapes) to out. */
+/* Write text as a JSON string literal (quotes, escapes) to out. Bytes that
+ * are not UTF-8 (a file name in Latin-1, a cut sequence) become U+FFFD,
+ * one for each maximal invalid part (Unicode's "best practice", as
+ * Python's errors="replace" does), so that a strict parser accepts it. */
 void cli_json_string(FILE *out, const char *text);
 
 /* A getopt_long table: the nfixed options of fixed, then the model

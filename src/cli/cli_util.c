@@ -1,8 +1,10 @@
 /* cli_util.c - small helpers shared by the bgsub sub-commands. */
 #include "cli/cli.h"
 #include "bgsub.h"
+#include "io/io_util.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -30,6 +32,7 @@ static void set_stop_action(void (*handler)(int))
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL); /* the terminal closed: stop as cleanly */
 }
 
 void cli_catch_stop_signals(void) { set_stop_action(on_stop_signal); }
@@ -69,6 +72,17 @@ void cli_error(const char *fmt, ...)
     fputc('\n', stderr);
     va_end(ap);
     funlockfile(stderr);
+}
+
+int cli_check_stdout(void)
+{
+    errno = 0;
+    int flushed = fflush(stdout) == 0;
+    int e = errno;
+    if (flushed && !ferror(stdout))
+        return 0;
+    cli_error("standard output: %s", e ? strerror(e) : "write error");
+    return EXIT_OUTPUT;
 }
 
 int cli_bad_option(int c, char **argv, const char *command)
@@ -124,6 +138,12 @@ int cli_parse_long(const char *text, long *value)
     return 0;
 }
 
+const char *cli_dir_sep(const char *dir)
+{
+    size_t n = strlen(dir);
+    return n > 0 && dir[n - 1] == '/' ? "" : "/";
+}
+
 int cli_frame_path(char *buf, size_t size, const char *dir,
                    const char *pattern, long number)
 {
@@ -134,26 +154,35 @@ int cli_frame_path(char *buf, size_t size, const char *dir,
 #pragma GCC diagnostic pop
     if (n < 0 || (size_t)n >= sizeof name)
         return -1;
-    n = snprintf(buf, size, "%s/%s", dir, name);
+    n = snprintf(buf, size, "%s%s%s", dir, cli_dir_sep(dir), name);
     return n < 0 || (size_t)n >= size ? -1 : 0;
 }
 
 int cli_read_file(const char *path, size_t max_size, uint8_t **data,
                   size_t *size, char *err, size_t errlen)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+    /* Non-blocking, so that opening a FIFO (or a device that waits) returns
+     * at once, to be refused as not a regular file, instead of waiting for a
+     * writer forever. */
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) {
+        io_fail(err, errlen, path, "cannot open: %s", strerror(errno));
         return -1;
     }
     struct stat st;
-    if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
-        snprintf(err, errlen, "%s: not a regular file", path);
-        fclose(f);
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        io_fail(err, errlen, path, "not a regular file");
+        close(fd);
+        return -1;
+    }
+    FILE *f = fdopen(fd, "rb");
+    if (!f) {
+        io_fail(err, errlen, path, "cannot open: %s", strerror(errno));
+        close(fd);
         return -1;
     }
     if ((unsigned long long)st.st_size > max_size) {
-        snprintf(err, errlen, "%s: too large (%lld bytes, at most %zu)", path,
+        io_fail(err, errlen, path, "too large (%lld bytes, at most %zu)",
                  (long long)st.st_size, max_size);
         fclose(f);
         return -1;
@@ -161,7 +190,7 @@ int cli_read_file(const char *path, size_t max_size, uint8_t **data,
     *size = (size_t)st.st_size;
     *data = malloc(*size ? *size : 1);
     if (!*data || fread(*data, 1, *size, f) != *size) {
-        snprintf(err, errlen, "%s: cannot read%s", path, *data ? "" : ": out of memory");
+        io_fail(err, errlen, path, "cannot read%s", *data ? "" : ": out of memory");
         free(*data);
         *data = NULL;
         fclose(f);
@@ -188,16 +217,46 @@ int cli_refuse_empty_names(const char *option, ...)
     return status;
 }
 
+/* The length of the well-formed UTF-8 sequence at s (1 to 4), or minus the
+ * length of its longest start that could still be one (-1 to -3): the
+ * bytes to replace by one U+FFFD (Unicode 15, table 3-7). */
+static int utf8_sequence(const unsigned char *s)
+{
+    unsigned char lead = s[0];
+    int len;
+    unsigned char lo = 0x80, hi = 0xbf; /* the second byte's range */
+    if (lead < 0x80)
+        return 1;
+    if (lead >= 0xc2 && lead <= 0xdf)
+        len = 2;
+    else if (lead >= 0xe0 && lead <= 0xef)
+        len = 3, lo = lead == 0xe0 ? 0xa0 : 0x80, hi = lead == 0xed ? 0x9f : 0xbf;
+    else if (lead >= 0xf0 && lead <= 0xf4)
+        len = 4, lo = lead == 0xf0 ? 0x90 : 0x80, hi = lead == 0xf4 ? 0x8f : 0xbf;
+    else
+        return -1;
+    for (int i = 1; i < len; i++) /* a NUL ends the text: never read past it */
+        if (s[i] < (i == 1 ? lo : 0x80) || s[i] > (i == 1 ? hi : 0xbf))
+            return -i;
+    return len;
+}
+
 void cli_json_string(FILE *out, const char *text)
 {
     fputc('"', out);
-    for (const unsigned char *c = (const unsigned char *)text; *c; c++) {
-        if (*c == '"' || *c == '\\')
-            fprintf(out, "\\%c", *c);
-        else if (*c < 0x20)
-            fprintf(out, "\\u%04x", *c);
-        else
-            fputc(*c, out);
+    for (const unsigned char *c = (const unsigned char *)text; *c;) {
+        int len = utf8_sequence(c);
+        if (len < 0) {
+            fputs("\\ufffd", out);
+            c += -len;
+        } else if (*c == '"' || *c == '\\') {
+            fprintf(out, "\\%c", *c++);
+        } else if (*c < 0x20) {
+            fprintf(out, "\\u%04x", *c++);
+        } else {
+            fwrite(c, 1, (size_t)len, out);
+            c += len;
+        }
     }
     fputc('"', out);
 }

@@ -54,8 +54,8 @@ static void print_eval_usage(FILE *out)
 "  -h, --help              this help\n"
 "\n"
 "Exit status: 0 success, 2 bad usage, 3 a file missing or unreadable (or a\n"
-"sequence not scored), 4 --json FILE cannot be written; with --run, a\n"
-"failed run's own status.\n");
+"sequence not scored), 4 --json FILE or standard output cannot be written\n"
+"(a full disk, a closed pipe); with --run, a failed run's own status.\n");
 }
 
 static int parse_eval_options(int argc, char **argv, eval_options *o)
@@ -190,7 +190,7 @@ static int eval_one_sequence(const eval_options *o)
     return eval_write_json(o->json_path, fill_sequence_json, &report);
 }
 
-int cmd_eval(int argc, char **argv)
+static int eval_main(int argc, char **argv)
 {
     eval_options o;
     int status = parse_eval_options(argc, argv, &o);
@@ -205,4 +205,11 @@ int cmd_eval(int argc, char **argv)
     if (stat(gt_dir, &st) == 0 && S_ISDIR(st.st_mode))
         return eval_one_sequence(&o);
     return eval_tree(&o);
+}
+
+int cmd_eval(int argc, char **argv)
+{
+    /* The scores on stdout are the result: losing them is a failure. */
+    int status = eval_main(argc, argv);
+    return status == 0 ? cli_check_stdout() : status;
 }

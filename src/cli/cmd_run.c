@@ -106,8 +106,8 @@ static int process_frame(run_state *s, const pipeline_frame *frame)
     s->write_failed = status != 0;
     if (status == 0) {
         char err[PATH_MAX + 128];
-        output_frame f = {.number = number, .mask = s->mask, .model = s->model,
-                          .foreground = foreground};
+        output_frame f = {.number = number, .position = frame->position,
+                          .mask = s->mask, .model = s->model, .foreground = foreground};
         status = outputs_write_with_model(s->outs, &f, err, sizeof err);
         if (status)
             cli_error("%s", err);
@@ -195,8 +195,11 @@ static int open_input(run_state *s)
     } else {
         s->source_options = o->source;
         s->source_options.notice = o->quiet ? NULL : print_notice;
-        s->src = frame_source_open_with(o->input, o->channels, &s->source_options, err,
-                                        sizeof err);
+        /* --on-error skip: also past a broken first frame */
+        s->src = o->skip_bad ? frame_source_open_skipping(o->input, o->channels,
+                                                          &s->source_options, err, sizeof err)
+                             : frame_source_open_with(o->input, o->channels,
+                                                      &s->source_options, err, sizeof err);
     }
     if (!s->src) {
         cli_error("%s", err);
@@ -207,6 +210,11 @@ static int open_input(run_state *s)
     frame_source_set_interrupt(s->src, &cli_stop);
     if (o->start_frame > 1) {
         long skipped = frame_source_skip(s->src, o->start_frame - 1, err, sizeof err);
+        if (cli_stop) { /* an interrupt ended the skipping, not the input */
+            cli_error("%s: interrupted while passing over the frames before "
+                      "--start-frame %ld", run_input_name(o), o->start_frame);
+            return EXIT_INTERRUPTED;
+        }
         if (skipped < 0) {
             cli_error("%s", err);
             return EXIT_INPUT;

@@ -7,11 +7,48 @@
 #include "cli/cli.h"
 #include "io/image_io.h"
 #include "io/output_file.h"
+#include "io/io_util.h"
 
+#include <ctype.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+/* The largest frame number: ground-truth names are gt%06d.png, an int. */
+#define EVAL_MAX_FRAME INT_MAX
+/* What is read of temporalROI.txt (two numbers need a few bytes). */
+#define FRAME_RANGE_MAX_BYTES 4096
+
+int eval_parse_frame_range(const char *text, size_t size, const char *name,
+                           long *first, long *last, char *err, size_t errlen)
+{
+    long v[2];
+    size_t i = 0;
+    for (int k = 0; k < 2; k++) {
+        while (i < size && isspace((unsigned char)text[i]))
+            i++;
+        if (i == size || !isdigit((unsigned char)text[i]))
+            return io_fail(err, errlen, name, "expected two frame numbers \"FIRST LAST\""),
+                   EXIT_INPUT;
+        long n = 0;
+        for (; i < size && isdigit((unsigned char)text[i]); i++) {
+            int d = text[i] - '0';
+            if (n > (EVAL_MAX_FRAME - d) / 10)
+                return io_fail(err, errlen, name, "frame number too large (at most %d)",
+                               EVAL_MAX_FRAME), EXIT_INPUT;
+            n = n * 10 + d;
+        }
+        v[k] = n;
+    }
+    /* What follows the two numbers is not read (a comment, a line end). */
+    if (v[0] < 1 || v[1] < v[0])
+        return io_fail(err, errlen, name, "expected two frame numbers \"FIRST LAST\" "
+                       "with 1 <= FIRST <= LAST, not %ld %ld", v[0], v[1]), EXIT_INPUT;
+    *first = v[0];
+    *last = v[1];
+    return 0;
+}
 
 /* Reads "FIRST LAST" from temporalROI.txt; without the file, scores from
  * frame 1 up to the last ground-truth file. Returns an exit status. */
@@ -22,13 +59,13 @@ static int read_frame_range(const char *seq_dir, long *first, long *last,
     snprintf(path, sizeof path, "%s/temporalROI.txt", seq_dir);
     FILE *f = fopen(path, "r");
     if (f) {
-        int n = fscanf(f, "%ld %ld", first, last);
+        char text[FRAME_RANGE_MAX_BYTES];
+        size_t size = fread(text, 1, sizeof text, f);
+        int failed = ferror(f);
         fclose(f);
-        if (n != 2 || *first < 1 || *last < *first) {
-            snprintf(err, errlen, "%s: expected two frame numbers \"FIRST LAST\"", path);
-            return EXIT_INPUT;
-        }
-        return 0;
+        if (failed)
+            return io_fail(err, errlen, path, "cannot read"), EXIT_INPUT;
+        return eval_parse_frame_range(text, size, path, first, last, err, errlen);
     }
     *first = 1;
     for (*last = 0;; (*last)++) {
@@ -71,8 +108,8 @@ static int fit_roi(image *roi, const char *roi_name, int width, int height,
     if (!roi->data || (roi->width == width && roi->height == height))
         return 0;
     if (roi->width < width || roi->height < height) {
-        snprintf(err, errlen, "%s: size %dx%d is smaller than the ground truth's %dx%d",
-                 roi_name, roi->width, roi->height, width, height);
+        io_fail(err, errlen, roi_name, "size %dx%d is smaller than the ground truth's %dx%d",
+                roi->width, roi->height, width, height);
         return EXIT_INPUT;
     }
     cli_error("warning: %s: size %dx%d, the ground truth's is %dx%d: "
@@ -83,18 +120,37 @@ static int fit_roi(image *roi, const char *roi_name, int width, int height,
     return 0;
 }
 
-static int load_gray_same_size(const char *path, image *img, int width,
-                               int height, char *err, size_t errlen)
+/* Adds a loaded ground truth and mask (mask_name for the messages) to
+ * counts, inside roi (fitted to the ground truth's size first). */
+static int score_images(const image *gt, const image *mask, const char *mask_name,
+                        image *roi, const char *roi_name, bgs_counts *counts,
+                        char *err, size_t errlen)
 {
-    if (image_load(path, 1, img, err, errlen) != 0)
-        return EXIT_INPUT;
-    if (width > 0 && (img->width != width || img->height != height)) {
-        snprintf(err, errlen, "%s: size %dx%d differs from the ground truth's %dx%d",
-                 path, img->width, img->height, width, height);
-        image_free(img);
-        return EXIT_INPUT;
-    }
-    return 0;
+    if (mask->width != gt->width || mask->height != gt->height)
+        return io_fail(err, errlen, mask_name, "size %dx%d differs from the ground "
+                       "truth's %dx%d", mask->width, mask->height, gt->width,
+                       gt->height), EXIT_INPUT;
+    int status = fit_roi(roi, roi_name, gt->width, gt->height, err, errlen);
+    if (status == 0)
+        bgs_counts_add_frame(counts, gt->width, gt->height, mask->data, mask->stride,
+                             gt->data, gt->stride, roi->data, roi->stride);
+    return status;
+}
+
+int eval_score_frame_memory(const uint8_t *gt_data, size_t gt_size,
+                            const uint8_t *mask_data, size_t mask_size, image *roi,
+                            bgs_counts *counts, char *err, size_t errlen)
+{
+    image gt = {0}, mask = {0};
+    int status = 0;
+    if (image_load_memory(gt_data, gt_size, "ground truth", 1, &gt, err, errlen) != 0 ||
+        image_load_memory(mask_data, mask_size, "mask", 1, &mask, err, errlen) != 0)
+        status = EXIT_INPUT;
+    else
+        status = score_images(&gt, &mask, "mask", roi, "ROI", counts, err, errlen);
+    image_free(&mask);
+    image_free(&gt);
+    return status;
 }
 
 static int score_frame(const char *seq_dir, const char *mask_dir,
@@ -106,20 +162,15 @@ static int score_frame(const char *seq_dir, const char *mask_dir,
     snprintf(gt_dir, sizeof gt_dir, "%s/groundtruth", seq_dir);
     if (cli_frame_path(gt_path, sizeof gt_path, gt_dir, "gt%06d.png", number) ||
         cli_frame_path(mask_path, sizeof mask_path, mask_dir, mask_pattern, number)) {
-        snprintf(err, errlen, "%s: path too long", mask_dir);
+        io_fail(err, errlen, mask_dir, "path too long");
         return EXIT_USAGE;
     }
 
     image gt = {0}, mask = {0}; /* image_free is safe on a zeroed image */
-    int status = load_gray_same_size(gt_path, &gt, 0, 0, err, errlen);
-    if (status)
-        return status;
-    status = load_gray_same_size(mask_path, &mask, gt.width, gt.height, err, errlen);
-    if (status == 0)
-        status = fit_roi(roi, roi_name, gt.width, gt.height, err, errlen);
-    if (status == 0)
-        bgs_counts_add_frame(counts, gt.width, gt.height, mask.data, mask.stride,
-                             gt.data, gt.stride, roi->data, roi->stride);
+    int status = EXIT_INPUT;
+    if (image_load(gt_path, 1, &gt, err, errlen) == 0 &&
+        image_load(mask_path, 1, &mask, err, errlen) == 0)
+        status = score_images(&gt, &mask, mask_path, roi, roi_name, counts, err, errlen);
     image_free(&mask);
     image_free(&gt);
     return status;

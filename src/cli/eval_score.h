@@ -9,6 +9,7 @@
 #define BGSUB_EVAL_SCORE_H
 
 #include "bgsub.h"
+#include "io/image_io.h"
 
 #include <stddef.h>
 #include <stdio.h>
@@ -25,6 +26,22 @@ typedef struct eval_result {
 int eval_score_sequence(const char *seq_dir, const char *mask_dir,
                         const char *mask_pattern, const char *roi_path,
                         eval_result *r, char *err, size_t errlen);
+
+/* Parses the text of temporalROI.txt (size bytes, not NUL-terminated;
+ * name for the messages): "FIRST LAST", whole numbers with
+ * 1 <= FIRST <= LAST <= INT_MAX, after blanks; what follows them is not
+ * read. 0, or EXIT_INPUT with a one-line message naming the file. */
+int eval_parse_frame_range(const char *text, size_t size, const char *name,
+                           long *first, long *last, char *err, size_t errlen);
+
+/* One frame scored from memory: a ground truth and a mask as encoded
+ * images (PNG, JPEG, BMP), of one size, added to counts inside roi (an
+ * image with data NULL: every pixel; a larger one is cut to the ground
+ * truth's size with a warning, as for files). 0, or an exit status with
+ * a one-line message. For the fuzz target of eval's ground-truth reading. */
+int eval_score_frame_memory(const uint8_t *gt_data, size_t gt_size,
+                            const uint8_t *mask_data, size_t mask_size, image *roi,
+                            bgs_counts *counts, char *err, size_t errlen);
 
 /* The JSON members of one scored sequence, from "first_frame" to "fn"
  * (no braces), as `bgsub eval --json` prints them; sep goes between the

@@ -11,6 +11,7 @@
 #include "cli/cli.h"
 #include "cli/eval.h"
 #include "cli/eval_score.h"
+#include "io/io_util.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -91,7 +92,7 @@ static int list_subfolders(const char *dir, char ***names_out, size_t *count_out
 {
     DIR *d = opendir(dir);
     if (!d) {
-        snprintf(err, errlen, "%s: cannot open: %s", dir, strerror(errno));
+        io_fail(err, errlen, dir, "cannot open: %s", strerror(errno));
         return EXIT_INPUT;
     }
     char **names = NULL;
@@ -239,7 +240,7 @@ static void set_row_error(seq_row *r, int status, const char *message, int say)
 
 /* Runs `bgsub [run_args] SEQ_DIR -o MASK_DIR` and returns its exit status
  * (128 + N if killed by signal N), or -1 if it could not be started; 130
- * without starting it when an interrupt has come. SIGINT and SIGTERM are
+ * without starting it when an interrupt has come. SIGINT, SIGTERM and SIGHUP are
  * blocked from that check until the child's pid is known, so that none
  * falls between and goes unforwarded. */
 static int run_bgsub(const char *self, const eval_options *o, const seq_row *r)
@@ -260,6 +261,7 @@ static int run_bgsub(const char *self, const eval_options *o, const seq_row *r)
     sigemptyset(&stop_signals);
     sigaddset(&stop_signals, SIGINT);
     sigaddset(&stop_signals, SIGTERM);
+    sigaddset(&stop_signals, SIGHUP);
     sigprocmask(SIG_BLOCK, &stop_signals, &old_mask);
     if (cli_stop) {
         sigprocmask(SIG_SETMASK, &old_mask, NULL);
@@ -303,7 +305,7 @@ static int run_all(const eval_options *o, tree *t)
         return EXIT_FAILURE_STATUS;
     }
     self[len] = '\0';
-    /* SIGINT/SIGTERM while a run is going: passed on, and everything stops
+    /* SIGINT/SIGTERM/SIGHUP while a run is going: passed on, and everything stops
      * after that run has flushed its masks (it exits with 130). */
     cli_catch_stop_signals();
     int stop = 0;

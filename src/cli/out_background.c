@@ -9,6 +9,7 @@
 #include "cli/cli.h"
 #include "io/image_io.h"
 #include "io/output_file.h"
+#include "io/io_util.h"
 
 #include <limits.h>
 #include <stdlib.h>
@@ -71,7 +72,7 @@ static int background_frame(output *out, const output_frame *f, char *err, size_
     if (every <= 0 || ++b->frames % every != 0)
         return 0;
     if (cli_frame_path(path, sizeof path, out->path, BACKGROUND_PATTERN, f->number) != 0) {
-        snprintf(err, errlen, "%s: output path too long", out->path);
+        io_fail(err, errlen, out->path, "output path too long");
         return EXIT_OUTPUT;
     }
     return write_background(out, f->model, path, OUTPUT_FILE_NO_SYNC, err, errlen);
@@ -84,7 +85,8 @@ static int background_finish(output *out, int keep, const output_end *end, char 
     int status = 0;
     if (keep && out->setup->opt->background_final) {
         char path[PATH_MAX];
-        snprintf(path, sizeof path, "%s/%s", out->path, BACKGROUND_FINAL);
+        snprintf(path, sizeof path, "%s%s%s", out->path, cli_dir_sep(out->path),
+                 BACKGROUND_FINAL);
         status = write_background(out, end->model, path, 0, err, errlen);
     }
     free(b->image);

@@ -8,6 +8,7 @@
 
 #include "cli/cli.h"
 #include "io/output_file.h"
+#include "io/io_util.h"
 
 #include <errno.h>
 #include <string.h>
@@ -62,14 +63,16 @@ static int blobs_open(output *out, char *err, size_t errlen)
     return 0;
 }
 
-/* One line per blob. The time is the frame's (its input number - 1 over
- * the frame rate), null / empty when the input has no rate. */
+/* One line per blob. The time is the frame's (its 0-based place in the
+ * input over the frame rate: not its number, which in an image sequence is
+ * the file's own and may start at 0 or 1460), null / empty when the input
+ * has no rate. */
 static int blobs_frame(output *out, const output_frame *f, char *err, size_t errlen)
 {
     blob_list *b = out->state;
     char time[32] = "";
     if (out->setup->fps > 0)
-        snprintf(time, sizeof time, "%.4f", (double)(f->number - 1) / out->setup->fps);
+        snprintf(time, sizeof time, "%.4f", (double)f->position / out->setup->fps);
     for (size_t i = 0; i < f->blob_count; i++) {
         const bgs_blob *o = &f->blobs[i];
         if (b->csv)
@@ -84,8 +87,8 @@ static int blobs_frame(output *out, const output_frame *f, char *err, size_t err
     }
     /* A pipe reader wants each frame's lines as they come. */
     if ((!b->file && fflush(stdout) != 0) || ferror(b->out)) {
-        snprintf(err, errlen, "%s: cannot write the blob list: %s",
-                 b->file ? out->path : "stdout", strerror(errno));
+        io_fail(err, errlen, b->file ? out->path : "stdout", "cannot write the blob list: %s",
+                strerror(errno));
         return EXIT_OUTPUT;
     }
     return 0;

@@ -8,6 +8,7 @@
 #include "cli/cli.h"
 #include "io/image_io.h"
 #include "io/output_file.h"
+#include "io/io_util.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -24,7 +25,7 @@ static int masks_claims(const run_options *o, const char *path, output_claim c[2
 static int masks_open(output *out, char *err, size_t errlen)
 {
     if (output_file_make_dir(out->path) != 0) {
-        snprintf(err, errlen, "%s: cannot create output folder: %s", out->path,
+        io_fail(err, errlen, out->path, "cannot create output folder: %s",
                  strerror(errno));
         return EXIT_OUTPUT;
     }
@@ -36,7 +37,7 @@ static int masks_frame(output *out, const output_frame *f, char *err, size_t err
     const output_setup *s = out->setup;
     char path[PATH_MAX];
     if (cli_frame_path(path, sizeof path, out->path, s->opt->mask_pattern, f->number)) {
-        snprintf(err, errlen, "%s: output path too long", out->path);
+        io_fail(err, errlen, out->path, "output path too long");
         return EXIT_OUTPUT;
     }
     if (image_save_png(path, f->mask, s->width, s->height, 1, s->width, OUTPUT_PNG_LEVEL,
@@ -49,8 +50,8 @@ static int masks_frame(output *out, const output_frame *f, char *err, size_t err
 static void masks_describe(const output *out, FILE *to)
 {
     const run_options *o = out->setup->opt;
-    fprintf(to, "bgsub: output: masks %s/%s, %d writer thread%s\n", out->path,
-            o->mask_pattern, o->writers, o->writers == 1 ? "" : "s");
+    fprintf(to, "bgsub: output: masks %s%s%s, %d writer thread%s\n", out->path,
+            cli_dir_sep(out->path), o->mask_pattern, o->writers, o->writers == 1 ? "" : "s");
 }
 
 static void masks_summary(const output *out, char *buf, size_t size)

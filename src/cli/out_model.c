@@ -7,6 +7,7 @@
 
 #include "cli/cli.h"
 #include "io/output_file.h"
+#include "io/io_util.h"
 
 #include <stdlib.h>
 
@@ -24,7 +25,7 @@ static int model_finish(output *out, int keep, const output_end *end, char *err,
     size_t size = bgs_model_checkpoint_size(end->model);
     uint8_t *data = malloc(size);
     if (!data) {
-        snprintf(err, errlen, "%s: out of memory for the model", out->path);
+        io_fail(err, errlen, out->path, "out of memory for the model");
         return EXIT_FAILURE_STATUS;
     }
     bgs_model_checkpoint(end->model, data, size);

@@ -9,6 +9,7 @@
 #include "cli/cli.h"
 #include "draw/canvas.h"
 #include "io/video_writer.h"
+#include "io/io_util.h"
 
 #include <string.h>
 
@@ -56,7 +57,7 @@ static int video_open(output *out, char *err, size_t errlen)
     const output_setup *s = out->setup;
     if (kind_of(out) == VIDEO_WRITER_RGB &&
         canvas_init(&v->overlay, s->width, s->height, (canvas_rgb){0, 0, 0}) != 0) {
-        snprintf(err, errlen, "%s: out of memory", out->path);
+        io_fail(err, errlen, out->path, "out of memory");
         return EXIT_FAILURE_STATUS;
     }
     v->writer = video_writer_open(out->path, kind_of(out), s->width, s->height,

@@ -289,10 +289,11 @@ int outputs_write_any_order(void *ctx, const uint8_t *mask, long number,
 }
 
 int outputs_write_in_order(void *ctx, const uint8_t *mask,
-                           const uint8_t *frame, long number, char *err,
-                           size_t errlen)
+                           const uint8_t *frame, long number, long position,
+                           char *err, size_t errlen)
 {
-    output_frame f = {.number = number, .mask = mask, .frame = frame};
+    output_frame f = {.number = number, .position = position, .mask = mask,
+                      .frame = frame};
     return write_stage(ctx, OUTPUT_IN_ORDER, &f, 1, err, errlen);
 }
 

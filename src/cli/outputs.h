@@ -52,6 +52,8 @@ typedef struct output_setup {
 /* One mask, with what its output's flags and stage ask for. */
 typedef struct output_frame {
     long number;                  /* the input's own number for the frame */
+    long position;                /* its 0-based place in the input (the
+                                     in-order and with-model stages) */
     const uint8_t *mask;          /* width bytes a row, packed */
     const uint8_t *frame;         /* the input, packed (OUTPUT_NEEDS_FRAME) */
     const bgs_blob *blobs;        /* OUTPUT_NEEDS_BLOBS */
@@ -146,8 +148,8 @@ int outputs_need_frames(const outputs *s);
 int outputs_write_any_order(void *ctx, const uint8_t *mask, long number,
                             char *err, size_t errlen);
 int outputs_write_in_order(void *ctx, const uint8_t *mask,
-                           const uint8_t *frame, long number, char *err,
-                           size_t errlen);
+                           const uint8_t *frame, long number, long position,
+                           char *err, size_t errlen);
 /* The OUTPUT_WITH_MODEL ones, on the main thread. */
 int outputs_write_with_model(outputs *s, const output_frame *f, char *err,
                              size_t errlen);

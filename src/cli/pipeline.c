@@ -164,6 +164,7 @@ typedef struct mask_job {
     uint8_t *mask;
     uint8_t *frame;        /* copy of the input, for the stream writer */
     long number;
+    long position;         /* frame_source_position of its frame */
     int users;             /* writer stages still to see it (under lock) */
 } mask_job;
 
@@ -286,7 +287,7 @@ static void *stream_main(void *arg)
         if (!write_failed(p)) {
             char err[512] = "";
             int status = p->cfg.stream(p->cfg.stream_ctx, job->mask, job->frame,
-                                       job->number, err, sizeof err);
+                                       job->number, job->position, err, sizeof err);
             if (status != 0)
                 record_write_failure(p, status, err);
         }
@@ -443,6 +444,7 @@ int pipeline_write(pipeline *p, uint8_t *mask, long number,
         return status;
     }
     job->number = number;
+    job->position = frame ? frame->position : number - 1;
     if (job->frame && frame) {
         size_t row = (size_t)p->width * p->channels;
         for (int y = 0; y < p->height; y++)

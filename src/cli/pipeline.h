@@ -27,10 +27,11 @@ typedef int (*mask_writer)(void *ctx, const uint8_t *mask, long number,
 /* Takes one mask for the ordered outputs; returns 0, or an exit status with
  * a one-line message in err. Called on the stream thread, frame after frame
  * in the order they were read. frame is the input frame (width·channels
- * bytes a row, packed) when the config asks for it, else NULL. */
+ * bytes a row, packed) when the config asks for it, else NULL; position is
+ * the frame's 0-based place in the input (frame_source_position). */
 typedef int (*stream_writer)(void *ctx, const uint8_t *mask,
-                             const uint8_t *frame, long number, char *err,
-                             size_t errlen);
+                             const uint8_t *frame, long number, long position,
+                             char *err, size_t errlen);
 
 typedef struct pipeline_config {
     frame_source *src;     /* opened; read only by the reader thread       */

@@ -164,8 +164,8 @@ static void print_usage(FILE *out)
 "unreadable, 4 output cannot be written, 5 --show cannot open a window (no\n"
 "display), 6 a network stream ended without an end of stream (cut, or no\n"
 "data for --timeout; its masks are kept), 7 several inputs and some failed,\n"
-"1 other failure, 130 interrupted (SIGINT/SIGTERM: the current frame is\n"
-"finished, the masks so far kept and the videos finished).\n");
+"1 other failure, 130 interrupted (SIGINT, SIGTERM or SIGHUP: the\n"
+"current frame is finished, the masks so far kept and the videos finished).\n");
 }
 
 /* Long options: the fixed ones, the FILE option of each output kind, then
@@ -316,6 +316,7 @@ static int check_inputs_and_outputs(run_options *o)
     }
     if (cli_refuse_empty_names("-o", "a folder name", o->output_dir,
                                "--load-model", "a file name", o->load_model,
+                               "--roi", "an image file name", o->roi_path,
                                (const char *)NULL))
         return EXIT_USAGE;
     for (int k = 0; k < output_kind_count; k++)

@@ -54,7 +54,7 @@ static const frame_source_ops *backend_of(const char *input)
 static frame_source *open_source(const frame_source_ops *ops, const char *input,
                                  const frame_source_raw_format *format,
                                  const frame_source_options *options,
-                                 int channels, char *err, size_t errlen)
+                                 int channels, int skip_bad, char *err, size_t errlen)
 {
     if (!input || (channels != 1 && channels != 3)) {
         io_fail(err, errlen, input ? input : "(null)",
@@ -74,6 +74,7 @@ static frame_source *open_source(const frame_source_ops *ops, const char *input,
     src->url = input;
     src->position = -1;
     src->channels = channels;
+    src->skip_bad = skip_bad;
     src->options = options;
     if (frame_source_live_init(src, input) < 0) {
         io_fail(err, errlen, input, "out of memory");
@@ -103,7 +104,15 @@ frame_source *frame_source_open_with(const char *input, int channels,
                                      const frame_source_options *options,
                                      char *err, size_t errlen)
 {
-    return open_source(backend_of(input ? input : ""), input, NULL, options, channels,
+    return open_source(backend_of(input ? input : ""), input, NULL, options, channels, 0,
+                       err, errlen);
+}
+
+frame_source *frame_source_open_skipping(const char *input, int channels,
+                                         const frame_source_options *options,
+                                         char *err, size_t errlen)
+{
+    return open_source(backend_of(input ? input : ""), input, NULL, options, channels, 1,
                        err, errlen);
 }
 
@@ -111,7 +120,7 @@ frame_source *frame_source_open_raw(const char *input,
                                     const frame_source_raw_format *format,
                                     int channels, char *err, size_t errlen)
 {
-    return open_source(&frame_source_raw, input, format, NULL, channels, err, errlen);
+    return open_source(&frame_source_raw, input, format, NULL, channels, 0, err, errlen);
 }
 
 int frame_source_read(frame_source *src, const uint8_t **data,

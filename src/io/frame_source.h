@@ -86,6 +86,12 @@ frame_source *frame_source_open_with(const char *input, int channels,
                                      const frame_source_options *options,
                                      char *err, size_t errlen);
 
+/* frame_source_open_with with frame_source_set_skip_bad(src, 1) from the
+ * start, so that a first frame that cannot be decoded is passed over too. */
+frame_source *frame_source_open_skipping(const char *input, int channels,
+                                         const frame_source_options *options,
+                                         char *err, size_t errlen);
+
 /* Checks --input-format and --input-option values before any work: the
  * format exists, each option is KEY=VALUE with a KEY that libavformat
  * knows (a demuxer's, a protocol's or a generic one). 0, or -1 with a

@@ -336,7 +336,8 @@ static long sequence_number(const frame_source *src)
     return seq->numbers ? seq->numbers[src->position] : src->position + 1;
 }
 
-/* Opens with open_list (folder or pattern) and loads the first image. */
+/* Opens with open_list (folder or pattern) and loads the first image (the
+ * first good one when skipping; if none is, the last one's error). */
 static int sequence_open(frame_source *src, int (*open_list)(frame_source *, char *, size_t),
                          char *err, size_t errlen)
 {
@@ -344,7 +345,7 @@ static int sequence_open(frame_source *src, int (*open_list)(frame_source *, cha
     src->state = seq;
     if (!seq)
         return io_fail(err, errlen, src->input, "out of memory");
-    if (open_list(src, err, errlen) < 0 || sequence_next(src, err, errlen) < 0)
+    if (open_list(src, err, errlen) < 0 || sequence_next_good(src, err, errlen) <= 0)
         return -1;
     src->width = seq->frame.width;
     src->height = seq->frame.height;

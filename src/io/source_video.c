@@ -15,6 +15,7 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <limits.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +29,16 @@
  * pixels unconverted (a width of 21 with a 64-byte stride loses 5 pixels):
  * rows get room for the width rounded up to this many pixels. */
 #define VIDEO_ROW_PIXEL_GROUP 16
+
+/* A sign of damage (a packet the demuxer marks corrupt, a decoding error,
+ * a frame the decoder found errors in) makes gaps in the time stamps of
+ * the frames decoded in the next DAMAGE_WINDOW count as lost frames: more
+ * than any decoder's delay (16 reordered frames, plus one per thread). A
+ * gap elsewhere is a variable frame rate, not a loss. */
+#define DAMAGE_WINDOW 64
+/* A gap in the time stamps longer than this is the clock jumping, not a
+ * loss. */
+#define MAX_LOST_SECONDS 10
 
 /* Where the decoder's pictures are allocated (see get_picture). */
 typedef struct picture_pool {
@@ -51,6 +62,19 @@ typedef struct video_state {
     uint8_t *pixels;          /* the source's own frame buffer */
     ptrdiff_t pixels_stride;
     picture_pool pictures;
+    /* Damage (see judge_frame): frames are numbered by their place in the
+     * input, so a lost frame's number is skipped, not reused. */
+    long position;            /* of the frame in v->frame, lost ones counted */
+    int held;                 /* video_skip decoded the next frame to give */
+    int64_t last_pts;         /* time stamp of the frame before, or none */
+    double frame_ticks;       /* one frame in the stream's time base, 0: unknown */
+    int64_t start_pts;        /* the stream's first time stamp, or none */
+    long damage_until;        /* frames_decoded up to which a time stamp gap
+                               * counts as lost frames */
+    long errors_since_frame;  /* decoding errors skipped since the last frame */
+    int64_t fed_pts[DAMAGE_WINDOW]; /* time stamps of the last packets fed, */
+    unsigned long fed_count;  /* a ring: a packet fed whose frame never came
+                               * is damage the decoder kept quiet about */
 } video_state;
 
 static int fail_av(char *err, size_t errlen, const char *name,
@@ -62,24 +86,38 @@ static int fail_av(char *err, size_t errlen, const char *name,
 }
 
 /*
- * A decoding error in the middle of the stream. It stops the stream for
- * now; a later option to skip damaged frames would count the error here and
- * return 0 so that decoding carries on with the next packet.
+ * A decoding error in the middle of the stream. Stopping (the default), it
+ * ends the stream. Skipping, it is counted and decoding carries on with the
+ * next packet; the frame it cost is counted by the gap it leaves in the
+ * time stamps, or, without time stamps, as one lost frame (judge_frame).
  */
 static int on_decode_error(frame_source *src, int code, char *err,
                            size_t errlen)
 {
+    video_state *v = src->state;
+    v->damage_until = src->frames_decoded + DAMAGE_WINDOW;
     if (src->skip_bad && src->bad_in_a_row < MAX_BAD_IN_A_ROW) {
-        src->bad_frames++;
         src->bad_in_a_row++;
+        v->errors_since_frame++;
         return 0;
     }
     char what[64];
     /* With frame threading the failing packet is some frames ahead of the
      * last decoded frame, so only "after" is exact. */
-    snprintf(what, sizeof(what), "decoding failed after %ld frames",
-             src->frames_decoded);
+    snprintf(what, sizeof(what), "decoding failed after frame %ld",
+             v->position + 1);
     return fail_av(err, errlen, src->input, what, code);
+}
+
+/* The demuxer marked a packet corrupt (transport packets lost or
+ * damaged). Which frame it hurt is not sure (the MPEG-TS demuxer marks the
+ * packet it was finishing when it noticed), nor that one did (a stream
+ * whose counters restart, as two files joined end to end): the decoder's
+ * flags and the time stamps tell. */
+static void note_corrupt_packet(frame_source *src)
+{
+    video_state *v = src->state;
+    v->damage_until = src->frames_decoded + DAMAGE_WINDOW;
 }
 
 /* True when the stream's index (e.g. an MP4's sample table) points at data
@@ -97,6 +135,98 @@ static int index_points_past_end(const video_state *v)
         if (e && e->pos + e->size > size)
             return 1;
     }
+    return 0;
+}
+
+/* True when a packet with a time stamp in [from, to) was fed lately: the
+ * decoder swallowed a frame without a word (a damaged header). */
+static int fed_between(const video_state *v, int64_t from, int64_t to)
+{
+    unsigned long n = v->fed_count < DAMAGE_WINDOW ? v->fed_count : DAMAGE_WINDOW;
+    for (unsigned long i = 0; i < n; i++)
+        if (v->fed_pts[i] >= from && v->fed_pts[i] < to)
+            return 1;
+    return 0;
+}
+
+/* Frames missing before one at time stamp pts: the gap since the frame
+ * before (since the stream's start for the first one) in whole frames,
+ * when damage was seen lately or a packet in the gap was fed and gave no
+ * frame; the errors skipped when there are no time
+ * stamps to tell. A gap of more than MAX_LOST_SECONDS is the clock
+ * jumping (two recordings joined), not a loss. */
+static long lost_before(frame_source *src, int64_t pts)
+{
+    video_state *v = src->state;
+    long errors = v->errors_since_frame;
+    v->errors_since_frame = 0;
+    int recent = src->frames_decoded <= v->damage_until;
+    int64_t expected = v->last_pts != AV_NOPTS_VALUE
+                           ? v->last_pts + (int64_t)llround(v->frame_ticks)
+                           : v->start_pts;
+    if (pts == AV_NOPTS_VALUE || v->frame_ticks <= 0 || expected == AV_NOPTS_VALUE)
+        return recent ? errors : 0;
+    if (pts <= expected || (!recent && !fed_between(v, expected, pts)))
+        return 0;
+    double frames = floor((double)(pts - expected) / v->frame_ticks + 0.5);
+    return frames <= MAX_LOST_SECONDS * src->fps ? (long)frames : 0;
+}
+
+/* Stopping at damage: the message naming the frame. */
+static int stop_at_damage(frame_source *src, long first, long lost, const char *why,
+                          char *err, size_t errlen)
+{
+    video_state *v = src->state;
+    if (index_points_past_end(v))
+        return io_fail(err, errlen, src->input, "truncated: the file ends before "
+                       "the data its index lists (frame %ld is cut short)", first);
+    if (lost > 1)
+        return io_fail(err, errlen, src->input, "frames %ld to %ld are lost: the "
+                       "data around them is damaged", first, first + lost - 1);
+    return io_fail(err, errlen, src->input, "frame %ld is %s", first, why);
+}
+
+/*
+ * The frame just decoded: 1 to give it, 0 to pass over it (damaged, with
+ * --on-error skip), -1 to stop (damaged or frames lost before it, the
+ * default), with the message naming the frame. Lost frames move the
+ * position on, so numbers stay those of the input.
+ */
+static int judge_frame(frame_source *src, char *err, size_t errlen)
+{
+    video_state *v = src->state;
+    AVFrame *f = v->frame;
+    int64_t pts = f->best_effort_timestamp;
+    int recent = src->frames_decoded <= v->damage_until;
+    /* Back in time: after damage, a frame the decoder gives late, whose
+     * place was counted as lost, unless it is a keyframe (the clock
+     * starting again, as where two files are joined). */
+    if (recent && !f->key_frame && pts != AV_NOPTS_VALUE &&
+        v->last_pts != AV_NOPTS_VALUE && pts <= v->last_pts) {
+        av_frame_unref(f);
+        return 0;
+    }
+    long lost = lost_before(src, pts);
+    int damaged = f->decode_error_flags != 0 || (f->flags & AV_FRAME_FLAG_CORRUPT);
+    if (damaged)
+        v->damage_until = src->frames_decoded + DAMAGE_WINDOW;
+    if (!src->skip_bad && lost > 0) {
+        av_frame_unref(f);
+        return stop_at_damage(src, v->position + 2, lost, "lost: the data around "
+                              "it is damaged", err, errlen);
+    }
+    src->bad_frames += lost;
+    v->position += lost + 1;
+    if (pts != AV_NOPTS_VALUE)
+        v->last_pts = pts;
+    if (!damaged)
+        return 1;
+    av_frame_unref(f);
+    if (!src->skip_bad || src->bad_in_a_row >= MAX_BAD_IN_A_ROW)
+        return stop_at_damage(src, v->position + 1, 1, "damaged (the decoder "
+                              "found errors in it)", err, errlen);
+    src->bad_frames++;
+    src->bad_in_a_row++;
     return 0;
 }
 
@@ -121,6 +251,10 @@ static int video_feed(frame_source *src, char *err, size_t errlen)
             av_packet_unref(v->packet);
             continue;
         }
+        if (v->packet->flags & AV_PKT_FLAG_CORRUPT)
+            note_corrupt_packet(src);
+        if (v->packet->pts != AV_NOPTS_VALUE && !(v->packet->flags & AV_PKT_FLAG_DISCARD))
+            v->fed_pts[v->fed_count++ % DAMAGE_WINDOW] = v->packet->pts;
         ret = avcodec_send_packet(v->decoder, v->packet);
         av_packet_unref(v->packet);
         return ret < 0 ? on_decode_error(src, ret, err, errlen) : 0;
@@ -135,6 +269,11 @@ static int video_decode(frame_source *src, char *err, size_t errlen)
         int ret = avcodec_receive_frame(v->decoder, v->frame);
         if (ret == 0) {
             src->frames_decoded++;
+            int verdict = judge_frame(src, err, errlen);
+            if (verdict < 0)
+                return -1;
+            if (verdict == 0)
+                continue;
             src->bad_in_a_row = 0;
             return 1;
         }
@@ -142,8 +281,11 @@ static int video_decode(frame_source *src, char *err, size_t errlen)
             return io_fail(err, errlen, src->input,
                         "truncated: the file ends before the data its index "
                         "lists (%ld frames decoded)", src->frames_decoded);
-        if (ret == AVERROR_EOF)
+        if (ret == AVERROR_EOF) {
+            src->bad_frames += v->errors_since_frame; /* lost at the end */
+            v->errors_since_frame = 0;
             return 0;
+        }
         if (ret != AVERROR(EAGAIN)) {
             if (on_decode_error(src, ret, err, errlen) < 0)
                 return -1;
@@ -185,7 +327,7 @@ static int video_convert(frame_source *src, char *err, size_t errlen)
         io_fail(err, errlen, src->input,
              "frame %ld is %d x %d, the first frame was %d x %d "
              "(size changes are not supported)",
-             src->frames_decoded, f->width, f->height, src->width,
+             v->position + 1, f->width, f->height, src->width,
              src->height);
         av_frame_unref(f);
         return -1;
@@ -214,25 +356,42 @@ static int video_convert(frame_source *src, char *err, size_t errlen)
 
 static int video_next(frame_source *src, char *err, size_t errlen)
 {
-    int ret = video_decode(src, err, errlen);
-    if (ret <= 0)
-        return ret;
+    video_state *v = src->state;
+    if (v->held) {
+        v->held = 0;
+    } else {
+        int ret = video_decode(src, err, errlen);
+        if (ret <= 0)
+            return ret;
+    }
     return video_convert(src, err, errlen) < 0 ? -1 : 1;
 }
 
+/* Passes over the frames at the next n positions (lost ones count); a frame
+ * decoded past them is held for video_next. An interrupt ends it early. */
 static long video_skip(frame_source *src, long n, char *err, size_t errlen)
 {
-    long skipped = 0;
-    while (skipped < n) {
+    video_state *v = src->state;
+    long from = v->position, keep_from = v->position + 1 + n;
+    while (!frame_source_should_stop(src)) {
         int ret = video_decode(src, err, errlen);
         if (ret < 0)
             return -1;
         if (ret == 0)
-            break;
-        av_frame_unref(((video_state *)src->state)->frame);
-        skipped++;
+            return v->position - from;
+        if (v->position >= keep_from) {
+            v->held = 1;
+            return n;
+        }
+        av_frame_unref(v->frame);
     }
-    return skipped;
+    return v->position - from;
+}
+
+static long video_position(const frame_source *src)
+{
+    const video_state *v = src->state;
+    return v->position;
 }
 
 static double rational_to_double(AVRational r)
@@ -443,9 +602,12 @@ static int open_video(frame_source *src, char *err, size_t errlen)
     /* FFmpeg would print to stderr; reasons reach the caller through err. */
     av_log_set_level(AV_LOG_QUIET);
     /* Standard input is read as a container stream. */
-    const char *url = strcmp(src->url, FRAME_SOURCE_STDIN) == 0 ? "pipe:0" : src->url;
+    int is_stdin = strcmp(src->url, FRAME_SOURCE_STDIN) == 0;
+    char local[PATH_MAX + 8];
+    const char *url = is_stdin ? "pipe:0" : io_libav_url(src->url, local, sizeof local);
     struct stat st;
-    if (stat(url, &st) == 0 && S_ISREG(st.st_mode) && st.st_size == 0)
+    int regular = !is_stdin && stat(src->url, &st) == 0 && S_ISREG(st.st_mode);
+    if (regular && st.st_size == 0)
         return io_fail(err, errlen, src->input, "empty file");
     /* A V4L2 camera (bgsub --show /dev/video0) is a libavdevice input that
      * probing does not find by itself: name the format. */
@@ -463,7 +625,15 @@ static int open_video(frame_source *src, char *err, size_t errlen)
     }
     v->format->interrupt_callback.callback = video_interrupt_callback;
     v->format->interrupt_callback.opaque = src;
+    /* An existing file is that file, never a pattern of image names:
+     * "img%d.png" is read as one image, not as img0.png, img1.png, ...
+     * (unless --input-option pattern_type=... says otherwise). */
+    int our_pattern_type = regular && !av_dict_get(options, "pattern_type", NULL, 0);
+    if (our_pattern_type)
+        av_dict_set(&options, "pattern_type", "none", 0);
     int ret = avformat_open_input(&v->format, url, device, &options);
+    if (our_pattern_type) /* not the user's: no notice when a demuxer leaves it */
+        av_dict_set(&options, "pattern_type", NULL, 0);
     if (ret < 0) {
         av_dict_free(&options);
         return fail_av(err, errlen, src->input, "cannot open", ret);
@@ -487,6 +657,13 @@ static int open_video(frame_source *src, char *err, size_t errlen)
     }
     AVStream *stream = v->format->streams[v->stream_index];
     video_read_timing(src, stream);
+    /* -1 before the first frame; a stream opened again (--reconnect) goes
+     * on from the last frame's position, so its numbers are not reused. */
+    v->position = src->position;
+    v->last_pts = AV_NOPTS_VALUE;
+    v->start_pts = stream->start_time;
+    double tick = rational_to_double(stream->time_base);
+    v->frame_ticks = src->fps > 0 && tick > 0 ? 1 / (src->fps * tick) : 0;
     return video_open_decoder(src, stream, codec, err, errlen);
 }
 
@@ -535,6 +712,6 @@ static void video_close(frame_source *src)
 
 const frame_source_ops frame_source_video = {
     .kind = FRAME_SOURCE_VIDEO, .open = video_open, .next = video_next,
-    .skip = video_skip, .stride = video_stride, .close = video_close,
-    .end_is_proper = video_end_is_proper,
+    .skip = video_skip, .position = video_position, .stride = video_stride,
+    .close = video_close, .end_is_proper = video_end_is_proper,
 };

@@ -48,7 +48,8 @@ static int open_video_input(const char *path, AVFormatContext **in, int *stream,
                             char *err, size_t errlen)
 {
     av_log_set_level(AV_LOG_QUIET); /* reasons reach the caller through err */
-    int ret = avformat_open_input(in, path, NULL, NULL);
+    char local[PATH_MAX + 8];
+    int ret = avformat_open_input(in, io_libav_url(path, local, sizeof local), NULL, NULL);
     if (ret < 0)
         return fail_av(err, errlen, path, "cannot open", ret);
     ret = avformat_find_stream_info(*in, NULL);

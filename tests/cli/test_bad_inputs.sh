@@ -317,6 +317,12 @@ row "a mask name is taken by a folder" \
     4 "$W/taken/bin000001\.png"
 
 # --- option values ------------------------------------------------------------------------
+# A FIFO nobody writes: refused at once, not waited on (timeout: the old
+# code blocked in open() for ever).
+row "--load-model on a FIFO" \
+    'mkfifo "$W/model.fifo"' \
+    'timeout 20 "$B" -q "$W/seq" --load-model "$W/model.fifo" -o "$O"' \
+    3 "$W/model\.fifo: not a regular file"
 row "option value out of bounds: --components 9" \
     ':' \
     '"$B" --components 9 "$W/seq" -o "$O"' \
@@ -347,10 +353,27 @@ row "eval: bad temporalROI.txt" \
     'cp -r "$W/seq" "$W/badroi" && echo "five ten" > "$W/badroi/temporalROI.txt"' \
     '"$B" eval "$W/badroi" "$W/seq/groundtruth" --mask-pattern "gt%06d.png"' \
     3 "$W/badroi/temporalROI\.txt: expected two frame numbers"
+row "eval: temporalROI.txt frame number past the largest" \
+    'cp -r "$W/seq" "$W/bigroi" && echo "1 99999999999999999999" > "$W/bigroi/temporalROI.txt"' \
+    '"$B" eval "$W/bigroi" "$W/seq/groundtruth" --mask-pattern "gt%06d.png"' \
+    3 "$W/bigroi/temporalROI\.txt: frame number too large \(at most 2147483647\)"
 row "eval: corrupt ROI.bmp" \
     'cp -r "$W/seq" "$W/badbmp" && head -c 40 "$W/seq/ROI.bmp" > "$W/badbmp/ROI.bmp"' \
     '"$B" eval "$W/badbmp" "$W/seq/groundtruth" --mask-pattern "gt%06d.png"' \
     3 "$W/badbmp/ROI\.bmp: truncated BMP header"
+# The scores are the result: stdout that cannot be written is status 4.
+row "eval: stdout on a full device" \
+    'test -w /dev/full || { why="no /dev/full"; false; }' \
+    'sh -c "exec \"\$@\" > /dev/full" sh "$B" eval "$W/seq" "$W/seq/groundtruth" --mask-pattern "gt%06d.png"' \
+    4 "standard output: No space left on device"
+row "eval: stdout closed" \
+    ':' \
+    'sh -c "exec \"\$@\" >&-" sh "$B" eval "$W/seq" "$W/seq/groundtruth" --mask-pattern "gt%06d.png"' \
+    4 "standard output: Bad file descriptor"
+row "eval: a dataset's table on a full device" \
+    'mkdir -p "$W/ds/cat" "$W/res/cat" && cp -r "$W/seq" "$W/ds/cat/s1" && cp -r "$W/seq/groundtruth" "$W/res/cat/s1" && test -w /dev/full' \
+    'sh -c "exec \"\$@\" > /dev/full" sh "$B" eval "$W/ds" "$W/res" --mask-pattern "gt%06d.png"' \
+    4 "standard output: No space left on device"
 row "eval: one folder only" \
     ':' \
     '"$B" eval "$W/seq"' \
@@ -378,6 +401,34 @@ row "segment: output exists, no --force" \
     '"$B" segment "$P1" -o "$W/exists.png"' \
     4 "$W/exists\.png: already exists"
 
+# --- long names ---------------------------------------------------------------------------
+# A path of some 800 bytes: the message shortens it in the middle ("...")
+# and keeps the reason whole (before, the reason was cut off the end).
+D100=dddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddd
+LONG=$W/$D100/$D100/$D100/$D100/$D100/$D100/$D100/$D100
+row "long input name: shortened, the reason kept" \
+    ':' \
+    '"$B" -q "$LONG/missing.png" -o "$O"' \
+    3 "^bgsub: $W/[d/]+\.\.\.[d/]+/missing\.png: cannot open: No such file or directory\$"
+row "long --load-model name: shortened, the reason kept" \
+    ':' \
+    '"$B" -q "$W/seq" --load-model "$LONG/m.bgm" -o "$O"' \
+    3 "^bgsub: $W/[d/]+\.\.\.[d/]+/m\.bgm: cannot open: No such file or directory\$"
+row "long output name: shortened, the reason kept" \
+    'mkdir -p "$LONG/o" && cp "$P1" "$LONG/o/bin000001.png"' \
+    '"$B" -q "$W/seq" -o "$LONG/o"' \
+    4 "^bgsub: $W/[d/]+\.\.\.[d/]+/o/bin000001\.png: already exists \(use --force to overwrite\)\$"
+# Cut between characters: a shortened name of two-byte characters is
+# still valid UTF-8.
+E100=$(printf '\303\251%.0s' $(seq 50))
+run "$B" -q "$W/$E100/$E100/$E100/$E100/$E100/$E100/$E100/$E100/missing.png" -o "$W/out-utf8"
+if [ "$RC" -eq 3 ] && printf '%s\n' "$ERR" | grep -q '\.\.\..*/missing\.png: cannot open' &&
+   printf '%s\n' "$ERR" | iconv -f UTF-8 -t UTF-8 > /dev/null 2>&1; then
+    ok "long name of two-byte characters: shortened between characters"
+else
+    fail "long UTF-8 name" "exit $RC" "stderr: $ERR"
+fi
+
 # --- empty names --------------------------------------------------------------------------
 row "empty input name" \
     ':' \
@@ -387,6 +438,14 @@ row "empty output folder name" \
     ':' \
     '"$B" "$W/seq" -o ""' \
     2 "-o needs a folder name, not an empty name"
+row "empty --roi name" \
+    ':' \
+    '"$B" "$W/seq" --roi "" -o "$O"' \
+    2 "--roi needs an image file name, not an empty name"
+row "eval: empty --roi name" \
+    ':' \
+    '"$B" eval --roi "" "$W/seq" "$W/seq/groundtruth"' \
+    2 "--roi needs a file name, not an empty name"
 row "eval: empty folder names" \
     ':' \
     '"$B" eval "" ""' \

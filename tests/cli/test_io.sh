@@ -118,10 +118,27 @@ awk -F, 'NR > 1 { a[$1] += $8 } END { for (f in a) print f, a[f] }' "$WORK/b.csv
 bad=$(awk -F, -v w=$W -v h=$H 'NR > 1 && ($4 < 0 || $5 < 0 || $4 + $6 > w || $5 + $7 > h ||
           $8 > $6 * $7 || $9 < $4 || $9 > $4 + $6 - 1 || $10 < $5 || $10 > $5 + $7 - 1 ||
           $2 != sprintf("%.4f", ($1 - 1) / 10))' "$WORK/b.csv" | head -3)
-[ -z "$bad" ] && ok "--blobs: boxes inside the frame, area and centroid inside the box, time (frame-1)/fps" ||
+[ -z "$bad" ] && ok "--blobs: boxes inside the frame, area and centroid inside the box, time (frame-1)/fps for files numbered from 1" ||
     fail "--blobs fields consistent" "$bad"
 awk -F, 'NR > 1 { if ($1 != f) { f = $1; n = 0 } n++; if ($3 != n) exit 1 }' "$WORK/b.csv" &&
     ok "--blobs: ids count 1, 2, ... within each frame" || fail "--blobs ids" "$(head -5 "$WORK/b.csv")"
+cut -d, -f3- "$WORK/b.csv" > "$WORK/b.fields"
+# The time is the frame's place in the input over the rate, whatever the
+# files' own numbers: a sequence numbered from 0, and one from 1460.
+for first in 0 1460; do
+    mkdir -p "$WORK/from$first"
+    for i in $(seq 1 $N); do
+        ln -s "$SEQ/input/$(printf in%06d.png $i)" "$WORK/from$first/$(printf in%06d.png $((first + i - 1)))"
+    done
+    run "$B" -q $L "$WORK/from$first" --blobs "$WORK/from$first.csv" --fps 10
+    # Frame numbers are the files' own; the blobs those of the plain run.
+    bad=$(awk -F, -v first=$first 'NR > 1 && $2 != sprintf("%.4f", ($1 - first) / 10)' \
+              "$WORK/from$first.csv" | head -3)
+    cut -d, -f3- "$WORK/from$first.csv" | cmp -s - "$WORK/b.fields" || bad="other blobs $bad"
+    [ "$RC" -eq 0 ] && [ -z "$bad" ] && [ "$(sed -n 2p "$WORK/from$first.csv" | cut -d, -f1)" -ge $first ] &&
+        ok "--blobs on a sequence numbered from $first: time (place in the input)/fps" ||
+        fail "--blobs time, sequence from $first" "rc=$RC $ERR" "$bad"
+done
 run "$B" -q $L "$SEQ" --blobs "$WORK/b20.csv" --min-blob-area 20 --fps 10
 awk -F, 'NR > 1 && $8 >= 20 { print $1, $4, $5, $6, $7, $8 }' "$WORK/b.csv" > "$WORK/b20.want"
 awk -F, 'NR > 1 { print $1, $4, $5, $6, $7, $8 }' "$WORK/b20.csv" > "$WORK/b20.got"

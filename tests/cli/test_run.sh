@@ -248,6 +248,49 @@ else
     fail "SIGINT" "rc=$rc masks=$n" "$(cat "$WORK/int.err")"
 fi
 
+# SIGHUP (the terminal closed) is an interrupt like SIGINT and SIGTERM:
+# status 130, the statistics and the model written, no temporary file left
+# (by default SIGHUP killed the process: none of them, a .tmp file behind).
+"$B" -q "$WORK/long" -o "$WORK/hup" --stats "$WORK/hup.json" --save-model "$WORK/hup.bgm" \
+    2> "$WORK/hup.err" &
+pid=$!
+tries=0
+while [ ! -f "$WORK/hup/bin000020.png" ] && [ $tries -lt 200 ]; do sleep 0.05; tries=$((tries + 1)); done
+kill -HUP $pid 2> /dev/null
+wait $pid
+rc=$?
+n=$(count_masks "$WORK/hup")
+tmp=$(find "$WORK/hup" "$WORK" -maxdepth 1 -name '*.tmp*' | head -n 3)
+frames=$(grep -o '"frames": [0-9]*' "$WORK/hup.json" 2> /dev/null | sed 's/.*: //')
+if [ "$rc" -eq 130 ] && [ -s "$WORK/hup.bgm" ] && [ "$frames" = "$n" ] && [ "$n" -lt 3000 ] &&
+   grep -q '"interrupted": true' "$WORK/hup.json" && [ -z "$tmp" ]; then
+    ok "SIGHUP: exit 130, $n masks, statistics of $frames frames and the model written, no .tmp"
+elif [ "$rc" -eq 0 ] && [ "$n" -eq 3000 ]; then
+    skip "SIGHUP" "the run finished before the signal"
+else
+    fail "SIGHUP" "rc=$rc masks=$n frames=${frames:-none} model=$(wc -c < "$WORK/hup.bgm" 2> /dev/null)" \
+         "temporary files: $tmp" "$(cat "$WORK/hup.err")"
+fi
+
+# SIGINT while --start-frame passes over frames (raw frames from a FIFO
+# whose writer has stalled after 10 of them): an interrupt, 130, not "past
+# the last frame" (3).
+mkfifo "$WORK/sf.fifo"
+exec 5<> "$WORK/sf.fifo"
+head -c $((32 * 32 * 10)) /dev/zero >&5
+"$B" -q --raw 32x32:gray --start-frame 100 "$WORK/sf.fifo" -o "$WORK/sf" 2> "$WORK/sf.err" &
+pid=$!
+sleep 0.5
+kill -INT $pid 2> /dev/null
+wait $pid
+rc=$?
+exec 5>&-
+if [ "$rc" -eq 130 ] && grep -q 'interrupted' "$WORK/sf.err" && [ "$(grep -c . "$WORK/sf.err")" -eq 1 ]; then
+    ok "SIGINT while --start-frame skips: exit 130, one line saying so"
+else
+    fail "SIGINT while --start-frame skips" "rc=$rc, expected 130" "$(cat "$WORK/sf.err")"
+fi
+
 # Any output is an output: --stats-csv alone (no -o) counts foreground.
 run "$B" -q --learning-frames 5 --stats-csv "$WORK/only.csv" "$SEQ"
 lines=$(wc -l < "$WORK/only.csv" 2> /dev/null)

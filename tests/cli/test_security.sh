@@ -185,4 +185,36 @@ fresh; refused "segment --plot naming one of its masks" \
 fresh; run "$B" $Q "$SEQ" --stats /dev/null --stats-csv /dev/null --save-model /dev/null
 check "outputs may share a device (/dev/null): status 0" '[ $RC -eq 0 ]'
 
+# --- file names that are not UTF-8 in JSON ---------------------------------------
+# Each JSON file must parse with a strict UTF-8 parser; the name's bad bytes
+# become U+FFFD, as Python's errors="replace" makes them (the reference):
+# a Latin-1 byte, a cut sequence, a UTF-16 surrogate and an overlong "/".
+# json_name FILE KEY NAME: the KEY of FILE's top level (strictly parsed) is
+# NAME with its bad bytes replaced.
+json_name() {
+    python3 - "$@" <<'EOF_PY'
+import json, os, sys
+path, key, name = sys.argv[1], sys.argv[2], os.fsencode(sys.argv[3])
+with open(path, "rb") as f:
+    data = json.loads(f.read().decode("utf-8", "strict"))
+while isinstance(data, dict) and key not in data and len(data) == 1:
+    data = next(iter(data.values()))
+if isinstance(data, list):
+    data = data[0]
+sys.exit(0 if data[key] == name.decode("utf-8", "replace") else 1)
+EOF_PY
+}
+if command -v python3 > /dev/null 2>&1; then
+    fresh; N8="$D/$(printf 'seq-\351t\351-\342\202-\355\240\200-\300\257-ok\303\251')"
+    mkdir -p "$N8" && cp -r "$SEQ/input" "$SEQ/groundtruth" "$N8/"
+    run "$B" $Q "$N8/input" --stats "$D/s.json"
+    check "--stats of an input whose name is not UTF-8: strict JSON, bad bytes as U+FFFD" \
+        '[ $RC -eq 0 ] && json_name "$D/s.json" input "$N8/input"'
+    run "$B" eval "$N8" "$N8/groundtruth" --mask-pattern 'gt%06d.png' --json="$D/e.json"
+    check "eval --json of a sequence whose name is not UTF-8: strict JSON, bad bytes as U+FFFD" \
+        '[ $RC -eq 0 ] && json_name "$D/e.json" sequence "$N8"'
+else
+    skip "file names that are not UTF-8 in JSON" "python3 is not installed (the reference parser)"
+fi
+
 finish

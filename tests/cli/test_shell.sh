@@ -95,6 +95,10 @@ run "$B" --verbose -j 1 --gray "$SEQ" -o "$WORK/v2"
 echo "$ERR" | grep -qE '^bgsub: input .*: folder of images, 64x48, no frame rate, 40 frames to process$' &&
     echo "$ERR" | grep -qE '^bgsub: model: gray, .* 1 thread, 20 bytes/pixel' &&
     ok "--verbose on an image folder, gray, one thread" || fail "--verbose on an image folder" "$ERR"
+run "$B" -v -j 1 --gray --frames 3 "$SEQ" -o "$WORK/v4/"
+echo "$ERR" | grep -qxF "bgsub: output: masks $WORK/v4/bin%06d.png, 1 writer thread" &&
+    ! echo "$ERR" | grep -q '//' && [ -f "$WORK/v4/bin000001.png" ] &&
+    ok "-v with -o DIR/: the mask pattern without a double slash" || fail "-v with -o DIR/" "$ERR"
 run "$B" -v -q "$SEQ" -o "$WORK/v3"
 [ "$RC" -eq 0 ] && [ -z "$ERR" ] && ok "-q wins over -v" || fail "-q wins over -v" "$ERR"
 

@@ -146,10 +146,10 @@ TEST(a_set_writes_its_files)
     for (int t = 1; t <= 3; t++) {
         fill_masks(mask, t);
         bgs_model_apply(model, frame, W, NULL, 0);
-        output_frame f = {.number = t, .mask = mask, .model = model,
+        output_frame f = {.number = t, .position = t - 1, .mask = mask, .model = model,
                           .foreground = 9.0 / (W * H)};
         CHECK(outputs_write_any_order(set, mask, t, err, sizeof err) == 0, "%s", err);
-        CHECK(outputs_write_in_order(set, mask, NULL, t, err, sizeof err) == 0, "%s", err);
+        CHECK(outputs_write_in_order(set, mask, NULL, t, t - 1, err, sizeof err) == 0, "%s", err);
         CHECK(outputs_write_with_model(set, &f, err, sizeof err) == 0, "%s", err);
     }
     char summary[512];
@@ -202,7 +202,7 @@ TEST(closing_unfinished_leaves_nothing)
     REQUIRE(outputs_open(&setup, &set, err, sizeof err) == 0, "%s", err);
     uint8_t mask[W * H];
     fill_masks(mask, 1);
-    outputs_write_in_order(set, mask, NULL, 1, err, sizeof err);
+    outputs_write_in_order(set, mask, NULL, 1, 0, err, sizeof err);
     outputs_close(set);
     CHECK(rmdir(test_path("gone")) == 0, "something was left: %s", strerror(errno));
 }

@@ -47,9 +47,9 @@ static int on_write(void *ctx, const uint8_t *mask, long number, char *err,
 }
 
 static int on_stream(void *ctx, const uint8_t *mask, const uint8_t *frame,
-                     long number, char *err, size_t errlen)
+                     long number, long position, char *err, size_t errlen)
 {
-    (void)err, (void)errlen;
+    (void)err, (void)errlen, (void)position;
     recorder *r = ctx;
     if (r->stream_count < FRAMES + 1)
         r->streamed[r->stream_count++] = number;
