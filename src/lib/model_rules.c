@@ -56,26 +56,6 @@ static inline int next_marked(const uint8_t *row, int x, int width)
     return x;
 }
 
-/* The first x' >= x below width with row[x'] == value (width if none),
- * eight bytes at a time (a word has a byte equal to value when word ^
- * value·0x0101.. has a zero byte). */
-static inline int next_value(const uint8_t *row, int x, int width, uint8_t value)
-{
-    const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
-    while (x + 8 <= width) {
-        uint64_t word;
-        memcpy(&word, row + x, 8);
-        word ^= ones * value;
-        uint64_t zero = (word - ones) & ~word & highs; /* exact for the lowest */
-        if (zero)
-            return x + __builtin_ctzll(zero) / 8;
-        x += 8;
-    }
-    while (x < width && row[x] != value)
-        x++;
-    return x;
-}
-
 /* The first x' >= x below width with row[x'] neither 0 nor 255 (a flagged
  * or decided pixel; width if none), skipping eight bytes at a time the
  * words made only of 0 and 255 (each byte equal to its top bit times 255). */
