@@ -110,10 +110,6 @@ void frame_source_live_free(frame_source *src);
  * once nothing has come for the timeout. */
 int frame_source_live_stalled(frame_source *src, long long position);
 
-/* Registers libavdevice's inputs (cameras) with libavformat: 0, or -1 if
- * it cannot be loaded (source_video.c). */
-int frame_source_register_devices(void);
-
 /* stat() says: a folder, a regular file. */
 int frame_source_is_directory(const char *path);
 int frame_source_is_regular_file(const char *path);

@@ -16,7 +16,7 @@
 static const AVInputFormat *find_format(const char *name)
 {
     const AVInputFormat *format = av_find_input_format(name);
-    if (!format && frame_source_register_devices() == 0)
+    if (!format && libav_register_devices() == 0)
         format = av_find_input_format(name);
     return format;
 }
@@ -41,7 +41,7 @@ static int known_option(const AVClass *lavf, const char *key)
     int flags = AV_OPT_SEARCH_CHILDREN | AV_OPT_SEARCH_FAKE_OBJ;
     if (av_opt_find(&lavf, key, NULL, 0, flags))
         return 1;
-    return frame_source_register_devices() == 0 && av_opt_find(&lavf, key, NULL, 0, flags);
+    return libav_register_devices() == 0 && av_opt_find(&lavf, key, NULL, 0, flags);
 }
 
 int frame_source_check_options(const frame_source_options *o, char *err,

@@ -9,6 +9,7 @@
 #include <stdio.h>
 
 #include <libavcodec/version.h>
+#include <libavdevice/version.h>
 #include <libavformat/version.h>
 #include <libavutil/version.h>
 #include <libswscale/version.h>
@@ -54,4 +55,23 @@ int libav_load(char *why, size_t whylen)
         return 0;
     snprintf(why, whylen, "%s", failure);
     return -1;
+}
+
+/* libavdevice is loaded only for a camera: linked in, it and the 80-odd
+ * libraries it pulls in (X11, SDL, PulseAudio, ...) made every start of
+ * bgsub some 0.05-0.08 s of CPU slower. Its devices become visible to
+ * libavformat once registered, so the library stays loaded. */
+int libav_register_devices(void)
+{
+    static const char library[] =
+        "libavdevice.so." AV_STRINGIFY(LIBAVDEVICE_VERSION_MAJOR);
+    void *handle = dlopen(library, RTLD_NOW | RTLD_LOCAL);
+    if (!handle)
+        return -1;
+    void (*register_all)(void);
+    *(void **)&register_all = dlsym(handle, "avdevice_register_all");
+    if (!register_all)
+        return -1;
+    register_all();
+    return 0;
 }

@@ -29,6 +29,10 @@
  * loader's reason in why ("libavformat.so.59: cannot open ..."). */
 int libav_load(char *why, size_t whylen);
 
+/* Registers libavdevice's inputs (cameras) with libavformat, loading it:
+ * 0, or -1 if it cannot be loaded. */
+int libav_register_devices(void);
+
 #define LIBAV_FUNCTIONS(X) \
     X(av_buffer_create) X(av_buffer_pool_get) X(av_buffer_pool_init2) \
     X(av_buffer_pool_uninit) X(av_d2q) X(av_dict_free) X(av_dict_get) X(av_dict_set) \

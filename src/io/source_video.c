@@ -12,7 +12,6 @@
 #include "io/input_options.h"
 #include "io/io_util.h"
 
-#include <dlfcn.h>
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
@@ -22,7 +21,6 @@
 #include <sys/stat.h>
 
 #include "io/libav.h"
-#include <libavdevice/version.h>
 
 /* sws_scale's x86 YUV -> RGB converters write whole groups of 16 pixels
  * and, when a row's stride has no room for the last group, leave the last
@@ -550,25 +548,6 @@ static int video_open_decoder(frame_source *src, AVStream *stream,
     return 0;
 }
 
-/* libavdevice is loaded only for a camera: linked in, it and the 80-odd
- * libraries it pulls in (X11, SDL, PulseAudio, ...) made every start of
- * bgsub some 0.05-0.08 s of CPU slower. Its devices become visible to
- * libavformat once registered, so the library stays loaded. */
-int frame_source_register_devices(void)
-{
-    static const char library[] =
-        "libavdevice.so." AV_STRINGIFY(LIBAVDEVICE_VERSION_MAJOR);
-    void *handle = dlopen(library, RTLD_NOW | RTLD_LOCAL);
-    if (!handle)
-        return -1;
-    void (*register_all)(void);
-    *(void **)&register_all = dlsym(handle, "avdevice_register_all");
-    if (!register_all)
-        return -1;
-    register_all();
-    return 0;
-}
-
 /* libavformat calls this while it waits for data (network protocols poll
  * it every ~100 ms; a blocking read that a signal interrupts asks it
  * before retrying): nonzero ends the wait with AVERROR_EXIT. A network
@@ -612,7 +591,7 @@ static int open_video(frame_source *src, char *err, size_t errlen)
     /* A V4L2 camera (bgsub --show /dev/video0) is a libavdevice input that
      * probing does not find by itself: name the format. */
     const AVInputFormat *device = NULL;
-    if (strncmp(src->input, "/dev/video", 10) == 0 && frame_source_register_devices() == 0)
+    if (strncmp(src->input, "/dev/video", 10) == 0 && libav_register_devices() == 0)
         device = av_find_input_format("video4linux2");
     /* --input-format and --input-option. */
     AVDictionary *options = NULL;
