@@ -1,8 +1,9 @@
 /*
  * run.h - what the main command's rooms share about one run (`bgsub
  * [options] INPUT... -o DIR`): the options as parsed (run_options.c), and
- * the run's totals (cmd_run.c counts them; the report and the statistics
- * output read them). Data only.
+ * the run's totals (run_input.c counts them; the report and the statistics
+ * output read them), and what one input of a concurrent run is given and
+ * tells back. Data only.
  */
 #ifndef BGSUB_RUN_H
 #define BGSUB_RUN_H
@@ -10,6 +11,7 @@
 #include "bgsub.h"
 #include "io/frame_source.h"
 
+#include <stdatomic.h>
 #include <string.h>
 
 /* At most this many output kinds (outputs.c's table). */
@@ -75,6 +77,15 @@ typedef struct run_totals {
     double gap_seconds;     /* ... and the time it sent no frame */
     const char *end_problem; /* how a network stream ended early, or NULL */
 } run_totals;
+
+/* One input of a concurrent run: what its run is given and tells back. */
+typedef struct run_slot {
+    bgs_pool *pool;        /* the models' shared pool */
+    atomic_long frames;    /* frames done so far */
+    atomic_long total;     /* frames expected, -1 if unknown */
+    atomic_int finished;
+    int status;            /* its exit status, once finished */
+} run_slot;
 
 /* The input as messages name it: "stdin" for "-". */
 static inline const char *run_input_name(const run_options *o)

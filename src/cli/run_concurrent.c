@@ -9,6 +9,8 @@
  * line for all.
  */
 #include "cli/run_concurrent.h"
+#include "cli/run_input.h"
+#include "cli/run_inputs.h"
 
 #include "cli/cli.h"
 #include "cli/run_report.h"
@@ -34,7 +36,7 @@ typedef struct input_job {
 static void *input_main(void *arg)
 {
     input_job *job = arg;
-    job->slot.status = run_input(&job->one, &job->slot);
+    job->slot.status = run_input(&job->one, NULL, &job->slot);
     atomic_store(&job->slot.finished, 1);
     return NULL;
 }

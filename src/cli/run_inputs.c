@@ -1,5 +1,7 @@
 /* run_inputs.c - output folder names for several inputs (run_inputs.h). */
 #include "cli/run_inputs.h"
+#include "cli/cli.h"
+#include "cli/outputs.h"
 
 #include "io/frame_source.h"
 
@@ -139,4 +141,35 @@ int run_inputs_check_names(const char *const *inputs, int count,
     }
     free(names);
     return status;
+}
+
+int run_options_for_input(const run_options *all, int i, run_options *one,
+                          run_input_paths *paths)
+{
+    char name[256];
+    *one = *all;
+    one->input = all->inputs[i];
+    run_input_folder_name(one->input, name, sizeof name); /* checked by the parser */
+    int n = snprintf(paths->dir, PATH_MAX, "%s/%s", all->output_dir, name);
+    int too_long = n < 0 || n >= PATH_MAX;
+    one->output_dir = paths->dir;
+    for (int k = 0; k < output_kind_count; k++) {
+        if (!output_kinds[k]->option || !all->output_path[k])
+            continue;
+        n = snprintf(paths->file[k], PATH_MAX, "%s/%s", paths->dir, all->output_path[k]);
+        too_long |= n < 0 || n >= PATH_MAX;
+        one->output_path[k] = paths->file[k];
+    }
+    if (too_long)
+        cli_error("%s/%s: output path too long", all->output_dir, name);
+    return too_long ? EXIT_OUTPUT : 0;
+}
+
+int run_inputs_status(int done, int failed, int first_failure, int interrupted)
+{
+    if (interrupted)
+        return EXIT_INTERRUPTED;
+    if (failed == 0)
+        return 0;
+    return done > 0 ? EXIT_SOME_FAILED : first_failure;
 }

@@ -1,10 +1,14 @@
 /*
- * run_inputs.h - naming the output folders of a run over several inputs
- * (`bgsub a.mp4 b.mp4 -o out/` writes out/a/ and out/b/).
+ * run_inputs.h - a run over several inputs (`bgsub a.mp4 b.mp4 -o out/`
+ * writes out/a/ and out/b/): the output folders' names, each input's
+ * options, and the status of the whole.
  */
 #ifndef BGSUB_RUN_INPUTS_H
 #define BGSUB_RUN_INPUTS_H
 
+#include "cli/run.h"
+
+#include <limits.h>
 #include <stddef.h>
 
 /*
@@ -27,5 +31,20 @@ int run_input_folder_name(const char *input, char *name, size_t size);
  */
 int run_inputs_check_names(const char *const *inputs, int count,
                            const char *output_dir, char *err, size_t errlen);
+
+/* The options of input i of several: its folder DIR/NAME, and the file
+ * options (plain names, checked) inside that folder. */
+typedef struct run_input_paths {
+    char dir[PATH_MAX];
+    char file[OUTPUT_KINDS_MAX][PATH_MAX];
+} run_input_paths;
+
+/* one = all for input i: 0, or EXIT_OUTPUT (printed) if a path
+ * does not fit. */
+int run_options_for_input(const run_options *all, int i, run_options *one,
+                          run_input_paths *paths);
+
+/* The status of a run over several inputs, from its counts. */
+int run_inputs_status(int done, int failed, int first_failure, int interrupted);
 
 #endif
