@@ -646,12 +646,29 @@ TEST(checkpoint_resumes_exactly)
     /* The state sits between the header and the camera-shake points. */
     size_t tiles = (size_t)((W + 31) / 32) * ((H + 31) / 32);
     size_t header = size - 8 - tiles * 20 - (16 + SHIFT_POINTS * 16) - 2 * model_state_values(a);
-    size_t var0 = header + 2 * field_offset(C, 0, FIELD_VAR);
-    buf[var0] = 0xff;
-    buf[var0 + 1] = 0x7f; /* half NaN */
+    /* Variances no model can hold, as half floats: NaN, +infinity, zero,
+     * negative; and a mean above 255. Each alone is refused. */
+    static const struct { size_t field; uint16_t value; const char *what; } forged[] = {
+        {FIELD_VAR, 0x7fff, "NaN variance"},      {FIELD_VAR, 0x7c00, "infinite variance"},
+        {FIELD_VAR, 0x0000, "zero variance"},     {FIELD_VAR, 0xbc00, "variance -1"},
+        {FIELD_MEAN, (uint16_t)(255 * MEAN_SCALE + 1), "mean above 255"},
+    };
+    for (size_t i = 0; i < sizeof forged / sizeof *forged; i++) {
+        size_t at = header + 2 * field_offset(C, 0, (int)forged[i].field);
+        uint8_t was[2] = {buf[at], buf[at + 1]};
+        buf[at] = (uint8_t)(forged[i].value & 0xff);
+        buf[at + 1] = (uint8_t)(forged[i].value >> 8);
+        reseal(buf, size);
+        CHECK(!bgs_model_restore(buf, size) && strstr(bgs_last_error(), "invalid"),
+              "forged %s: %s", forged[i].what, bgs_last_error());
+        buf[at] = was[0];
+        buf[at + 1] = was[1];
+    }
+    /* ... and the untouched checkpoint, sealed again, still restores. */
     reseal(buf, size);
-    CHECK(!bgs_model_restore(buf, size) && strstr(bgs_last_error(), "invalid"),
-          "forged NaN variance: %s", bgs_last_error());
+    bgs_model *c = bgs_model_restore(buf, size);
+    CHECK(c != NULL, "the intact checkpoint: %s", bgs_last_error());
+    bgs_model_free(c);
     free(buf);
     bgs_model_free(a);
 }
