@@ -136,6 +136,9 @@ $(BUILD)/tests/%: tests/unit/%.c tests/unit/test.h $(PROG_LIBS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS_ALL) -Itests/unit $(PKG_CFLAGS) $(CFLAGS_ALL) -MMD -MP $(LDFLAGS) -o $@ $< $(PROG_LIBS) $(LDLIBS_ALL)
 
+# The file policy's test fixes the random part of a temporary name.
+$(BUILD)/tests/test_output_file: LDFLAGS += -Wl,--wrap=getrandom
+
 $(BUILD)/tests/tools/%: tests/tools/%.c $(PROG_LIBS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS_ALL) $(PKG_CFLAGS) $(CFLAGS_ALL) -MMD -MP $(LDFLAGS) -o $@ $< $(PROG_LIBS) $(LDLIBS_ALL)

@@ -11,6 +11,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -185,6 +186,43 @@ TEST(planted_temporary_names_are_not_followed)
     CHECK(temp_files() == 0, "temporary file left");
 }
 
+/* The policy's random source, as this test program is linked
+ * (-Wl,--wrap=getrandom, Makefile): while fixed_draws > 0 a draw gives
+ * bytes of 0, so the next temporary name is known in advance. */
+static int fixed_draws;
+ssize_t __real_getrandom(void *buf, size_t n, unsigned flags);
+ssize_t __wrap_getrandom(void *buf, size_t n, unsigned flags)
+{
+    if (fixed_draws > 0) {
+        fixed_draws--;
+        memset(buf, 0, n);
+        return (ssize_t)n;
+    }
+    return __real_getrandom(buf, n, flags);
+}
+
+/* A link planted at the very name the temporary file is about to take (as
+ * if its random part were guessed) is not followed: the exclusive,
+ * no-follow open fails, and the next draw gives another name. Bytes of 0
+ * make the random part twelve 'A's. */
+TEST(a_link_at_the_temporary_name_is_not_followed)
+{
+    put(test_path("victim2"), "the user's own data\n");
+    const char *planted = test_path(".guess.csv.tmp.AAAAAAAAAAAA");
+    REQUIRE(symlink(test_path("victim2"), planted) == 0, "symlink: %s", strerror(errno));
+    fixed_draws = 1;
+    int rc = output_file_write(test_path("guess.csv"), "a,b\n", 4, 1, err, sizeof err);
+    CHECK(fixed_draws == 0, "the random source was not drawn from (not linked with --wrap?)");
+    CHECK(rc == 0, "%s", err);
+    CHECK(strcmp(text_of(test_path("victim2")), "the user's own data\n") == 0,
+          "the planted link was followed: victim now '%s'", text_of(test_path("victim2")));
+    CHECK(strcmp(text_of(test_path("guess.csv")), "a,b\n") == 0, "output: %s",
+          text_of(test_path("guess.csv")));
+    struct stat st;
+    CHECK(lstat(planted, &st) == 0 && S_ISLNK(st.st_mode), "the planted link was replaced");
+    unlink(planted);
+}
+
 /* The temporary file gets the permissions a plain file would (0666 less
  * the umask), not mkstemp's 0600. */
 TEST(permissions_follow_the_umask)
@@ -277,6 +315,7 @@ int main(void)
     RUN(link_to_regular_file_is_resolved);
     RUN(link_that_leads_nowhere_is_refused);
     RUN(planted_temporary_names_are_not_followed);
+    RUN(a_link_at_the_temporary_name_is_not_followed);
     RUN(permissions_follow_the_umask);
     RUN(report_to_file);
     RUN(make_dir);
