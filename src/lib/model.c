@@ -250,20 +250,8 @@ int model_update_pixel(pixel_model *px, int K, int C, const float x[3],
     return foreground;
 }
 
-/* A pixel's background brightness byte: the mean over channels of its
- * first component's mean as stored in the block (lane `lane`), rounded. The
- * vector kernels compute it with the same operations. */
-static uint8_t background_byte(const uint16_t *block, int lane, int C, float inv_channels)
-{
-    float sum = 0.0f;
-    for (int c = 0; c < C; c++)
-        sum = sum + (float)block[field_offset(C, 0, FIELD_MEAN + c) + lane] * (1.0f / MEAN_SCALE);
-    return (uint8_t)(int)(sum * inv_channels + 0.5f);
-}
-
 int model_row_scalar(const model_shape *s, uint16_t *state,
-                     const uint8_t *row, uint8_t *mask_row, uint8_t *bg_row,
-                     const frame_rates *r)
+                     const uint8_t *row, uint8_t *mask_row, const frame_rates *r)
 {
     const int K = s->components, C = s->channels;
     pixel_model px;
@@ -291,8 +279,6 @@ int model_row_scalar(const model_shape *s, uint16_t *state,
                 int more = counter[lane] < 65535 ? counter[lane] + 1 : 65535;
                 counter[lane] = (uint16_t)(fg && r->detect ? more : 0);
             }
-            if (bg_row)
-                bg_row[x0 + lane] = background_byte(block, lane, C, r->inv_channels);
             if (mask_row) {
                 int marked = fg && r->detect;
                 mask_row[x0 + lane] = (uint8_t)(!marked ? BGS_MASK_BACKGROUND
@@ -519,7 +505,6 @@ void bgs_model_free(bgs_model *m)
     free(m->tile_gain);
     free(m->tile_queue);
     free(m->shifted);
-    free(m->bg_plane);
     free(m->ghost_seen);
     free(m->ghost_queue);
     free(m->row_decided);

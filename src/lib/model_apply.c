@@ -24,8 +24,7 @@ static int run_kernel(const bgs_model *m, int y, int x0, int width,
                       ((size_t)y * s->blocks_per_row + (size_t)(x0 / BLOCK)) * s->block_u16;
     uint8_t *mask_row = job->mask ? job->mask + y * job->mask_stride + x0 : NULL;
     const uint8_t *row = job->frame + y * job->frame_stride + (size_t)x0 * s->channels;
-    uint8_t *bg_row = job->bg_plane ? job->bg_plane + (size_t)y * s->width + x0 : NULL;
-    return m->row_fn(&part, state, row, mask_row, bg_row, &job->rates);
+    return m->row_fn(&part, state, row, mask_row, &job->rates);
 }
 
 /*
@@ -334,12 +333,6 @@ static bgs_status apply_in_turn(bgs_model *m, const uint8_t *frame,
      * the mask packs it for the clean-up (a pass of its own if none). */
     int shift_out = mask && (dx || dy);
     int maybe = model_may_decide(&job);
-    if (maybe && ((job.rates.shadows && job.rates.shadow_texture > 0.0f) ||
-                  job.rates.stationary_at > 0.0f)) {
-        if (!m->bg_plane && !(m->bg_plane = malloc((size_t)m->shape.width * m->height)))
-            return bgs_fail(BGS_ERR_NO_MEMORY, "out of memory");
-        job.bg_plane = m->bg_plane;
-    }
     job.last_pass = shift_out ? PASS_SHIFT_OUT : maybe ? PASS_NONE : PASS_APPLY;
     run_pass(m, parts, apply_stripe, &job);
     if (maybe) {

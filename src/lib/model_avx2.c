@@ -92,14 +92,6 @@ VINLINE __m128i v_mask_bytes(__m128i acc, vmask fg, int sub)
     return sub ? _mm_unpacklo_epi64(acc, bytes) : bytes;
 }
 
-/* 8 values 0..255 (+0.5) truncated to bytes. */
-VINLINE void v_store_u8(uint8_t *p, vfloat v)
-{
-    __m256i i = _mm256_cvttps_epi32(v);
-    __m128i w = _mm_packus_epi32(_mm256_castsi256_si128(i), _mm256_extracti128_si256(i, 1));
-    _mm_storel_epi64((__m128i *)p, _mm_packus_epi16(w, w));
-}
-
 #include "lib/model_simd.h"
 
 #endif

@@ -77,12 +77,6 @@ VINLINE __m128i v_mask_bytes(__m128i acc, vmask fg, int sub)
     return _mm512_cvtepi32_epi8(_mm512_maskz_set1_epi32(fg, -1));
 }
 
-/* 16 values 0..255 (+0.5) truncated to bytes. */
-VINLINE void v_store_u8(uint8_t *p, vfloat v)
-{
-    _mm_storeu_si128((__m128i *)p, _mm512_cvtusepi32_epi8(_mm512_cvttps_epi32(v)));
-}
-
 #include "lib/model_simd.h"
 
 #endif

@@ -76,7 +76,6 @@ struct bgs_model {
     int shift_x, shift_y;
     uint8_t *shifted;
     uint8_t *model_mask;
-    uint8_t *bg_plane;      /* background brightness (apply_job.bg_plane) */
     uint8_t *ghost_seen;    /* find_ghosts: pixels flooded (cleared after) */
     uint32_t *ghost_queue;  /* find_ghosts: the pixels of the regions */
     int *row_decided;       /* per row: pixels the decide step marked */
@@ -122,9 +121,6 @@ typedef struct apply_job {
     ptrdiff_t out_stride;
     int shift_x, shift_y;
     int last_pass;          /* PASS_*: the pass that packs the final mask */
-    /* The background brightness of every pixel after this frame (the
-     * kernels' bg_row), for the decide step; NULL when nothing needs it. */
-    uint8_t *bg_plane;
     int light;              /* find_light_changes found a change of light */
     frame_rates rates;
     long *foreground;       /* pixels matching no background, per part */
@@ -152,6 +148,21 @@ static inline uint16_t *pixel_fields(const bgs_model *m, int x, int y)
     const model_shape *s = &m->shape;
     return m->state + ((size_t)y * s->blocks_per_row + (size_t)(x / BLOCK)) * s->block_u16 +
            x % BLOCK;
+}
+
+/* A pixel's background brightness: the mean over channels of its first
+ * component's mean as stored, rounded. The rules that compare textures
+ * read it here, from the state after the kernels' update and before the
+ * settle step (nothing changes the state in between), only at the pixels
+ * they look at: the kernels computing it for every pixel cost more. */
+static inline uint8_t background_at(const bgs_model *m, int x, int y)
+{
+    const int C = m->shape.channels;
+    const uint16_t *f = pixel_fields(m, x, y);
+    float sum = 0.0f;
+    for (int c = 0; c < C; c++)
+        sum = sum + mean_at(f + field_offset(C, 0, FIELD_MEAN + c));
+    return (uint8_t)(int)(sum * (1.0f / (float)C) + 0.5f);
 }
 
 /* Frames a model has learnt before its shift is estimated. */

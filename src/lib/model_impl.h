@@ -101,25 +101,23 @@ typedef struct model_shape {
 /*
  * One row: classify pixels and update their model.
  *  state: the row's first block; row: width pixels of C interleaved bytes;
- *  mask_row: width bytes, or NULL; bg_row: width bytes, or NULL: receives
- *  each pixel's background brightness after the frame, the mean over
- *  channels of its first component's mean, rounded (background_byte).
+ *  mask_row: width bytes, or NULL.
  * Returns the pixels it marked foreground (0 without mask_row).
  */
 typedef int (*model_row_fn)(const model_shape *shape, uint16_t *state,
                             const uint8_t *row, uint8_t *mask_row,
-                            uint8_t *bg_row, const frame_rates *rates);
+                            const frame_rates *rates);
 
 int model_row_scalar(const model_shape *shape, uint16_t *state,
-                     const uint8_t *row, uint8_t *mask_row, uint8_t *bg_row,
+                     const uint8_t *row, uint8_t *mask_row,
                      const frame_rates *rates);
 #if defined(__x86_64__) || defined(__i386__)
 #define BGS_HAVE_X86_KERNELS 1
 int model_row_avx2(const model_shape *shape, uint16_t *state,
-                   const uint8_t *row, uint8_t *mask_row, uint8_t *bg_row,
-                   const frame_rates *rates);
+                   const uint8_t *row, uint8_t *mask_row,
+                     const frame_rates *rates);
 int model_row_avx512(const model_shape *shape, uint16_t *state,
-                     const uint8_t *row, uint8_t *mask_row, uint8_t *bg_row,
+                     const uint8_t *row, uint8_t *mask_row,
                      const frame_rates *rates);
 #endif
 

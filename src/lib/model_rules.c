@@ -421,7 +421,7 @@ static int light_gain_at(const bgs_model *m, int x, int y, float gain[3])
  * stopped is the other way round: its outline is in the frame. Over the
  * region's pixels next to background (mask 0) pixels, the sums of the
  * brightness gradients (|d/dx| + |d/dy|, central differences) of the
- * background (bg_plane) and of the frame are compared: a ghost when the
+ * background (background_at) and of the frame are compared: a ghost when the
  * background's is at least GHOST_EDGE_RATIO times the frame's and at least
  * GHOST_MIN_EDGE per outline pixel. Regions are 8-connected; a region
  * whose border is mostly against other foreground (a still part of a
@@ -451,11 +451,10 @@ static void outline_gradients(const bgs_model *m, const apply_job *job, int x, i
     const int W = m->shape.width, H = m->height, C = m->shape.channels;
     int xl = x > 0 ? x - 1 : x, xr = x < W - 1 ? x + 1 : x;
     int yu = y > 0 ? y - 1 : y, yd = y < H - 1 ? y + 1 : y;
-    const uint8_t *bg = job->bg_plane;
     *frame_grad = fabsf(frame_brightness(job, C, xr, y) - frame_brightness(job, C, xl, y)) +
                   fabsf(frame_brightness(job, C, x, yd) - frame_brightness(job, C, x, yu));
-    *bg_grad = (float)(abs(bg[(size_t)y * W + xr] - bg[(size_t)y * W + xl]) +
-                       abs(bg[(size_t)yd * W + x] - bg[(size_t)yu * W + x]));
+    *bg_grad = (float)(abs(background_at(m, xr, y) - background_at(m, xl, y)) +
+                       abs(background_at(m, x, yd) - background_at(m, x, yu)));
 }
 
 /* Finds the ghosts among the stationary regions and marks their pixels
@@ -554,31 +553,77 @@ static int light_explains(const bgs_model *m, int x, int y, const float v[3],
  * integer sums (at most 25 · 765 · 255 each): f is the frame's channel
  * sum, b the background's mean over channels (the correlation does not see
  * the scale). */
-static int texture_kept(const bgs_model *m, const apply_job *job, int x, int y)
+/* The sums of one column of the window: the sampled rows (those inside the
+ * frame) at column x, which is inside it. Neighbouring shadow pixels share
+ * most of their windows' columns, so a row's decide step keeps the columns
+ * it summed in a small cache (texture_cache: the sums are the same integers
+ * in whatever order they are added). */
+typedef struct texture_column {
+    int x;                       /* the column, -1 none */
+    int32_t f, b, ff, bb, fb;
+} texture_column;
+#define TEXTURE_CACHE 8          /* a power of two above SHADOW_WINDOW */
+typedef struct texture_cache {
+    texture_column column[TEXTURE_CACHE];
+} texture_cache;
+
+static void texture_cache_clear(texture_cache *cache)
 {
-    const int W = m->shape.width, C = m->shape.channels, R = SHADOW_WINDOW / 2;
-    int32_t sf = 0, sb = 0, sff = 0, sbb = 0, sfb = 0, n = 0;
-    for (int yy = y - R; yy <= y + R; yy += SHADOW_STEP) {
-        if (yy < 0 || yy >= m->height)
+    for (int i = 0; i < TEXTURE_CACHE; i++)
+        cache->column[i].x = -1;
+}
+
+static inline const texture_column *texture_column_at(const bgs_model *m, const apply_job *job,
+                                                      texture_cache *cache, int x, int y0,
+                                                      int y1, const int C)
+{
+    texture_column *col = &cache->column[x & (TEXTURE_CACHE - 1)];
+    if (col->x == x)
+        return col;
+    int32_t sf = 0, sb = 0, sff = 0, sbb = 0, sfb = 0;
+    for (int yy = y0; yy <= y1; yy += SHADOW_STEP) {
+        const uint8_t *p = job->frame + yy * job->frame_stride + (size_t)x * C;
+        int32_t f = C == 3 ? p[0] + p[1] + p[2] : p[0];
+        int32_t b = background_at(m, x, yy);
+        sf += f, sb += b, sff += f * f, sbb += b * b, sfb += f * b;
+    }
+    *col = (texture_column){x, sf, sb, sff, sbb, sfb};
+    return col;
+}
+
+static inline int texture_kept_c(const bgs_model *m, const apply_job *job,
+                                 texture_cache *cache, int x, int y, const int C)
+{
+    const int W = m->shape.width, R = SHADOW_WINDOW / 2;
+    /* The sampled rows inside the frame: y0, y0 + STEP, .. y1. */
+    int y0 = y - R, y1 = y + R;
+    while (y0 < 0)
+        y0 += SHADOW_STEP;
+    while (y1 >= m->height)
+        y1 -= SHADOW_STEP;
+    int rows = (y1 - y0) / SHADOW_STEP + 1;
+    int64_t sf = 0, sb = 0, sff = 0, sbb = 0, sfb = 0;
+    int n = 0;
+    for (int xx = x - R; xx <= x + R; xx += SHADOW_STEP) {
+        if (xx < 0 || xx >= W)
             continue;
-        const uint8_t *frame = job->frame + yy * job->frame_stride;
-        const uint8_t *bg = job->bg_plane + (size_t)yy * W;
-        for (int xx = x - R; xx <= x + R; xx += SHADOW_STEP) {
-            if (xx < 0 || xx >= W)
-                continue;
-            int32_t f = 0, b = bg[xx];
-            for (int c = 0; c < C; c++)
-                f += frame[(size_t)xx * C + c];
-            sf += f, sb += b, sff += f * f, sbb += b * b, sfb += f * b;
-            n++;
-        }
+        const texture_column *col = texture_column_at(m, job, cache, xx, y0, y1, C);
+        sf += col->f, sb += col->b, sff += col->ff, sbb += col->bb, sfb += col->fb;
+        n += rows;
     }
     /* n² times the variances and the covariance, exact in 64 bits. */
-    int64_t vf = (int64_t)n * sff - (int64_t)sf * sf, vb = (int64_t)n * sbb - (int64_t)sb * sb;
-    int64_t cov = (int64_t)n * sfb - (int64_t)sf * sb;
+    int64_t vf = n * sff - sf * sf, vb = n * sbb - sb * sb;
+    int64_t cov = n * sfb - sf * sb;
     if ((double)vb < (double)SHADOW_MIN_TEXTURE * SHADOW_MIN_TEXTURE * n * n || vf <= 0)
         return 0;
     return (double)cov >= job->rates.shadow_texture * sqrt((double)vf * (double)vb);
+}
+
+static int texture_kept(const bgs_model *m, const apply_job *job, texture_cache *cache,
+                        int x, int y)
+{
+    return m->shape.channels == 3 ? texture_kept_c(m, job, cache, x, y, 3)
+                                  : texture_kept_c(m, job, cache, x, y, 1);
 }
 
 /* The decide step on row y (see above). Returns the pixels it marked. */
@@ -593,6 +638,8 @@ int model_decide_row(const bgs_model *m, int y, const apply_job *job)
     /* Without the rules that look at every foreground pixel, only the
      * flagged ones (shadow colour, stationary, ghost) need anything. */
     int (*next)(const uint8_t *, int, int) = other_rules ? next_marked : next_flagged;
+    texture_cache cache;
+    texture_cache_clear(&cache);
     for (int x = next(mask_row, 0, W); x < W; x = next(mask_row, x + 1, W)) {
         uint8_t mark = mask_row[x], code = BGS_MASK_FOREGROUND;
         if (mark == BGS_MASK_FOREGROUND && !other_rules)
@@ -610,7 +657,7 @@ int model_decide_row(const bgs_model *m, int y, const apply_job *job)
         else if (job->light && light_explains(m, x, y, v, r))
             code = MASK_BY_LIGHT;
         else if (shadow_colour &&
-                 (!(r->shadow_texture > 0.0f) || texture_kept(m, job, x, y)))
+                 (!(r->shadow_texture > 0.0f) || texture_kept(m, job, &cache, x, y)))
             code = MASK_BY_SHADOW;
         mask_row[x] = code;
         decided += code != BGS_MASK_FOREGROUND;

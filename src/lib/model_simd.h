@@ -18,7 +18,6 @@
  *   v_load_half v_store_half  IEEE half <-> float, round to nearest even
  *   v_bytes(b, sub)        bytes sub·VLANES.. of b (16 bytes) -> float
  *   v_mask_bytes(fg)       255/0 per lane in the low VLANES bytes
- *   v_store_u8(p, v)       VLANES values 0..255 truncated to bytes at p
  *   KERNEL_NAME            the exported row function
  *
  * It performs exactly the float operations of the scalar reference
@@ -413,21 +412,8 @@ INLINE void prefetch_ahead(const uint16_t *block, const int K, const int C)
         _mm_prefetch(ahead + offset, _MM_HINT_T0);
 }
 
-/* background_byte (model.c) of VLANES lanes, from the block as stored. */
-INLINE void background_bytes(const uint16_t *block, uint8_t *out, const frame_rates *r,
-                             const int C)
-{
-    const vfloat mean_scale = v_set1(1.0f / MEAN_SCALE);
-    vfloat sum = v_zero();
-    UNROLL
-    for (int c = 0; c < C; c++)
-        sum = v_add(sum, v_mul(v_load_u16(block + field_offset(C, 0, FIELD_MEAN + c)),
-                               mean_scale));
-    v_store_u8(out, v_add(v_mul(sum, v_set1(r->inv_channels)), v_set1(0.5f)));
-}
-
 INLINE int row_kernel(const model_shape *s, uint16_t *state,
-                      const uint8_t *row, uint8_t *mask_row, uint8_t *bg_row,
+                      const uint8_t *row, uint8_t *mask_row,
                       const frame_rates *r, const int K, const int C)
 {
     uint8_t tail[BLOCK * 3] = {0};
@@ -449,7 +435,6 @@ INLINE int row_kernel(const model_shape *s, uint16_t *state,
             px = tail;
         }
         __m128i bytes[3];
-        uint8_t bg_out[BLOCK];
         load_block_bytes(px, C, bytes);
         __m128i fg_bytes = _mm_setzero_si128(), shadow_bytes = _mm_setzero_si128();
         __m128i still_bytes = _mm_setzero_si128();
@@ -471,12 +456,7 @@ INLINE int row_kernel(const model_shape *s, uint16_t *state,
                 if (r->stationary_at > 0.0f)
                     still_bytes = v_mask_bytes(still_bytes, stationary, sub);
             }
-            if (bg_row)
-                background_bytes(block + sub * VLANES,
-                                 (lanes >= BLOCK ? bg_row + x0 : bg_out) + sub * VLANES, r, C);
         }
-        if (bg_row && lanes < BLOCK)
-            memcpy(bg_row + x0, bg_out, (size_t)lanes);
         if (!mask_row)
             continue;
         /* Shadow-coloured foreground: 255 - 1; stationary: 255 - 2. */
@@ -501,18 +481,18 @@ INLINE int row_kernel(const model_shape *s, uint16_t *state,
 /* One function per instruction set: (K, C) dispatched to instantiations
  * with both constant. */
 int KERNEL_NAME(const model_shape *s, uint16_t *state, const uint8_t *row,
-                uint8_t *mask_row, uint8_t *bg_row, const frame_rates *r)
+                uint8_t *mask_row, const frame_rates *r)
 {
 #define KERNEL_CASE(K)                                                       \
     case K:                                                                  \
         if (s->channels == 3)                                                \
-            return row_kernel(s, state, row, mask_row, bg_row, r, K, 3);     \
-        return row_kernel(s, state, row, mask_row, bg_row, r, K, 1);
+            return row_kernel(s, state, row, mask_row, r, K, 3);     \
+        return row_kernel(s, state, row, mask_row, r, K, 1);
     switch (s->components) {
         KERNEL_CASE(1) KERNEL_CASE(2) KERNEL_CASE(3) KERNEL_CASE(4)
         KERNEL_CASE(5) KERNEL_CASE(6) KERNEL_CASE(7) KERNEL_CASE(8)
     default:
-        return model_row_scalar(s, state, row, mask_row, bg_row, r);
+        return model_row_scalar(s, state, row, mask_row, r);
     }
 #undef KERNEL_CASE
 }
