@@ -1,9 +1,10 @@
 #!/bin/sh
 # Runs every unit-test program, every CLI test script and every Python test
 # file (through tests/python/run.sh), several at once (TEST_JOBS at a time;
-# default twice the cores, as most scripts wait on files and child processes
-# as much as they compute), each into a log of its own; then prints, test by
-# test in a fixed order, what is not an "ok" line, adds up their
+# default three times the cores: several scripts spend most of their time
+# waiting on servers, windows and timeouts, and at twice the cores those
+# left a core idle a third of the run), each into a log of its own; then
+# prints, test by test in a fixed order, what is not an "ok" line, adds up their
 # "RESULT passed=N failed=N skipped=N" lines and prints the closing line
 # "N passed, N failed, N skipped". Exit status 1 if anything failed. Each
 # run's times go to BUILD_DIR/test-times (NAME WALL_MS CPU_MS, CPU being
@@ -42,7 +43,7 @@ if [ -x "$py" ] && mkdir "$TMPROOT/bin" && ln -s "$py" "$TMPROOT/bin/python3"; t
     export PATH
 fi
 cores=$(nproc 2> /dev/null || echo 1)
-jobs=${TEST_JOBS:-$((cores * 2))}
+jobs=${TEST_JOBS:-$((cores * 3))}
 
 tests=""
 for t in "$BUILD"/tests/test_*; do
