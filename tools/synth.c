@@ -1551,18 +1551,28 @@ static int buffers_alloc(frame_buffers *b, size_t n, int shadows)
     return -1;
 }
 
+/* zlib levels of the PNG files. The frames are stored (level 0): camera
+ * noise leaves them almost incompressible (level 1 saves under 20% of the
+ * bytes), and deflating them took half of synth's time, and inflating them
+ * half of the time bgsub takes to read them, in every test, benchmark and
+ * accuracy run that makes a scene. The labels are long runs of a few values:
+ * level 1 (run-length coded) keeps them as small as level 9 did, faster.
+ * The pixels are the same at every level. */
+#define FRAME_PNG_LEVEL 0
+#define LABEL_PNG_LEVEL 1
+
 static int save_frame(const options *o, int t, const frame_buffers *b)
 {
     char path[PATH_MAX], err[512];
     int ch = o->gray ? 1 : 3;
     snprintf(path, sizeof path, "%s/input/in%06d.png", o->out, t);
     if (image_save_png(path, b->pixels, o->width, o->height, ch,
-                       (ptrdiff_t)o->width * ch, 1, 1, err, sizeof err) != 0) {
+                       (ptrdiff_t)o->width * ch, FRAME_PNG_LEVEL, 1, err, sizeof err) != 0) {
         fprintf(stderr, "synth: %s\n", err);
         return 1;
     }
     snprintf(path, sizeof path, "%s/groundtruth/gt%06d.png", o->out, t);
-    if (image_save_png(path, b->gt, o->width, o->height, 1, o->width, 9, 1, err,
+    if (image_save_png(path, b->gt, o->width, o->height, 1, o->width, LABEL_PNG_LEVEL, 1, err,
                        sizeof err) != 0) {
         fprintf(stderr, "synth: %s\n", err);
         return 1;
