@@ -78,6 +78,12 @@ int cli_parse_int_in(const char *opt, const char *text, long min, long max,
 /* Seconds on the monotonic clock, for timing. */
 double cli_now_seconds(void);
 
+/* The model threads for -j ASKED on frames of width x height: ASKED when
+ * given (> 0); by default (0) one per core (0), but one for frames smaller
+ * than 1280x720, where the decoder, the reader and the writers keep the
+ * other cores busy and more model threads only spin and wait. */
+int cli_model_threads(int asked, int width, int height);
+
 /* Parse a whole string as a number; 0 on success, -1 if it is not one. */
 int cli_parse_double(const char *text, double *value);
 int cli_parse_long(const char *text, long *value);

@@ -71,8 +71,9 @@ static void print_usage(FILE *out)
 "camera noise, boxes crossing it).\n"
 "\n"
 "Options:\n"
-"  -j, --threads N        threads of the second model run and of the whole\n"
-"                         command (default 0: one per core)\n"
+"  -j, --threads N        threads of the second model run, of the whole\n"
+"                         command and of the decoder (default 0: one per core;\n"
+"                         the whole command then runs with its own default)\n"
 "      --frames N         frames held in memory, 2..%d (default %d; a 1080p\n"
 "                         colour frame takes 6.2 MB; at most half of the\n"
 "                         machine's memory)\n"
@@ -517,16 +518,19 @@ static int bench_command(const bench_options *o, int threads)
         return EXIT_FAILURE_STATUS;
     }
     snprintf(masks, sizeof masks, "%s/masks", dir);
-    /* bgsub -q -j N [params] [--gray] -o DIR/masks -- VIDEO ("--": a name
-     * that starts with '-' is still the input) */
+    /* bgsub -q [-j N] [params] [--gray] -o DIR/masks -- VIDEO ("--": a name
+     * that starts with '-' is still the input). Without -j the command runs
+     * on its default threads, as it does for users (cli_model_threads). */
     char jobs[16], params[BGS_PARAM_COUNT][96];
     snprintf(jobs, sizeof jobs, "%d", threads);
     char *args[16 + BGS_PARAM_COUNT];
     int n = 0;
     args[n++] = "bgsub";
     args[n++] = "-q";
-    args[n++] = "-j";
-    args[n++] = jobs;
+    if (o->threads > 0) {
+        args[n++] = "-j";
+        args[n++] = jobs;
+    }
     for (int k = 0; k < BGS_PARAM_COUNT; k++)
         if (o->params_given & (1u << k)) {
             snprintf(params[k], sizeof params[k], "--%s=%.17g",
@@ -549,7 +553,9 @@ static int bench_command(const bench_options *o, int threads)
                       "-threads", jobs, "-i", input, "-f", "null", "-", NULL};
 
     /* The command as it runs: the parameters given are passed on. */
-    printf("whole command: bgsub -q -j %d", threads);
+    printf("whole command: bgsub -q");
+    if (o->threads > 0)
+        printf(" -j %d", threads);
     for (int k = 0; k < BGS_PARAM_COUNT; k++)
         if (o->params_given & (1u << k))
             printf(" --%s=%g", bgs_param_get_info((bgs_param)k)->name,

@@ -227,7 +227,9 @@ static int open_events_run(events_run *r, const events_options *o)
     r->total_frames = r->index ? video_index_frames(r->index) : frame_source_frame_count(r->src);
     r->progress = !o->quiet && isatty(STDERR_FILENO);
     r->start = cli_now_seconds();
-    if (bgs_model_set_threads(r->model, o->threads) != BGS_OK && !o->quiet)
+    if (bgs_model_set_threads(r->model, cli_model_threads(o->threads, r->width, r->height)) !=
+            BGS_OK &&
+        !o->quiet)
         cli_error("warning: %s; running on one thread", bgs_last_error());
     /* Times in seconds among the model's parameters count these frames. */
     bgs_model_set_frame_rate(r->model, r->times.fps);

@@ -250,7 +250,7 @@ static int open_model(run_state *s, int w, int h)
         if (bgs_model_set_pool(s->model, s->slot->pool) != BGS_OK)
             cli_error("warning: %s: %s; running on one thread", run_input_name(o),
                       bgs_last_error());
-    } else if (bgs_model_set_threads(s->model, o->threads) != BGS_OK) {
+    } else if (bgs_model_set_threads(s->model, cli_model_threads(o->threads, w, h)) != BGS_OK) {
         cli_error("warning: %s; running on one thread", bgs_last_error());
     }
     return 0;

@@ -128,6 +128,22 @@ echo "$ERR" | grep -Eq '^bgsub: 40 frames \(5 learning\) 64x48 .* frames/s' \
 
 # --- threads, writers, bad frames, checkpoints ------------------------------
 expect_error "threads out of range" 2 "--threads needs a whole number" "$B" -j 999 "$SEQ" -o "$WORK/x"
+# Default threads: one per core, but one below 1280x720 (the decoder and the
+# writers keep the other cores busy); -j N is taken as given. The expected
+# counts come from nproc.
+cores=$(nproc 2> /dev/null || echo 1)
+threads_of() { printf '%s\n' "$ERR" | sed -n 's/^bgsub: model: .*, \([0-9]*\) threads\{0,1\}, .*/\1/p'; }
+run "$B" -v --learning-frames 5 "$SEQ" -o "$WORK/j_default"
+[ "$RC" -eq 0 ] && [ "$(threads_of)" = 1 ] &&
+    ok "64x48 frames, no -j: one model thread" || fail "64x48 default threads" "rc=$RC threads '$(threads_of)'" "$ERR"
+run "$B" -v -j 2 --learning-frames 5 "$SEQ" -o "$WORK/j_two"
+[ "$RC" -eq 0 ] && [ "$(threads_of)" = 2 ] &&
+    ok "64x48 frames, -j 2: two model threads" || fail "64x48 -j 2" "rc=$RC threads '$(threads_of)'" "$ERR"
+"$SYNTH" -o "$WORK/hd" --width 1280 --height 720 --frames 3 --learn 1 --seed 3 > /dev/null 2>&1
+run "$B" -v --learning-frames 1 "$WORK/hd" -o "$WORK/j_hd"
+[ "$RC" -eq 0 ] && [ "$(threads_of)" = "$cores" ] &&
+    ok "1280x720 frames, no -j: one model thread per core ($cores)" ||
+    fail "1280x720 default threads" "rc=$RC threads '$(threads_of)', cores $cores" "$ERR"
 expect_error "writers out of range" 2 "--writers needs a whole number" "$B" --writers 0 "$SEQ" -o "$WORK/x"
 expect_error "on-error bad value" 2 "--on-error takes skip or stop" "$B" --on-error maybe "$SEQ" -o "$WORK/x"
 "$B" -q -j 1 --learning-frames 5 "$SEQ" -o "$WORK/j1" > /dev/null 2>&1
