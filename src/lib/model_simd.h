@@ -1,8 +1,8 @@
 /*
  * model_simd.h - the vector row kernel, written once over a small vector
- * abstraction and included by model_avx2.c (8 lanes) and model_avx512.c
- * (16 lanes), each of which first defines that abstraction for its
- * instruction set:
+ * abstraction and included by model_avx2.c (16 lanes in two registers) and
+ * model_avx512.c (16 lanes in one), each of which first defines that
+ * abstraction for its instruction set:
  *
  *   VLANES                 pixels per vector (8 or 16; BLOCK is a multiple)
  *   vfloat, vmask          a vector of floats; a per-lane condition

@@ -270,10 +270,9 @@ class Memory(unittest.TestCase):
 
 class Gil(unittest.TestCase):
     """The GIL is released inside apply: two models in two threads run at
-    the same time. Checked twice: their apply() calls overlap in time
-    (which holds however busy the machine is), and the pair finishes
-    faster than one model after the other (which needs two idle cores: on
-    a machine busy with other work, that part is skipped, saying so)."""
+    the same time, their apply() calls overlapping in time (which holds
+    however busy the machine is). How much time that saves is a speed
+    measure, in tools/bench_python.py (make bench-python)."""
 
     def setUp(self):
         rng = np.random.default_rng(1)
@@ -318,32 +317,6 @@ class Gil(unittest.TestCase):
         print("  apply() of the two threads overlapped %.0f %% of the time" %
               (100 * overlap / busy_a))
         self.assertGreater(overlap / busy_a, 0.5, "apply() calls never overlap: GIL held?")
-
-    def test_two_threads_faster(self):
-        if (os.cpu_count() or 1) < 2:
-            self.skipTest("one core")
-        best = None
-        for attempt in range(5):
-            a, b = bgsub.Model(), bgsub.Model()
-            a.apply(self.frames[0])
-            b.apply(self.frames[0])
-            t0 = time.perf_counter()
-            self.run_model(a, 150)
-            self.run_model(b, 150)
-            serial = time.perf_counter() - t0
-            parallel = self.in_threads(150)
-            ratio = parallel / serial
-            best = ratio if best is None else min(best, ratio)
-            if best < 0.8:
-                break
-        load = os.getloadavg()[0]
-        print("  two models in two threads: %.2f of the time one after the other "
-              "(load average %.1f)" % (best, load))
-        if best >= 0.8 and load > 1.5:
-            self.skipTest("the machine is busy (load %.1f on %d cores): no two idle cores "
-                          "to compare with (the overlap test still ran)"
-                          % (load, os.cpu_count()))
-        self.assertLess(best, 0.8, "threads did not run in parallel (GIL held?)")
 
 
 if __name__ == "__main__":
