@@ -130,8 +130,9 @@ echo "$ERR" | grep -Eq '^bgsub: 40 frames \(5 learning\) 64x48 .* frames/s' \
 expect_error "threads out of range" 2 "--threads needs a whole number" "$B" -j 999 "$SEQ" -o "$WORK/x"
 # Default threads: one per core, but one below 1280x720 (the decoder and the
 # writers keep the other cores busy); -j N is taken as given. The expected
-# counts come from nproc.
-cores=$(nproc 2> /dev/null || echo 1)
+# counts come from the online cores as getconf counts them (what the library
+# asks of sysconf; nproc would count only this process's allowed cores).
+cores=$(getconf _NPROCESSORS_ONLN 2> /dev/null || echo 1)
 threads_of() { printf '%s\n' "$ERR" | sed -n 's/^bgsub: model: .*, \([0-9]*\) threads\{0,1\}, .*/\1/p'; }
 run "$B" -v --learning-frames 5 "$SEQ" -o "$WORK/j_default"
 [ "$RC" -eq 0 ] && [ "$(threads_of)" = 1 ] &&
