@@ -113,9 +113,12 @@ VINLINE vfloat v_load_half(const uint16_t *p)
 
 VINLINE void v_store_half(uint16_t *p, vfloat v)
 {
-    const int round = _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC;
-    _mm_storeu_si128((__m128i *)p, _mm256_cvtps_ph(v.lo, round));
-    _mm_storeu_si128((__m128i *)(p + 8), _mm256_cvtps_ph(v.hi, round));
+    /* The rounding mode is an immediate: a macro, not a variable, which
+     * clang without optimisation refuses. */
+#define HALF_ROUND (_MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC)
+    _mm_storeu_si128((__m128i *)p, _mm256_cvtps_ph(v.lo, HALF_ROUND));
+    _mm_storeu_si128((__m128i *)(p + 8), _mm256_cvtps_ph(v.hi, HALF_ROUND));
+#undef HALF_ROUND
 }
 
 /* The 16 bytes of a block (one vector per block). */
