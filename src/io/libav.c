@@ -32,8 +32,11 @@ static void load(void)
 {
     for (size_t i = 0; i < sizeof LIBRARIES / sizeof LIBRARIES[0]; i++) {
         /* Global, so that libavdevice, loaded later for a camera, finds
-         * them; never closed. */
-        if (!dlopen(LIBRARIES[i], RTLD_NOW | RTLD_GLOBAL)) {
+         * them; never closed. Lazy: binding every function of the ~90
+         * libraries libavcodec pulls in at once was a sixth of each video
+         * start's CPU; the functions used are looked up below all the same,
+         * so a missing one still fails here. */
+        if (!dlopen(LIBRARIES[i], RTLD_LAZY | RTLD_GLOBAL)) {
             snprintf(failure, sizeof failure, "%s", dlerror());
             return;
         }
