@@ -19,8 +19,9 @@ PKG_CFLAGS = $(eval PKG_CFLAGS := $$(shell pkg-config --cflags $(PKG_IO) 2>/dev/
 # FFmpeg is not linked: src/io/libav.c opens libavformat, libavcodec,
 # libswscale and libavutil when a video is first opened or written, and
 # source_video.c libavdevice for a camera (Debian's FFmpeg pulls in some 130
-# libraries, about 35 ms of every start).
-PKG_LINKED = $(filter-out libavformat libavcodec libswscale libavutil libavdevice,$(PKG_IO))
+# libraries, about 35 ms of every start). Nor SDL2: src/cli/libsdl.c opens
+# it when the preview opens its window (some 50 libraries, 6 ms a start).
+PKG_LINKED = $(filter-out libavformat libavcodec libswscale libavutil libavdevice sdl2,$(PKG_IO))
 PKG_LIBS   = $(eval PKG_LIBS := $$(shell pkg-config --libs $(PKG_LINKED) 2>/dev/null))$(PKG_LIBS)
 # --as-needed: a program records only the libraries it uses.
 LDLIBS_ALL = -Wl,--as-needed $(PKG_LIBS) -ldl -lpthread -lm $(EXTRA_LDLIBS)

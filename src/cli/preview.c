@@ -10,11 +10,10 @@
  * preview_layout.h.
  */
 #include "cli/preview.h"
+#include "cli/libsdl.h"
 #include "cli/preview_layout.h"
 #include "draw/canvas.h"
 #include "io/image_io.h"
-
-#include <SDL.h>
 
 #include <limits.h>
 #include <math.h>
@@ -214,6 +213,12 @@ static void keep_libraries_for_leak_reports(void) {}
 
 preview *preview_open(const preview_config *config, char *err, size_t errlen)
 {
+    char why[512];
+    if (libsdl_load(why, sizeof why) != 0) {
+        set_error(err, errlen, "cannot open a window: SDL2 cannot be loaded (%s; "
+                  "Debian's package libsdl2-2.0-0 has it)", why);
+        return NULL;
+    }
     if (choose_video_driver(err, errlen) != 0)
         return NULL;
     /* Our SIGINT/SIGTERM handlers stay in place; SDL must not take them. */

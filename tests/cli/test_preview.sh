@@ -70,6 +70,34 @@ if [ ! -e /tmp/.X11-unix/X917 ]; then
     fi
 fi
 
+# SDL2 is loaded only for --show: the program does not need it to start.
+# Where a private mount namespace can be had (root, unshare), SDL2's library
+# is hidden behind an empty file: --show fails with one line naming it, exit
+# 5, nothing written; a run on files works as before.
+sdl=$(ldconfig -p 2> /dev/null | sed -n 's/^[[:space:]]*libSDL2-2\.0\.so\.0 .*=> //p' | head -n 1)
+if command -v readelf > /dev/null && readelf -d "$B" 2> /dev/null | grep -q 'NEEDED.*libSDL2'; then
+    fail "SDL2 is not linked" "$(readelf -d "$B" | grep NEEDED)"
+else
+    ok "SDL2 is not linked: loaded when a window opens"
+fi
+if [ -n "$sdl" ] && unshare -m true 2> /dev/null; then
+    run unshare -m sh -c 'mount --bind /dev/null "$1" && shift && exec "$@"' sh "$(readlink -f "$sdl")" \
+        env -u WAYLAND_DISPLAY -u SDL_VIDEODRIVER DISPLAY=:917 "$B" --show "$SAMPLE" -o "$WORK/nosdl"
+    if [ "$RC" -eq 5 ] && one_line "$ERR" && [ ! -e "$WORK/nosdl" ] &&
+       echo "$ERR" | grep -q '^bgsub: --show: cannot open a window: SDL2 cannot be loaded (.*libSDL2-2\.0\.so\.0'; then
+        ok "without SDL2's library: --show fails with one line, exit 5"
+    else
+        fail "without SDL2's library: --show fails with one line, exit 5" "rc=$RC" "stderr: $ERR"
+    fi
+    run unshare -m sh -c 'mount --bind /dev/null "$1" && shift && exec "$@"' sh "$(readlink -f "$sdl")" \
+        "$B" -q --frames 5 "$SAMPLE" -o "$WORK/nosdl-files"
+    [ "$RC" -eq 0 ] && [ "$(count_masks "$WORK/nosdl-files")" -eq 5 ] &&
+        ok "without SDL2's library: a run on a video works" ||
+        fail "without SDL2's library: a run on a video works" "rc=$RC" "$ERR"
+else
+    skip "without SDL2's library" "no private mount namespace here (unshare -m needs root)"
+fi
+
 # --- under Xvfb ---------------------------------------------------------------
 # xvfb SIZE CMD...: run CMD on a fresh virtual screen of SIZE (WxH), 24 bits.
 # Its status is CMD's: xvfb-run exits with 5 of its own when removing its
