@@ -28,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/vfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -63,7 +64,8 @@ static void print_usage(FILE *out)
 "median of --repeat passes over the frames (forward then back) each. Then,\n"
 "given a VIDEO, the whole command on it, `bgsub -q -j N VIDEO -o TEMP` in a\n"
 "child process, its masks written to a temporary folder that is removed\n"
-"afterwards: frames per second of wall time and peak memory; in turns with\n"
+"afterwards (in TMPDIR, else /tmp; its file system is named, as the speed\n"
+"depends on it): frames per second of wall time and peak memory; in turns with\n"
 "it, the ffmpeg program (when installed) decoding the video to null on as\n"
 "many threads, the decoder's own speed that the whole command can approach\n"
 "but not beat, and the ratio of the two speeds. Without VIDEO\n"
@@ -504,6 +506,25 @@ static const child_run *median_run(child_run *runs, int n)
     return &runs[n / 2];
 }
 
+/* The kind of file system holding path, as the kernel names it: the
+ * whole command's speed depends on it (creating thousands of files costs
+ * far more kernel time on a disk than in memory). */
+static const char *file_system_kind(const char *path)
+{
+    static const struct { long magic; const char *name; } KINDS[] = {
+        {0xEF53, "ext2/3/4"}, {0x01021994, "tmpfs, in memory"}, {0x58465342, "xfs"},
+        {0x9123683E, "btrfs"}, {0x794C7630, "overlayfs"}, {0x6969, "nfs"},
+        {0x2FC12FC1, "zfs"}, {0xF2F52010, "f2fs"}, {0x4D44, "vfat"},
+    };
+    struct statfs st;
+    if (statfs(path, &st) != 0)
+        return "unknown";
+    for (size_t i = 0; i < sizeof KINDS / sizeof KINDS[0]; i++)
+        if ((long)st.f_type == KINDS[i].magic)
+            return KINDS[i].name;
+    return "another kind";
+}
+
 /* The whole command and decoding only, --repeat runs each in turns (a busy
  * machine then slows both alike); the ratio of their frames/s is taken run
  * by run. Decoding only is the ffmpeg program decoding the video to null on
@@ -560,7 +581,9 @@ static int bench_command(const bench_options *o, int threads)
         if (o->params_given & (1u << k))
             printf(" --%s=%g", bgs_param_get_info((bgs_param)k)->name,
                    bgs_params_get(&o->params, (bgs_param)k));
-    printf(" %s%s -o TEMP\n", o->channels == 1 ? "--gray " : "", o->video);
+    printf(" %s%s -o TEMP (a folder in %s, %s; TMPDIR chooses)\n",
+           o->channels == 1 ? "--gray " : "", o->video, tmp && *tmp ? tmp : "/tmp",
+           file_system_kind(dir));
     fflush(stdout);
     /* The children get a Ctrl-C too and finish cleanly; this process waits
      * for them, removes the masks and returns 130. */

@@ -56,6 +56,21 @@ if [ -f "$VIDEO" ]; then
         printf '%s\n' "$line" | grep -Eq '^  300 frames in [0-9.]+ s: [0-9.]+ frames/s, CPU [0-9.]+ s, peak RSS [0-9.]+ MB$'; then
         ok "video: model on its first 20 frames, whole command wrote all 300 masks"
     else fail "video: model and whole command" "rc=$RC" "$OUT" "$ERR"; fi
+    # Where the masks went, and on what (the speed depends on it): the
+    # file system's kind as stat(1) names it (ext2/ext3 for the magic that
+    # ext4 shares).
+    kind=$(stat -f -c %T "$TMPDIR" 2> /dev/null)
+    where=$(printf '%s\n' "$OUT" | sed -n 's/^whole command: .* -o TEMP (a folder in \(.*\); TMPDIR chooses)$/\1/p')
+    case $kind in
+        tmpfs) want="$TMPDIR, tmpfs, in memory" ;;
+        ext2/ext3) want="$TMPDIR, ext2/3/4" ;;
+        *) want="" ;;
+    esac
+    if [ -z "$kind" ] || [ -z "$want" ]; then
+        skip "the whole command's file system" "stat -f names $TMPDIR's '$kind', not a kind checked here"
+    elif [ "$where" = "$want" ]; then
+        ok "the whole command's folder and file system: $where"
+    else fail "the whole command's folder and file system" "got '$where', want '$want'" "$OUT"; fi
     # The runs below ask what the whole command and the decoder are given,
     # not how much of a video they get through: they take the sample's
     # first 50 frames (320x240, from its first keyframe, copied): a third
