@@ -44,7 +44,7 @@ static long count_foreground(const uint8_t *mask)
     return n;
 }
 
-static void run_freeze(bgs_kernel kernel, int threads)
+static void run_freeze(bgs_kernel kernel, const char *name, int threads)
 {
     bgs_params p;
     bgs_params_default(&p);
@@ -57,7 +57,7 @@ static void run_freeze(bgs_kernel kernel, int threads)
     REQUIRE(a, "%s", bgs_last_error());
     if (bgs_model_set_kernel(a, kernel) != BGS_OK) {
         bgs_model_free(a);
-        SKIP("this CPU cannot run the %d kernel", (int)kernel);
+        SKIP("this CPU cannot run the %s kernel", name);
     }
     REQUIRE(bgs_model_set_threads(a, threads) == BGS_OK, "%s", bgs_last_error());
     static uint8_t frame[W * H * C], mask[W * H], mask_b[W * H];
@@ -123,10 +123,10 @@ static void run_freeze(bgs_kernel kernel, int threads)
     bgs_model_free(b);
 }
 
-TEST(alpha_zero_freezes_scalar) { run_freeze(BGS_KERNEL_SCALAR, 1); }
-TEST(alpha_zero_freezes_avx2) { run_freeze(BGS_KERNEL_AVX2, 1); }
-TEST(alpha_zero_freezes_avx512) { run_freeze(BGS_KERNEL_AVX512, 1); }
-TEST(alpha_zero_freezes_two_threads) { run_freeze(BGS_KERNEL_AUTO, 2); }
+TEST(alpha_zero_freezes_scalar) { run_freeze(BGS_KERNEL_SCALAR, "scalar", 1); }
+TEST(alpha_zero_freezes_avx2) { run_freeze(BGS_KERNEL_AVX2, "AVX2", 1); }
+TEST(alpha_zero_freezes_avx512) { run_freeze(BGS_KERNEL_AVX512, "AVX-512", 1); }
+TEST(alpha_zero_freezes_two_threads) { run_freeze(BGS_KERNEL_AUTO, "automatic", 2); }
 
 /* The control: the same frames with alpha as usual move the background
  * (the box stops in the middle for 50 frames, long enough at alpha 0.05). */
