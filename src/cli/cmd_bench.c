@@ -27,7 +27,10 @@
 #include <spawn.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/vfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -63,12 +66,12 @@ static void print_usage(FILE *out)
 "memory (decoding not counted): one thread and -j threads in turns, the\n"
 "median of --repeat passes over the frames (forward then back) each. Then,\n"
 "given a VIDEO, the whole command on it, `bgsub -q -j N VIDEO -o TEMP` in a\n"
-"child process, its masks written to a temporary folder that is removed\n"
-"afterwards (in TMPDIR, else /tmp; its file system is named, as the speed\n"
-"depends on it): frames per second of wall time and peak memory; in turns with\n"
-"it, the ffmpeg program (when installed) decoding the video to null on as\n"
-"many threads, the decoder's own speed that the whole command can approach\n"
-"but not beat, and the ratio of the two speeds. Without VIDEO\n"
+"child process, each run's masks written to a temporary folder of its own,\n"
+"all removed after the last run (in TMPDIR, else /tmp; its file system is\n"
+"named, as the speed depends on it): frames per second of wall time and peak\n"
+"memory; in turns with it, the ffmpeg program (when installed) decoding the\n"
+"video to null on as many threads, the decoder's own speed that the whole\n"
+"command can approach but not beat, and the ratio of the two speeds. Without VIDEO\n"
 "the frames are a synthetic scene made in memory (a textured background,\n"
 "camera noise, boxes crossing it).\n"
 "\n"
@@ -462,6 +465,61 @@ static long remove_mask_dir(const char *dir)
     return files;
 }
 
+/* The files in dir and the bytes they take on its disk. */
+static long mask_dir_usage(const char *dir, double *bytes)
+{
+    long files = 0;
+    *bytes = 0;
+    DIR *d = opendir(dir);
+    if (!d)
+        return 0;
+    struct dirent *e;
+    struct stat st;
+    while ((e = readdir(d)) != NULL)
+        if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0 &&
+            fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+            files++;
+            *bytes += (double)st.st_blocks * 512;
+        }
+    closedir(d);
+    return files;
+}
+
+/* Each run writes its masks to a folder of its own, RUN_FOLDER in the
+ * temporary folder, and the folders are removed after the last run, not
+ * between runs: on ext4 without a journal, a file made in the minutes after
+ * thousands were deleted costs a search past every deleted one (the kernel
+ * sets recently freed inodes aside for a while), so removing one run's
+ * masks slowed the next run (3000 masks of 320x240: 3.5 s a run against
+ * 2.0 s; docs/bench.md). Only when the disk could not hold another run's
+ * masks with SPARE_BYTES to spare are the kept ones removed first. */
+#define RUN_FOLDER "%s/run-%d"
+#define SPARE_BYTES (256.0 * 1024 * 1024)
+
+static void run_folder(char *out, size_t size, const char *dir, int run)
+{
+    snprintf(out, size, RUN_FOLDER, dir, run);
+}
+
+/* Removes the run folders first..last (those that are there). */
+static void remove_run_folders(const char *dir, int first, int last)
+{
+    char path[4200];
+    for (int i = first; i <= last; i++) {
+        run_folder(path, sizeof path, dir, i);
+        remove_mask_dir(path);
+    }
+}
+
+/* Free bytes on dir's file system for this user, or -1 unknown. */
+static double free_bytes(const char *dir)
+{
+    struct statvfs st;
+    if (statvfs(dir, &st) != 0)
+        return -1;
+    return (double)st.f_bavail * (double)st.f_frsize;
+}
+
 /* One run of a child process: wall seconds, CPU seconds, peak RSS (MB)
  * and how it ended (exit status, or 128 + signal). */
 typedef struct child_run {
@@ -538,8 +596,7 @@ static int bench_command(const bench_options *o, int threads)
         cli_error("%s: cannot make a temporary folder: %s", dir, strerror(errno));
         return EXIT_FAILURE_STATUS;
     }
-    snprintf(masks, sizeof masks, "%s/masks", dir);
-    /* bgsub -q [-j N] [params] [--gray] -o DIR/masks -- VIDEO ("--": a name
+    /* bgsub -q [-j N] [params] [--gray] -o DIR/run-N -- VIDEO ("--": a name
      * that starts with '-' is still the input). Without -j the command runs
      * on its default threads, as it does for users (cli_model_threads). */
     char jobs[16], params[BGS_PARAM_COUNT][96];
@@ -581,7 +638,7 @@ static int bench_command(const bench_options *o, int threads)
         if (o->params_given & (1u << k))
             printf(" --%s=%g", bgs_param_get_info((bgs_param)k)->name,
                    bgs_params_get(&o->params, (bgs_param)k));
-    printf(" %s%s -o TEMP (a folder in %s, %s; TMPDIR chooses)\n",
+    printf(" %s%s -o TEMP (a new folder in %s for each run, %s; TMPDIR chooses)\n",
            o->channels == 1 ? "--gray " : "", o->video, tmp && *tmp ? tmp : "/tmp",
            file_system_kind(dir));
     fflush(stdout);
@@ -591,11 +648,19 @@ static int bench_command(const bench_options *o, int threads)
     child_run whole[MAX_REPEAT], dec[MAX_REPEAT];
     double ratio[MAX_REPEAT];
     long written = 0;
-    int runs = 0, pairs = 0, spawned = 0;
+    int runs = 0, pairs = 0, spawned = 0, kept_from = 0, removed_early = 0;
+    double run_bytes = 0;
     const char *no_decoder = NULL;
     while (runs < o->repeat && !cli_stop) {
+        double room = free_bytes(dir);
+        if (runs > kept_from && room >= 0 && room < 2 * run_bytes + SPARE_BYTES) {
+            remove_run_folders(dir, kept_from, runs - 1);
+            kept_from = runs;
+            removed_early = 1;
+        }
+        run_folder(masks, sizeof masks, dir, runs);
         spawned = run_child("/proc/self/exe", args, 0, &whole[runs]);
-        written = remove_mask_dir(masks);
+        written = mask_dir_usage(masks, &run_bytes);
         if (spawned != 0 || cli_stop || whole[runs].status != 0)
             break;
         runs++;
@@ -614,6 +679,8 @@ static int bench_command(const bench_options *o, int threads)
         }
     }
     cli_release_stop_signals();
+    /* Up to folder `runs`: a failed or interrupted run's, if it made one. */
+    remove_run_folders(dir, kept_from, runs);
     rmdir(dir);
     if (spawned != 0) {
         cli_error("cannot start the whole command (/proc/self/exe): %s", strerror(spawned));
@@ -629,6 +696,9 @@ static int bench_command(const bench_options *o, int threads)
     const child_run *w = median_run(whole, runs);
     printf("  %ld frames in %.2f s: %.1f frames/s, CPU %.2f s, peak RSS %.1f MB\n",
            written, w->seconds, written / w->seconds, w->cpu, w->peak_mb);
+    if (removed_early)
+        printf("  (the disk could not hold every run's masks: each run's were removed "
+               "before the next, which slows file creation on some file systems)\n");
     printf("decoding only: ffmpeg -threads %d -i %s -f null -", threads, o->video);
     if (pairs == 0) {
         printf(": not measured (%s)\n", no_decoder ? no_decoder : "no run");

@@ -60,10 +60,10 @@ if [ -f "$VIDEO" ]; then
     # file system's kind as stat(1) names it (ext2/ext3 for the magic that
     # ext4 shares).
     kind=$(stat -f -c %T "$TMPDIR" 2> /dev/null)
-    where=$(printf '%s\n' "$OUT" | sed -n 's/^whole command: .* -o TEMP (a folder in \(.*\); TMPDIR chooses)$/\1/p')
+    where=$(printf '%s\n' "$OUT" | sed -n 's/^whole command: .* -o TEMP (a new folder in \(.*\); TMPDIR chooses)$/\1/p')
     case $kind in
-        tmpfs) want="$TMPDIR, tmpfs, in memory" ;;
-        ext2/ext3) want="$TMPDIR, ext2/3/4" ;;
+        tmpfs) want="$TMPDIR for each run, tmpfs, in memory" ;;
+        ext2/ext3) want="$TMPDIR for each run, ext2/3/4" ;;
         *) want="" ;;
     esac
     if [ -z "$kind" ] || [ -z "$want" ]; then
@@ -128,6 +128,54 @@ if [ -f "$VIDEO" ]; then
     left=$(find "$WORK/tmp" -mindepth 1 | head -3)
     [ -z "$left" ] && ok "the whole command's temporary masks are removed" ||
         fail "temporary masks removed" "left: $left"
+
+    # Each run writes to a folder of its own, and no mask is deleted before
+    # the last run has started: deleting thousands of files slows the next
+    # ones made (ext4 without a journal passes over recently deleted inodes),
+    # so deleting one run's masks slowed the next run. Seen in the calls the
+    # bench makes (strace): the children's -o folders, and where the first
+    # removal of a mask comes against the last child's start. Unless the
+    # disk cannot hold another run's masks with room to spare (a 64 MB file
+    # system, in a private mount namespace): then each run's are removed
+    # before the next, and a line says so.
+    # bench_calls TRACE: "FOLDERS ORDER": distinct -o folders of the whole
+    # command's runs, and "kept" when the first mask removed comes after the
+    # last run's start, "removed" when before.
+    bench_calls() {
+        folders=$(grep 'execve("/proc/self/exe"' "$1" | sed -n 's/.*"-o", "\([^"]*\)".*/\1/p' | sort -u | wc -l)
+        last_run=$(grep -n 'execve("/proc/self/exe"' "$1" | tail -1 | cut -d: -f1)
+        first_removal=$(grep -n 'unlinkat(.*\.png"' "$1" | head -1 | cut -d: -f1)
+        order=none
+        [ -n "$first_removal" ] && [ -n "$last_run" ] &&
+            if [ "$first_removal" -gt "$last_run" ]; then order=kept; else order=removed; fi
+        echo "$folders $order"
+    }
+    if command -v strace > /dev/null 2>&1; then
+        run strace -f -qq -s 4096 -e trace=execve,unlinkat -o "$WORK/bench.trace" \
+            "$B" bench --frames 2 --repeat 3 -j 1 "$CLIP"
+        calls=$(bench_calls "$WORK/bench.trace")
+        [ "$RC" -eq 0 ] && [ "$calls" = "3 kept" ] &&
+            ! printf '%s\n' "$OUT" | grep -q 'could not hold' &&
+            ok "three runs, three folders; no mask deleted before the last run started" ||
+            fail "each run's masks kept until the last run" "rc=$RC calls='$calls' (want '3 kept')" "$OUT" "$ERR"
+        if unshare -m true 2> /dev/null; then
+            mkdir -p "$WORK/small"
+            run unshare -m sh -c 'mount -t tmpfs -o size=64m bench-small "$1" && shift && exec "$@"' sh \
+                "$WORK/small" env TMPDIR="$WORK/small" \
+                strace -f -qq -s 4096 -e trace=execve,unlinkat -o "$WORK/small.trace" \
+                "$B" bench --frames 2 --repeat 2 -j 1 "$CLIP"
+            calls=$(bench_calls "$WORK/small.trace")
+            [ "$RC" -eq 0 ] && [ "$calls" = "2 removed" ] &&
+                printf '%s\n' "$OUT" | grep -q "^  (the disk could not hold every run's masks: " &&
+                printf '%s\n' "$OUT" | grep -q "^  $CLIP_N frames in" &&
+                ok "a disk without room for another run: each run's masks removed before the next, said" ||
+                fail "nearly full disk" "rc=$RC calls='$calls' (want '2 removed')" "$OUT" "$ERR"
+        else
+            skip "nearly full disk" "no private mount namespace here (unshare -m needs root)"
+        fi
+    else
+        skip "each run's masks kept until the last run" "strace is not installed"
+    fi
 
     # Model parameters are passed on to the whole command (as --NAME=VALUE);
     # it accepts them and writes every mask.
