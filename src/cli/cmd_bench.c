@@ -448,21 +448,18 @@ done:
 /* The whole command                                                        */
 /* ------------------------------------------------------------------------ */
 
-/* Removes dir and the files in it (the masks; it holds nothing else).
- * Returns the number of files it held. */
-static long remove_mask_dir(const char *dir)
+/* Removes dir and the files in it (the masks; it holds nothing else). */
+static void remove_mask_dir(const char *dir)
 {
-    long files = 0;
     DIR *d = opendir(dir);
     if (d) {
         struct dirent *e;
         while ((e = readdir(d)) != NULL)
             if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
-                files += unlinkat(dirfd(d), e->d_name, 0) == 0;
+                unlinkat(dirfd(d), e->d_name, 0);
         closedir(d);
     }
     rmdir(dir);
-    return files;
 }
 
 /* The files in dir and the bytes they take on its disk. */
@@ -485,7 +482,7 @@ static long mask_dir_usage(const char *dir, double *bytes)
     return files;
 }
 
-/* Each run writes its masks to a folder of its own, RUN_FOLDER in the
+/* Each run writes its masks to a folder of its own, run-N in the
  * temporary folder, and the folders are removed after the last run, not
  * between runs: on ext4 without a journal, a file made in the minutes after
  * thousands were deleted costs a search past every deleted one (the kernel
@@ -493,12 +490,11 @@ static long mask_dir_usage(const char *dir, double *bytes)
  * masks slowed the next run (3000 masks of 320x240: 3.5 s a run against
  * 2.0 s; docs/bench.md). Only when the disk could not hold another run's
  * masks with SPARE_BYTES to spare are the kept ones removed first. */
-#define RUN_FOLDER "%s/run-%d"
 #define SPARE_BYTES (256.0 * 1024 * 1024)
 
 static void run_folder(char *out, size_t size, const char *dir, int run)
 {
-    snprintf(out, size, RUN_FOLDER, dir, run);
+    snprintf(out, size, "%s/run-%d", dir, run);
 }
 
 /* Removes the run folders first..last (those that are there). */
